@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 catalogs: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -d locales -D messages --statistics
+	$(BIN)/pybabel compile -d locales -D messages --statistics
 
 run: catalogs
 	$(BIN)/faelles demo

@@ -1,0 +1,1 @@
+"""The domain core of Fælles: store, services, conversation engine, i18n, text rules."""

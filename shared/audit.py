@@ -1,0 +1,32 @@
+"""The audit log: who did what to which record, and when (never message content)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from shared.clock import iso
+from shared.db import Database
+
+
+def record_audit(
+    db: Database,
+    *,
+    actor: str,
+    action: str,
+    now: datetime,
+    record_kind: str | None = None,
+    record_id: int | None = None,
+    coordinator_id: int | None = None,
+) -> int:
+    """Append one entry to the audit log and return its id."""
+    cursor = db.execute(
+        "INSERT INTO audit (at, actor, coordinator_id, action, record_kind, record_id)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (iso(now), actor, coordinator_id, action, record_kind, record_id),
+    )
+    return cursor.lastrowid
+
+
+def audit_log(db: Database, limit: int = 200) -> list[dict]:
+    """Return the newest audit entries first."""
+    return list(db.query("SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,)))

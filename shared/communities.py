@@ -1,0 +1,181 @@
+"""Communities (fællesskaber) and the memberships that tie contacts to them."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from shared.clock import iso
+from shared.db import Database, immediate, row
+from shared.errors import IllegalTransition, InvalidValue, NotFound
+from shared.keywords import fold, reserved_words
+
+STATUSES = ("active", "paused", "archived")
+CHANNELS = ("sms", "kiosk")
+CODE_PATTERN = re.compile(r"^[A-Z0-9]{3,10}$")
+DEFAULT_LANGUAGE = "da"
+
+
+def validate_code(code: str) -> str:
+    """Return code folded to an SMS keyword, or raise InvalidValue."""
+    folded = fold((code or "").strip())
+    if not CODE_PATTERN.match(folded):
+        raise InvalidValue("A code is 3 to 10 letters A-Z or digits, e.g. STRIK")
+    if folded.isdigit():
+        raise InvalidValue("A code needs at least one letter")
+    if folded in reserved_words():
+        raise InvalidValue(f"{folded} is an SMS keyword and cannot be a code")
+    return folded
+
+
+def create_community(
+    db: Database,
+    *,
+    code: str,
+    town: str,
+    texts: dict[str, dict[str, str]],
+    now: datetime,
+    place: str = "",
+    status: str = "active",
+) -> int:
+    """Create a community with its name, description and schedule per language."""
+    code = validate_code(code)
+    if status not in STATUSES:
+        raise InvalidValue(f"Unknown status {status!r}")
+    if not any((t.get("name") or "").strip() for t in texts.values()):
+        raise InvalidValue("A community needs a name")
+    with immediate(db):
+        if row(db, "SELECT 1 FROM communities WHERE code = ?", (code,)):
+            raise InvalidValue(f"The code {code} is already used")
+        community_id = db.execute(
+            "INSERT INTO communities (code, town, place, status, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (code, town, place, status, iso(now), iso(now)),
+        ).lastrowid
+        for language, text in texts.items():
+            db.execute(
+                "INSERT INTO community_texts (community_id, language, name, description, schedule)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (community_id, language, text["name"], text.get("description", ""),
+                 text.get("schedule", "")),
+            )
+    return community_id
+
+
+_SELECT = """
+SELECT c.*, coalesce(t.name, d.name) AS name,
+       coalesce(t.description, d.description) AS description,
+       coalesce(t.schedule, d.schedule) AS schedule,
+       (SELECT count(*) FROM memberships m
+         WHERE m.community_id = c.id AND m.left_at IS NULL) AS members
+FROM communities c
+LEFT JOIN community_texts t ON t.community_id = c.id AND t.language = :language
+LEFT JOIN community_texts d ON d.community_id = c.id AND d.language = :fallback
+"""
+
+
+def get_community(db: Database, code: str, language: str = DEFAULT_LANGUAGE) -> dict:
+    """Return the community with this code in the given language, or raise NotFound."""
+    found = row(db, _SELECT + " WHERE c.code = :code",
+                {"language": language, "fallback": DEFAULT_LANGUAGE, "code": fold(code)})
+    if found is None:
+        raise NotFound(f"No community with code {code}")
+    return found
+
+
+def list_communities(
+    db: Database,
+    *,
+    language: str = DEFAULT_LANGUAGE,
+    town: str | None = None,
+    statuses: tuple[str, ...] = ("active",),
+) -> list[dict]:
+    """Return communities ordered by town and code, optionally in one town."""
+    params: dict = {"language": language, "fallback": DEFAULT_LANGUAGE, "town": town}
+    params.update({f"s{i}": status for i, status in enumerate(statuses)})
+    marks = ", ".join(f":s{i}" for i in range(len(statuses)))
+    sql = _SELECT + f" WHERE c.status IN ({marks})"
+    if town:
+        sql += " AND lower(c.town) = lower(:town)"
+    return list(db.query(sql + " ORDER BY c.town, c.code", params))
+
+
+def community_codes(db: Database) -> list[str]:
+    """Return the codes of active communities."""
+    return [r["code"] for r in db.query(
+        "SELECT code FROM communities WHERE status = 'active' ORDER BY code")]
+
+
+def set_community_status(db: Database, code: str, status: str, *, now: datetime) -> None:
+    """Pause, reactivate or archive a community."""
+    if status not in STATUSES:
+        raise InvalidValue(f"Unknown status {status!r}")
+    with immediate(db):
+        current = row(db, "SELECT status FROM communities WHERE code = ?", (fold(code),))
+        if current is None:
+            raise NotFound(f"No community with code {code}")
+        if current["status"] == "archived" and status != "archived":
+            raise IllegalTransition("An archived community stays archived")
+        db.execute("UPDATE communities SET status = ?, updated_at = ? WHERE code = ?",
+                   (status, iso(now), fold(code)))
+
+
+def join_community(
+    db: Database,
+    contact_id: int,
+    code: str,
+    *,
+    channel: str,
+    now: datetime,
+    location: str | None = None,
+) -> tuple[int, bool]:
+    """Make the contact a member; return (membership id, whether it is new)."""
+    if channel not in CHANNELS:
+        raise InvalidValue(f"Unknown channel {channel!r}")
+    with immediate(db):
+        community = row(db, "SELECT id, status FROM communities WHERE code = ?", (fold(code),))
+        if community is None:
+            raise NotFound(f"No community with code {code}")
+        if community["status"] != "active":
+            raise IllegalTransition(f"The community {fold(code)} is not taking members now")
+        existing = row(db, "SELECT id FROM memberships WHERE contact_id = ? AND community_id = ?"
+                           " AND left_at IS NULL", (contact_id, community["id"]))
+        if existing:
+            return existing["id"], False
+        membership_id = db.execute(
+            "INSERT INTO memberships (contact_id, community_id, joined_at, channel, location)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (contact_id, community["id"], iso(now), channel, location),
+        ).lastrowid
+    return membership_id, True
+
+
+def leave_community(db: Database, contact_id: int, code: str, *, now: datetime) -> bool:
+    """End the contact's membership; return whether there was one."""
+    with immediate(db):
+        community = row(db, "SELECT id FROM communities WHERE code = ?", (fold(code),))
+        if community is None:
+            raise NotFound(f"No community with code {code}")
+        return db.execute(
+            "UPDATE memberships SET left_at = ? WHERE contact_id = ? AND community_id = ?"
+            " AND left_at IS NULL", (iso(now), contact_id, community["id"]),
+        ).rowcount > 0
+
+
+def memberships_of(db: Database, contact_id: int, language: str = DEFAULT_LANGUAGE) -> list[dict]:
+    """Return the contact's current memberships with community code and name."""
+    return list(db.query(
+        "SELECT m.*, c.code, coalesce(t.name, d.name) AS name FROM memberships m"
+        " JOIN communities c ON c.id = m.community_id"
+        " LEFT JOIN community_texts t ON t.community_id = c.id AND t.language = ?"
+        " LEFT JOIN community_texts d ON d.community_id = c.id AND d.language = ?"
+        " WHERE m.contact_id = ? AND m.left_at IS NULL ORDER BY m.joined_at",
+        (language, DEFAULT_LANGUAGE, contact_id)))
+
+
+def members_of(db: Database, code: str) -> list[dict]:
+    """Return the current members of a community with their numbers."""
+    return list(db.query(
+        "SELECT m.*, p.phone, p.language, p.opted_out FROM memberships m"
+        " JOIN communities c ON c.id = m.community_id JOIN contacts p ON p.id = m.contact_id"
+        " WHERE c.code = ? AND m.left_at IS NULL ORDER BY m.joined_at", (fold(code),)))

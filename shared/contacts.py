@@ -1,0 +1,98 @@
+"""Contacts: a phone number with its language and consent, nothing more."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from shared.audit import record_audit
+from shared.clock import iso
+from shared.db import Database, immediate, row
+from shared.errors import NotFound
+from shared.phones import normalise_phone
+
+# Tables whose rows belong to a contact; erasing the contact removes them (ON DELETE CASCADE).
+PERSONAL_TABLES = ("memberships", "offers", "feedback", "messages", "conversations")
+
+
+def find_contact(db: Database, phone: str) -> dict | None:
+    """Return the contact with this number, or None."""
+    return row(db, "SELECT * FROM contacts WHERE phone = ?", (normalise_phone(phone),))
+
+
+def get_contact(db: Database, contact_id: int) -> dict:
+    """Return the contact with this id, or raise NotFound."""
+    found = row(db, "SELECT * FROM contacts WHERE id = ?", (contact_id,))
+    if found is None:
+        raise NotFound(f"No contact {contact_id}")
+    return found
+
+
+def touch_contact(
+    db: Database, phone: str, *, now: datetime, language: str | None = None
+) -> dict:
+    """Return the contact for phone, creating it or updating last seen."""
+    e164 = normalise_phone(phone)
+    with immediate(db):
+        db.execute(
+            "INSERT INTO contacts (phone, language, first_seen, last_seen) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (phone) DO UPDATE SET last_seen = excluded.last_seen,"
+            " language = coalesce(contacts.language, excluded.language)",
+            (e164, language, iso(now), iso(now)),
+        )
+        return row(db, "SELECT * FROM contacts WHERE phone = ?", (e164,))
+
+
+def set_language(db: Database, contact_id: int, language: str) -> None:
+    """Remember the language the contact wants replies in."""
+    db.execute("UPDATE contacts SET language = ? WHERE id = ?", (language, contact_id))
+
+
+def opt_out(db: Database, contact_id: int, *, now: datetime) -> None:
+    """Mark the contact as opted out: nothing more is sent until they opt in."""
+    db.execute(
+        "UPDATE contacts SET opted_out = 1, opted_out_at = ? WHERE id = ? AND opted_out = 0",
+        (iso(now), contact_id),
+    )
+
+
+def opt_in(db: Database, contact_id: int) -> None:
+    """Let messages reach the contact again."""
+    db.execute(
+        "UPDATE contacts SET opted_out = 0, opted_out_at = NULL WHERE id = ?", (contact_id,)
+    )
+
+
+def contact_data(db: Database, contact_id: int) -> dict:
+    """Return everything stored about a contact (an access request)."""
+    data = {"contact": get_contact(db, contact_id)}
+    for table in PERSONAL_TABLES:
+        data[table] = list(
+            db.query(f"SELECT * FROM {table} WHERE contact_id = ?", (contact_id,))
+        )
+    return data
+
+
+def erase_contact(db: Database, phone: str, *, now: datetime, actor: str) -> dict[str, int]:
+    """Delete a contact and every record linked to them; return what was removed."""
+    e164 = normalise_phone(phone)
+    with immediate(db):
+        contact = row(db, "SELECT id FROM contacts WHERE phone = ?", (e164,))
+        if contact is None:
+            raise NotFound("No contact with that number")
+        counts = {
+            table: db.execute(
+                f"SELECT count(*) FROM {table} WHERE contact_id = ?", (contact["id"],)
+            ).fetchone()[0]
+            for table in PERSONAL_TABLES
+        }
+        # Messages logged before the contact existed carry only the number.
+        counts["messages"] += db.execute(
+            "DELETE FROM messages WHERE phone = ? AND contact_id IS NULL", (e164,)
+        ).rowcount
+        db.execute("DELETE FROM contacts WHERE id = ?", (contact["id"],))
+        record_audit(
+            db, actor=actor, action="erase_contact", now=now,
+            record_kind="contact", record_id=contact["id"],
+        )
+    counts["contacts"] = 1
+    return counts

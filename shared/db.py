@@ -1,0 +1,94 @@
+"""Open the SQLite store and run read-then-write work in immediate transactions."""
+
+from __future__ import annotations
+
+import logging
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import sqlite_utils
+
+try:  # A current SQLite: Debian's 3.40 predates the WAL-reset corruption fix (3.44).
+    import pysqlite3.dbapi2 as sqlite3
+except ImportError:  # pragma: no cover - platforms without the binary wheel
+    import sqlite3
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DB_PATH = "var/faelles.db"
+BUSY_TIMEOUT_MS = 10_000
+
+Database = sqlite_utils.Database
+IntegrityError = sqlite3.IntegrityError
+OperationalError = sqlite3.OperationalError
+
+
+def db_path_from_env() -> str:
+    """Return the database path configured by FAELLES_DB."""
+    return os.environ.get("FAELLES_DB") or DEFAULT_DB_PATH
+
+
+def open_db(path: str | os.PathLike, *, migrate: bool = True) -> Database:
+    """Open the store with WAL, a busy timeout and foreign keys, migrating it when asked."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # isolation_level=None: no implicit deferred BEGIN before writes. Every
+    # transaction is explicit, so a read-then-write can start with BEGIN IMMEDIATE
+    # and wait for the busy timeout instead of failing with "database is locked".
+    conn = sqlite3.connect(
+        str(path),
+        timeout=BUSY_TIMEOUT_MS / 1000,
+        isolation_level=None,
+        check_same_thread=False,
+    )
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    db = Database(conn)
+    if migrate:
+        from shared.migrations import migrate as apply_migrations
+
+        apply_migrations(db)
+    return db
+
+
+def sqlite_version(db: Database) -> str:
+    """Return the version of the SQLite library the store runs on."""
+    return db.execute("select sqlite_version()").fetchone()[0]
+
+
+@contextmanager
+def immediate(db: Database) -> Iterator[Database]:
+    """Run the block in a BEGIN IMMEDIATE transaction (a savepoint when nested)."""
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    else:
+        db.execute("COMMIT")
+
+
+def row(db: Database, sql: str, params: tuple | dict = ()) -> dict | None:
+    """Return the first row of a query as a dict, or None."""
+    return next(iter(db.query(sql, params)), None)
+
+
+def backup_to(db: Database, target: str | os.PathLike) -> None:
+    """Copy the store to target with SQLite's online backup (safe while others write)."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    destination = sqlite3.connect(str(target))
+    try:
+        db.conn.backup(destination)
+    finally:
+        destination.close()

@@ -1,0 +1,29 @@
+"""Errors the services raise; each message is safe to show a coordinator."""
+
+
+class FaellesError(Exception):
+    """Base for errors that describe bad input or an impossible action."""
+
+
+class InvalidPhoneNumber(FaellesError, ValueError):
+    """A phone number that is not a valid number."""
+
+
+class NotFound(FaellesError, LookupError):
+    """A record that does not exist."""
+
+
+class IllegalTransition(FaellesError, ValueError):
+    """A status change that the record's current status does not allow."""
+
+
+class InvalidValue(FaellesError, ValueError):
+    """A value outside what the field allows."""
+
+
+class LockedOut(FaellesError):
+    """A coordinator locked after too many wrong PINs."""
+
+
+class WrongPin(FaellesError):
+    """A PIN that does not match."""

@@ -1,0 +1,44 @@
+"""Rows for `faelles export`: the fields design.md promises for each kind."""
+
+from __future__ import annotations
+
+from shared.db import Database
+
+_QUERIES = {
+    "offers": """
+        SELECT o.id, c.phone, o.category, o.description, o.town, o.availability, o.status,
+               o.channel, o.location, o.created_at
+        FROM offers o LEFT JOIN contacts c ON c.id = o.contact_id ORDER BY o.id""",
+    "feedback": """
+        SELECT f.id, c.phone, f.kind, f.text, f.rating, f.town, f.status, f.channel,
+               f.location, f.created_at, f.reply
+        FROM feedback f LEFT JOIN contacts c ON c.id = f.contact_id ORDER BY f.id""",
+    "communities": """
+        SELECT c.code, da.name AS name_da, en.name AS name_en, c.town, c.place, c.status,
+               da.schedule AS schedule_da,
+               (SELECT count(*) FROM memberships m
+                 WHERE m.community_id = c.id AND m.left_at IS NULL) AS members,
+               c.created_at
+        FROM communities c
+        LEFT JOIN community_texts da ON da.community_id = c.id AND da.language = 'da'
+        LEFT JOIN community_texts en ON en.community_id = c.id AND en.language = 'en'
+        ORDER BY c.code""",
+    "members": """
+        SELECT c.code, p.phone, m.joined_at, m.channel, m.location
+        FROM memberships m JOIN communities c ON c.id = m.community_id
+        JOIN contacts p ON p.id = m.contact_id
+        WHERE m.left_at IS NULL ORDER BY c.code, m.joined_at""",
+    "messages": """
+        SELECT id, direction, phone, provider_id, body, encoding, segments, kind, status,
+               attempts, error_code, created_at, updated_at
+        FROM messages ORDER BY id""",
+}
+
+EXPORT_KINDS = tuple(_QUERIES)
+
+
+def export_rows(db: Database, kind: str) -> list[dict]:
+    """Return every row of one export kind as dicts."""
+    if kind not in _QUERIES:
+        raise ValueError(f"Unknown export kind {kind!r}; choose one of {', '.join(EXPORT_KINDS)}")
+    return list(db.query(_QUERIES[kind]))

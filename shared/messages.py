@@ -1,0 +1,170 @@
+"""Every SMS in and out: the inbound log (deduplicated by provider id) and the outbox."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from shared.clock import iso
+from shared.db import Database, immediate, row
+from shared.errors import IllegalTransition, InvalidValue, NotFound
+from shared.sms_text import measure
+
+KINDS = ("reply", "notice", "broadcast", "code")
+# Outbound statuses in the order they happen. A callback never moves a
+# message backwards: Twilio may deliver "sent" after "delivered".
+STATUS_RANK = {"queued": 0, "sending": 1, "sent": 2, "delivered": 3, "undelivered": 3,
+               "failed": 3}
+FINAL = frozenset({"delivered", "undelivered", "failed"})
+
+
+def record_inbound(
+    db: Database,
+    *,
+    provider_id: str,
+    phone: str,
+    body: str,
+    now: datetime,
+    contact_id: int | None = None,
+) -> tuple[dict, bool]:
+    """Log an inbound SMS once per provider id; return (row, whether it is new)."""
+    size = measure(body)
+    with immediate(db):
+        cursor = db.execute(
+            "INSERT INTO messages (direction, contact_id, phone, provider_id, body, encoding,"
+            " segments, kind, status, created_at, updated_at)"
+            " VALUES ('in', ?, ?, ?, ?, ?, ?, 'reply', 'received', ?, ?)"
+            " ON CONFLICT (provider_id) DO NOTHING",
+            (contact_id, phone, provider_id, body, size.encoding, size.segments,
+             iso(now), iso(now)),
+        )
+        created = cursor.rowcount == 1
+        stored = row(db, "SELECT * FROM messages WHERE provider_id = ?", (provider_id,))
+    return stored, created
+
+
+def remember_reply(db: Database, message_id: int, reply: str) -> None:
+    """Keep the reply given to an inbound SMS, so a retry gets the same answer."""
+    db.execute("UPDATE messages SET reply = ? WHERE id = ?", (reply, message_id))
+
+
+def queue_message(
+    db: Database,
+    *,
+    phone: str,
+    body: str,
+    now: datetime,
+    contact_id: int | None = None,
+    kind: str = "notice",
+    not_before: datetime | None = None,
+) -> int | None:
+    """Put an outbound SMS in the outbox; return its id, or None if the contact opted out."""
+    if kind not in KINDS:
+        raise InvalidValue(f"Unknown kind {kind!r}")
+    if not body.strip():
+        raise InvalidValue("An SMS needs a text")
+    size = measure(body)
+    with immediate(db):
+        if contact_id is not None and row(
+            db, "SELECT 1 FROM contacts WHERE id = ? AND opted_out = 1", (contact_id,)
+        ):
+            return None
+        return db.execute(
+            "INSERT INTO messages (direction, contact_id, phone, body, encoding, segments, kind,"
+            " status, next_attempt_at, not_before, created_at, updated_at)"
+            " VALUES ('out', ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)",
+            (contact_id, phone, body, size.encoding, size.segments, kind, iso(now),
+             iso(not_before) if not_before else None, iso(now), iso(now)),
+        ).lastrowid
+
+
+def get_message(db: Database, message_id: int) -> dict:
+    """Return the message with this id, or raise NotFound."""
+    found = row(db, "SELECT * FROM messages WHERE id = ?", (message_id,))
+    if found is None:
+        raise NotFound(f"No message {message_id}")
+    return found
+
+
+def claim_next(db: Database, *, now: datetime) -> dict | None:
+    """Mark the next due outbound message 'sending' and return it, or None."""
+    # Marked before the provider is called: messages.create has no idempotency
+    # key, so a crash after this point must not send the message twice.
+    with immediate(db):
+        while True:
+            due = row(
+                db,
+                "SELECT m.*, coalesce(c.opted_out, 0) AS opted_out FROM messages m"
+                " LEFT JOIN contacts c ON c.id = m.contact_id"
+                " WHERE m.direction = 'out' AND m.status = 'queued' AND m.next_attempt_at <= ?"
+                " AND (m.not_before IS NULL OR m.not_before <= ?)"
+                " ORDER BY m.next_attempt_at, m.id LIMIT 1",
+                (iso(now), iso(now)),
+            )
+            if due is None or not due["opted_out"]:
+                break
+            # Nothing is ever sent to an opted-out contact, whenever they opted out.
+            _set(db, due["id"], status="failed", error_code="21610",
+                 error_message="opted out", now=now)
+        if due is None:
+            return None
+        due.update(status="sending", attempts=due["attempts"] + 1)
+        _set(db, due["id"], status="sending", attempts=due["attempts"], now=now)
+        return due
+
+
+def mark_sent(db: Database, message_id: int, *, provider_id: str | None, now: datetime) -> None:
+    """Record that the provider accepted the message."""
+    _advance(db, message_id, "sent", now=now, provider_id=provider_id)
+
+
+def mark_retry(
+    db: Database, message_id: int, *, error: str, retry_at: datetime, now: datetime
+) -> None:
+    """Put a message whose send failed for a passing reason back in the queue."""
+    _set(db, message_id, status="queued", error_message=error, next_attempt_at=iso(retry_at),
+         now=now)
+
+
+def mark_failed(
+    db: Database, message_id: int, *, error_code: str | None, error: str, now: datetime
+) -> None:
+    """Record that a message will never be sent."""
+    _set(db, message_id, status="failed", error_code=error_code, error_message=error, now=now)
+
+
+def apply_status_callback(
+    db: Database, provider_id: str, status: str, *, now: datetime,
+    error_code: str | None = None,
+) -> dict | None:
+    """Move a message forward to the reported status; return it, or None if unknown."""
+    if status not in STATUS_RANK:
+        raise InvalidValue(f"Unknown status {status!r}")
+    with immediate(db):
+        message = row(db, "SELECT * FROM messages WHERE provider_id = ? AND direction = 'out'",
+                      (provider_id,))
+        if message is None:
+            return None
+        if STATUS_RANK[status] > STATUS_RANK[message["status"]]:
+            _set(db, message["id"], status=status, error_code=error_code, now=now)
+    return message
+
+
+def _advance(db: Database, message_id: int, status: str, *, now: datetime, **fields) -> None:
+    with immediate(db):
+        current = get_message(db, message_id)["status"]
+        if STATUS_RANK[status] <= STATUS_RANK[current]:
+            raise IllegalTransition(f"A message that is {current} cannot become {status}")
+        _set(db, message_id, status=status, now=now, **fields)
+
+
+def _set(db: Database, message_id: int, *, now: datetime, **fields) -> None:
+    fields["updated_at"] = iso(now)
+    assignments = ", ".join(f"{name} = ?" for name in fields)
+    db.execute(f"UPDATE messages SET {assignments} WHERE id = ?",
+               (*fields.values(), message_id))
+
+
+def outbox_counts(db: Database) -> dict[str, int]:
+    """Return the number of outbound messages per status."""
+    return {r["status"]: r["n"] for r in db.query(
+        "SELECT status, count(*) AS n FROM messages WHERE direction = 'out' GROUP BY status")}

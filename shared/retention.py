@@ -1,0 +1,47 @@
+"""How long records are kept, and the purge that removes what is older."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta
+
+from shared.audit import record_audit
+from shared.clock import iso
+from shared.db import Database, immediate
+
+DEFAULT_RETENTION_DAYS = 365
+
+# Table -> which rows count as finished, so that only those age out. Pending
+# offers and unread feedback stay until a coordinator has dealt with them.
+_PURGES = {
+    "messages": "created_at < :cutoff AND status NOT IN ('queued', 'sending')",
+    "conversations": "updated_at < :cutoff OR expires_at < :now",
+    "offers": "updated_at < :cutoff AND status IN ('rejected', 'withdrawn', 'done')",
+    "feedback": "updated_at < :cutoff AND status = 'archived'",
+    "memberships": "left_at IS NOT NULL AND left_at < :cutoff",
+    "contacts": (
+        "last_seen < :cutoff"
+        " AND id NOT IN (SELECT contact_id FROM memberships WHERE contact_id IS NOT NULL)"
+        " AND id NOT IN (SELECT contact_id FROM offers WHERE contact_id IS NOT NULL)"
+        " AND id NOT IN (SELECT contact_id FROM feedback WHERE contact_id IS NOT NULL)"
+    ),
+}
+
+
+def retention_days() -> int:
+    """Return the retention in days from FAELLES_RETENTION_DAYS (default 365)."""
+    value = int(os.environ.get("FAELLES_RETENTION_DAYS") or DEFAULT_RETENTION_DAYS)
+    if value < 1:
+        raise ValueError("FAELLES_RETENTION_DAYS must be at least 1")
+    return value
+
+
+def purge(db: Database, *, now: datetime, days: int) -> dict[str, int]:
+    """Delete finished records older than the retention; return how many per table."""
+    params = {"cutoff": iso(now - timedelta(days=days)), "now": iso(now)}
+    removed = {}
+    with immediate(db):
+        for table, condition in _PURGES.items():
+            removed[table] = db.execute(f"DELETE FROM {table} WHERE {condition}", params).rowcount
+        record_audit(db, actor="cli", action="purge", now=now)
+    return removed

@@ -1,0 +1,123 @@
+"""Clean inbound SMS text and measure outbound SMS size the way Twilio does.
+
+Two unrelated-looking jobs live together because both are about what a
+message *is* on the wire versus what a person sees: `sanitise` makes untrusted
+inbound text safe to store and render (terminal kiosk, web), and `measure`
+predicts encoding and segment count (which is what we are billed for).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+MAX_INBOUND_CHARS = 1600  # Twilio's own cap on a concatenated message body
+
+# Most units that fit in two segments (2 x 153 septets, 2 x 67 UTF-16 units).
+GSM7_TWO_SEGMENTS = 306
+UCS2_TWO_SEGMENTS = 134
+
+# 3GPP TS 23.038 section 6.2.1, default alphabet, in code order 0x00-0x7F.
+# 0x1B (ESC) is omitted: it is the escape to the extension table, not a
+# character a user can send.  0x09 is "Ç" as in the current spec text.
+_GSM7_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+# TS 23.038 section 6.2.1.1, extension table: each is sent as ESC + char, so
+# it costs two septets.  Only these are defined for the default (Latin)
+# language; national shift tables are not used by Twilio by default.
+_GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
+
+# Concatenated SMS spend part of each 140-octet payload on a user data header
+# (TS 23.040 section 9.2.3.24.1): 160 -> 153 septets, 70 -> 67 UCS-2 units.
+_GSM7_SINGLE, _GSM7_MULTI = 160, 153
+_UCS2_SINGLE, _UCS2_MULTI = 70, 67
+
+# ECMA-48 CSI: ESC [ parameter bytes (0x30-0x3F), intermediates (0x20-0x2F),
+# one final byte (0x40-0x7E).  OSC: ESC ] ... ended by BEL or ST (ESC \).
+# Both patterns are linear: neither class can re-enter at the same ESC.
+_ANSI_CSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
+_ANSI_OSC = re.compile(r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
+
+# Bidi embeddings/overrides/isolates and marks ("Trojan Source", CVE-2021-42574)
+# let a sender make displayed text read differently from stored text.
+_BIDI_CONTROLS = frozenset(
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+)
+_KEPT_CONTROLS = frozenset("\n\t")
+
+
+def _is_removed(ch: str) -> bool:
+    """Return True if sanitise must drop ch."""
+    if ch in _KEPT_CONTROLS:
+        return False
+    if ch in _BIDI_CONTROLS or ch == "\ufeff":
+        return True
+    # Cc is exactly C0, DEL and C1.  Cs are lone surrogates: Python allows
+    # them in str but they cannot be encoded to UTF-8 for storage.
+    return unicodedata.category(ch) in ("Cc", "Cs")
+
+
+def sanitise(text: str, max_chars: int = MAX_INBOUND_CHARS) -> str:
+    """Return text safe to store and show: NFC, no control or bidi-override characters, capped."""
+    # Remove whole escape sequences before dropping ESC, otherwise their
+    # payload (e.g. an OSC 8 hyperlink target) would survive as text.
+    text = _ANSI_OSC.sub("", text)
+    text = _ANSI_CSI.sub("", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = "".join(ch for ch in text if not _is_removed(ch))
+    # Normalise after removal: a dropped control between a base letter and a
+    # combining mark would otherwise leave a composable pair behind and make
+    # sanitise non-idempotent.  NFC never introduces a removed character.
+    text = unicodedata.normalize("NFC", text).strip()
+    # A prefix of an NFC string is still NFC, so a plain slice is safe.
+    return text[: max(0, max_chars)].rstrip()
+
+
+@dataclass(frozen=True)
+class SmsSize:
+    """Encoding, length in encoding units and segment count of an SMS body."""
+
+    encoding: str  # "GSM-7" or "UCS-2"
+    units: int  # septets for GSM-7, UTF-16 code units for UCS-2
+    segments: int  # 0 for the empty string
+
+
+def is_gsm7(text: str) -> bool:
+    """Return True if text can be sent in the GSM 03.38 default alphabet."""
+    return all(ch in _GSM7_BASIC or ch in _GSM7_EXTENSION for ch in text)
+
+
+def _pack(costs: list[int], single: int, multi: int) -> int:
+    """Return how many segments the per-character costs need."""
+    if not costs:
+        return 0
+    if sum(costs) <= single:
+        return 1
+    # Greedy, not ceil(units / multi): an escape pair (TS 23.038 6.2.1.1) or a
+    # UTF-16 surrogate pair must not straddle a segment boundary, so a
+    # two-unit character that does not fit moves whole to the next segment.
+    segments, used = 1, 0
+    for cost in costs:
+        if used + cost > multi:
+            segments, used = segments + 1, 0
+        used += cost
+    return segments
+
+
+def measure(text: str) -> SmsSize:
+    """Return the encoding, length and segment count Twilio would use for text."""
+    if is_gsm7(text):
+        costs = [2 if ch in _GSM7_EXTENSION else 1 for ch in text]
+        return SmsSize("GSM-7", sum(costs), _pack(costs, _GSM7_SINGLE, _GSM7_MULTI))
+    # UCS-2 on the wire is really UTF-16: astral characters (most emoji) take
+    # a surrogate pair.  Counted by code point so lone surrogates cannot raise.
+    costs = [2 if ord(ch) > 0xFFFF else 1 for ch in text]
+    return SmsSize("UCS-2", sum(costs), _pack(costs, _UCS2_SINGLE, _UCS2_MULTI))
+
+
+def fits(text: str, max_segments: int = 2) -> bool:
+    """Return True if text needs at most max_segments SMS segments."""
+    return measure(text).segments <= max_segments
