@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LANGS := da en
 
 .PHONY: run test i18n catalogs clean
 
@@ -25,6 +26,8 @@ test: catalogs
 i18n: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 -k npgettext:1c,2,3 \
 		--project=faelles --copyright-holder="Fælles" -o locales/messages.pot .
+	for lang in $(LANGS); do test -f locales/$$lang/LC_MESSAGES/messages.po || \
+		$(BIN)/pybabel init -i locales/messages.pot -d locales -D messages -l $$lang; done
 	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching
 	$(BIN)/pybabel compile -d locales -D messages --statistics
 

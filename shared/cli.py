@@ -1,0 +1,207 @@
+"""The `faelles` command: set up, inspect and look after a Fælles store."""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import sys
+
+import click
+
+from shared import demo as demo_module
+from shared.clock import utcnow
+from shared.contacts import erase_contact
+from shared.coordinators import add_coordinator
+from shared.db import backup_to, db_path_from_env, open_db, sqlite_version
+from shared.errors import FaellesError
+from shared.exports import EXPORT_KINDS, export_rows
+from shared.i18n import operator_locale, translator
+from shared.retention import purge as purge_store, retention_days
+
+log = logging.getLogger("faelles")
+
+
+def _(message: str) -> str:
+    return translator(operator_locale()).gettext(message)
+
+
+def open_store():
+    """Open the configured store, migrating it, and log the SQLite it runs on."""
+    path = db_path_from_env()
+    db = open_db(path)
+    log.info("database %s on SQLite %s", path, sqlite_version(db))
+    return db
+
+
+def print_summary(db) -> None:
+    """Print what the store holds, one line per kind."""
+    labels = {
+        "communities": _("Communities"), "towns": _("Towns"), "contacts": _("Contacts"),
+        "members": _("Memberships"), "offers": _("Offers"),
+        "pending_offers": _("Offers waiting for review"), "feedback": _("Feedback"),
+        "coordinators": _("Coordinators"), "outbox": _("SMS waiting to be sent"),
+    }
+    for key, count in demo_module.summarise(db).items():
+        click.echo(f"  {labels[key]:<28} {count:>5}")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Log more detail.")
+def main(verbose: bool) -> None:
+    """Fælles: SMS and kiosk engagement for a municipality."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+                        stream=sys.stderr)
+
+
+@main.command()
+@click.option("--demo", is_flag=True, help="Also load the demo communities, people and items.")
+def init(demo: bool) -> None:
+    """Create the database (or bring its schema up to date)."""
+    db = open_store()
+    click.echo(_("Database ready: {path}").format(path=db_path_from_env()))
+    if demo:
+        load_and_report_demo(db)
+    print_summary(db)
+
+
+def load_and_report_demo(db) -> None:
+    """Load the demo data and print the coordinator PIN once."""
+    pin = demo_module.load_demo(db, now=utcnow())
+    if pin is None:
+        click.echo(_("The demo data is already loaded."))
+        return
+    click.echo(_("Demo data loaded. Coordinator “{name}” has PIN {pin} "
+                 "(shown only this once).").format(name=demo_module.demo_data.DEMO_COORDINATOR,
+                                                   pin=pin))
+
+
+@main.command()
+def demo() -> None:
+    """Create the demo database and show what is in it (make run)."""
+    db = open_store()
+    load_and_report_demo(db)
+    print_summary(db)
+    click.echo(_("The SMS gateway and the kiosk are not built yet; "
+                 "`faelles demo` will start them when they are."))
+
+
+@main.command()
+@click.argument("kind", type=click.Choice(EXPORT_KINDS))
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json",
+              show_default=True, help="Output format.")
+def export(kind: str, fmt: str) -> None:
+    """Print offers, feedback, communities, members or messages."""
+    rows = export_rows(open_store(), kind)
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    fields = list(rows[0]) if rows else []
+    writer = csv.DictWriter(sys.stdout, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+
+
+@main.group()
+def coordinator() -> None:
+    """Manage coordinators."""
+
+
+def read_pin_twice() -> tuple[str, str]:
+    """Ask for the PIN twice, hidden; from standard input when it is not a terminal."""
+    if not sys.stdin.isatty():
+        lines = sys.stdin.read().splitlines() + ["", ""]
+        return lines[0].strip(), lines[1].strip()
+    first = click.prompt(_("PIN (4-8 digits)"), hide_input=True)
+    second = click.prompt(_("PIN again"), hide_input=True)
+    return first, second
+
+
+@coordinator.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["coordinator", "admin"]), default="coordinator",
+              show_default=True, help="What the coordinator may do.")
+def coordinator_add(name: str, role: str) -> None:
+    """Create a coordinator; asks for the PIN twice."""
+    first, second = read_pin_twice()
+    if first != second:
+        raise click.ClickException(_("The two PINs differ. Nothing was saved."))
+    try:
+        add_coordinator(open_store(), name, first, now=utcnow(), role=role)
+    except FaellesError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(_("Coordinator {name} created.").format(name=name))
+
+
+@main.command()
+@click.argument("phone")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def erase(phone: str, yes: bool) -> None:
+    """Erase a contact and everything linked to them."""
+    if not yes:
+        click.confirm(_("Erase {phone} and all their offers, feedback, memberships and "
+                        "messages?").format(phone=phone), abort=True)
+    try:
+        removed = erase_contact(open_store(), phone, now=utcnow(), actor="cli")
+    except FaellesError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(_("Erased: {counts}").format(
+        counts=", ".join(f"{table} {n}" for table, n in removed.items())))
+
+
+@main.command()
+def purge() -> None:
+    """Delete finished records older than FAELLES_RETENTION_DAYS (default 365)."""
+    days = retention_days()
+    removed = purge_store(open_store(), now=utcnow(), days=days)
+    click.echo(_("Removed what was older than {days} days: {counts}").format(
+        days=days, counts=", ".join(f"{table} {n}" for table, n in removed.items())))
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False))
+def backup(path: str) -> None:
+    """Copy the database to PATH, safely while others write."""
+    backup_to(open_store(), path)
+    click.echo(_("Backup written to {path}").format(path=path))
+
+
+def not_built_yet(name: str) -> None:
+    raise click.ClickException(
+        _("`faelles {name}` is not built yet.").format(name=name))
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, help="Port to listen on.")
+def serve(host: str, port: int) -> None:
+    """Run the SMS gateway (development server)."""
+    not_built_yet("serve")
+
+
+@main.command()
+def worker() -> None:
+    """Send queued SMS from the outbox."""
+    not_built_yet("worker")
+
+
+@main.command()
+@click.option("--location", default=None, help="Where this kiosk stands.")
+@click.option("--web", is_flag=True, help="Serve the kiosk in a browser.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address for --web.")
+@click.option("--port", default=8000, show_default=True, help="Port for --web.")
+@click.option("--coordinator", "open_coordinator", is_flag=True,
+              help="Open the coordinator PIN dialog directly.")
+def kiosk(location, web, host, port, open_coordinator) -> None:
+    """Start the kiosk in this terminal."""
+    not_built_yet("kiosk")
+
+
+@main.command()
+@click.argument("number")
+@click.option("--url", default="http://127.0.0.1:5000/sms", show_default=True,
+              help="The gateway's webhook URL.")
+def phone(number: str, url: str) -> None:
+    """Text the gateway from a pretend phone in this terminal."""
+    not_built_yet("phone")
