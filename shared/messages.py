@@ -85,8 +85,11 @@ def get_message(db: Database, message_id: int) -> dict:
     return found
 
 
-def claim_next(db: Database, *, now: datetime) -> dict | None:
-    """Mark the next due outbound message 'sending' and return it, or None."""
+def claim_next(db: Database, *, now: datetime, broadcasts: bool = True) -> dict | None:
+    """Mark the next due outbound message 'sending' and return it, or None.
+
+    With broadcasts=False (during quiet hours) broadcast messages wait in the queue.
+    """
     # Marked before the provider is called: messages.create has no idempotency
     # key, so a crash after this point must not send the message twice.
     with immediate(db):
@@ -97,8 +100,9 @@ def claim_next(db: Database, *, now: datetime) -> dict | None:
                 " LEFT JOIN contacts c ON c.id = m.contact_id"
                 " WHERE m.direction = 'out' AND m.status = 'queued' AND m.next_attempt_at <= ?"
                 " AND (m.not_before IS NULL OR m.not_before <= ?)"
+                " AND (? OR m.kind != 'broadcast')"
                 " ORDER BY m.next_attempt_at, m.id LIMIT 1",
-                (iso(now), iso(now)),
+                (iso(now), iso(now), broadcasts),
             )
             if due is None or not due["opted_out"]:
                 break
@@ -134,14 +138,23 @@ def mark_failed(
 
 def apply_status_callback(
     db: Database, provider_id: str, status: str, *, now: datetime,
-    error_code: str | None = None,
+    error_code: str | None = None, message_id: int | None = None,
 ) -> dict | None:
-    """Move a message forward to the reported status; return it, or None if unknown."""
+    """Move a message forward to the reported status; return it, or None if unknown.
+
+    message_id (ours, carried in the status callback URL) finds the message when
+    the callback arrives before the worker has stored the provider's id.
+    """
     if status not in STATUS_RANK:
         raise InvalidValue(f"Unknown status {status!r}")
     with immediate(db):
         message = row(db, "SELECT * FROM messages WHERE provider_id = ? AND direction = 'out'",
                       (provider_id,))
+        if message is None and message_id is not None:
+            message = row(db, "SELECT * FROM messages WHERE id = ? AND direction = 'out'"
+                              " AND provider_id IS NULL", (message_id,))
+            if message is not None:
+                _set(db, message["id"], provider_id=provider_id, now=now)
         if message is None:
             return None
         if STATUS_RANK[status] > STATUS_RANK[message["status"]]:
@@ -168,3 +181,27 @@ def outbox_counts(db: Database) -> dict[str, int]:
     """Return the number of outbound messages per status."""
     return {r["status"]: r["n"] for r in db.query(
         "SELECT status, count(*) AS n FROM messages WHERE direction = 'out' GROUP BY status")}
+
+
+def record_reply(db: Database, *, phone: str, body: str, now: datetime,
+                 contact_id: int | None = None) -> int:
+    """Log a reply that went back in the webhook's TwiML response."""
+    size = measure(body)
+    return db.execute(
+        "INSERT INTO messages (direction, contact_id, phone, body, encoding, segments, kind,"
+        " status, attempts, created_at, updated_at)"
+        " VALUES ('out', ?, ?, ?, ?, ?, 'reply', 'sent', 1, ?, ?)",
+        (contact_id, phone, body, size.encoding, size.segments, iso(now), iso(now)),
+    ).lastrowid
+
+
+def abandon_interrupted(db: Database, *, now: datetime) -> int:
+    """Fail messages left 'sending' by a worker that stopped mid-call; return how many.
+
+    They may or may not have reached the provider, and messages.create has no
+    idempotency key, so sending them again could text someone twice.
+    """
+    return db.execute(
+        "UPDATE messages SET status = 'failed', error_message = 'interrupted while sending',"
+        " updated_at = ? WHERE direction = 'out' AND status = 'sending'", (iso(now),),
+    ).rowcount

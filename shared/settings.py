@@ -1,0 +1,55 @@
+"""Configuration from the environment, read once by each entry point."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import time
+
+from shared.db import DEFAULT_DB_PATH
+
+
+def _clock(text: str) -> time:
+    hours, minutes = text.strip().split(":")
+    return time(int(hours), int(minutes))
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_path: str = DEFAULT_DB_PATH
+    public_url: str | None = None
+    transport: str = "console"
+    twilio_account_sid: str = "ACdev00000000000000000000000000000"
+    twilio_auth_token: str = "dev-auth-token"
+    twilio_from: str = "+4570000000"
+    twilio_api_url: str | None = None
+    quiet_start: time = time(21, 0)
+    quiet_end: time = time(8, 0)
+    send_rate: float = 1.0
+    allowed_country_codes: tuple[str, ...] = ("45",)
+
+
+def load_settings(environ: dict | None = None) -> Settings:
+    """Return the settings given by FAELLES_* and TWILIO_* variables."""
+    env = os.environ if environ is None else environ
+    defaults = Settings()
+    quiet = env.get("FAELLES_QUIET_HOURS", "21:00-08:00")
+    start, end = quiet.split("-")
+    transport = env.get("FAELLES_SMS_TRANSPORT") or defaults.transport
+    if transport not in ("console", "twilio"):
+        raise ValueError("FAELLES_SMS_TRANSPORT must be 'console' or 'twilio'")
+    return Settings(
+        db_path=env.get("FAELLES_DB") or defaults.db_path,
+        public_url=(env.get("FAELLES_PUBLIC_URL") or "").rstrip("/") or None,
+        transport=transport,
+        twilio_account_sid=env.get("TWILIO_ACCOUNT_SID") or defaults.twilio_account_sid,
+        twilio_auth_token=env.get("TWILIO_AUTH_TOKEN") or defaults.twilio_auth_token,
+        twilio_from=env.get("TWILIO_FROM") or defaults.twilio_from,
+        twilio_api_url=(env.get("FAELLES_TWILIO_API_URL") or "").rstrip("/") or None,
+        quiet_start=_clock(start),
+        quiet_end=_clock(end),
+        send_rate=float(env.get("FAELLES_SEND_RATE") or defaults.send_rate),
+        allowed_country_codes=tuple(
+            c.strip().lstrip("+") for c in
+            (env.get("FAELLES_ALLOWED_COUNTRY_CODES") or "45").split(",") if c.strip()),
+    )
