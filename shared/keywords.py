@@ -12,22 +12,24 @@ KEYWORDS: dict[str, dict[str, tuple[str, ...]]] = {
     "communities": {"da": ("FÆLLESSKABER", "FÆLLESSKAB"), "en": ("COMMUNITIES", "LIST")},
     "join": {"da": ("DELTAG",), "en": ("JOIN",)},
     "leave": {"da": ("FORLAD",), "en": ("LEAVE",)},
-    "ros": {"da": ("ROS",), "en": ()},
-    "ris": {"da": ("RIS",), "en": ()},
-    "ide": {"da": ("IDÉ", "IDE"), "en": ("IDEA",)},
-    "feedback": {"da": (), "en": ("FEEDBACK",)},
+    "ros": {"da": ("ROS",), "en": ("PRAISE",)},
+    "ris": {"da": ("RIS",), "en": ("COMPLAINT",)},
+    "ide": {"da": ("IDÉ", "IDE"), "en": ("IDEA", "FEEDBACK")},
     "mine": {"da": ("MINE",), "en": ("STATUS",)},
     "language": {"da": ("SPROG",), "en": ("LANGUAGE",)},
     # Twilio's own opt-out words (STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT)
     # and opt-in words (START, YES, UNSTOP) are honoured by its Advanced Opt-Out.
-    "stop": {"da": ("STOP", "AFMELD"),
+    # "*": the same word in every language, so it says nothing about the sender's.
+    "stop": {"*": ("STOP",), "da": ("AFMELD",),
              "en": ("STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT")},
-    "start": {"da": ("START", "TILMELD"), "en": ("YES", "UNSTOP")},
+    "start": {"*": ("START",), "da": ("TILMELD",), "en": ("YES", "UNSTOP")},
     "erase": {"da": ("SLET",), "en": ("DELETE",)},
 }
 
 # Words that are answers inside a flow rather than keywords, kept out of community codes.
-ANSWER_WORDS = ("JA", "NEJ", "NO", "OK", "SKIP", "SPRING")
+ANSWER_WORDS = ("JA", "YES", "NEJ", "NO", "OK", "MERE", "MORE", "SKIP", "SPRING")
+YES_WORDS = ("JA", "YES", "J", "Y")
+MORE_WORDS = ("MERE", "MORE")
 
 _FOLDS = str.maketrans({"Æ": "AE", "Ø": "OE", "Å": "AA", "É": "E"})
 

@@ -1,0 +1,376 @@
+"""The SMS conversation engine: state + inbound text -> new state, replies, effects.
+
+Pure: no SQL, no clock, no I/O. The service in shared/sms_service.py loads the
+facts, calls step() and applies the effects in one transaction.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from shared.keywords import MORE_WORDS, YES_WORDS, fold, keyword_index
+from shared.offers import CATEGORIES
+from shared.replies import Reply
+
+FLOW_TTL = timedelta(minutes=60)
+DEFAULT_LANGUAGE = "da"
+# Intents that win over any flow in progress (design.md).
+PRIORITY_INTENTS = frozenset({"stop", "start", "help"})
+# Characters of community items per page: with the template around them a page
+# stays within two GSM-7 segments; UCS-2 names get fewer (fit_reply guards).
+LIST_PAGE_CHARS = 200
+MAX_FREE_TEXT_ANSWER = 60
+
+
+@dataclass(frozen=True)
+class State:
+    """The flow in progress: which flow, which step, what was collected."""
+
+    flow: str | None = None
+    step: str | None = None
+    data: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CommunityFact:
+    code: str
+    name: str
+    town: str
+    place: str = ""
+    schedule: str = ""
+    status: str = "active"
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the engine may know about the world, loaded by the service."""
+
+    language: str | None = None                  # the contact's, None when new
+    communities: tuple[CommunityFact, ...] = ()
+    towns: tuple[str, ...] = ()
+    memberships: tuple[str, ...] = ()            # codes
+    offers: tuple[tuple[int, str, str], ...] = ()  # (id, description, status)
+    languages: dict[str, str] = field(default_factory=dict)  # folded name or code -> locale
+
+
+# Effects: what the service must do to the store.
+@dataclass(frozen=True)
+class SetLanguage:
+    language: str
+
+
+@dataclass(frozen=True)
+class OptOut:
+    pass
+
+
+@dataclass(frozen=True)
+class OptIn:
+    pass
+
+
+@dataclass(frozen=True)
+class CreateOffer:
+    description: str
+
+
+@dataclass(frozen=True)
+class UpdateOffer:
+    offer_id: int
+    category: str | None = None
+    town: str | None = None
+
+
+@dataclass(frozen=True)
+class JoinCommunity:
+    code: str
+
+
+@dataclass(frozen=True)
+class LeaveCommunity:
+    code: str
+
+
+@dataclass(frozen=True)
+class RecordFeedback:
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True)
+class EraseContact:
+    pass
+
+
+@dataclass(frozen=True)
+class Outcome:
+    state: State
+    language: str
+    replies: tuple[Reply, ...] = ()
+    effects: tuple = ()
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class _Turn:
+    """One inbound text, taken apart."""
+
+    text: str
+    first: str          # first word, folded
+    rest: str           # the text after the first word
+    intent: str | None
+    keyword_language: str | None
+
+
+def parse(text: str) -> _Turn:
+    """Split an inbound text into its keyword (if any) and the rest."""
+    text = text.strip()
+    parts = text.split(None, 1)
+    first = fold(parts[0]).strip(".,!?:;") if parts else ""
+    rest = parts[1].strip() if len(parts) > 1 else ""
+    intent, language = keyword_index().get(first, (None, None))
+    return _Turn(text, first, rest, intent, None if language == "*" else language)
+
+
+def step(state: State | None, text: str, facts: Facts, now: datetime) -> Outcome:
+    """Run one inbound text through the conversation and return what follows."""
+    turn = parse(text)
+    language = facts.language or turn.keyword_language or DEFAULT_LANGUAGE
+    effects: tuple = ()
+    if facts.language is None:
+        effects = (SetLanguage(language),)
+    state = state or State()
+    outcome = _dispatch(state, turn, facts, language)
+    outcome = replace(outcome, effects=effects + outcome.effects)
+    if outcome.state.flow is not None:
+        outcome = replace(outcome, expires_at=now + FLOW_TTL)
+    return outcome
+
+
+def _dispatch(state: State, turn: _Turn, facts: Facts, language: str) -> Outcome:
+    if state.flow == "erase" and turn.first in YES_WORDS:
+        return _done(language, Reply("erased"), EraseContact())
+    if turn.intent in PRIORITY_INTENTS:
+        return _keyword(turn, facts, language)
+    if state.flow is not None:
+        answer = _answer(state, turn, facts, language)
+        if answer is not None:
+            return answer
+    if turn.intent is not None:
+        return _keyword(turn, facts, language)
+    return Outcome(State("menu", "choice"), language, (Reply("menu"),))
+
+
+def _done(language: str, reply: Reply, *effects) -> Outcome:
+    return Outcome(State(), language, (reply,), tuple(effects))
+
+
+def _keyword(turn: _Turn, facts: Facts, language: str) -> Outcome:
+    intent, rest = turn.intent, turn.rest
+    if intent == "help":
+        return _done(language, Reply("help"))
+    if intent == "stop":
+        return _done(language, Reply("stopped"), OptOut())
+    if intent == "start":
+        return _done(language, Reply("started"), OptIn())
+    if intent == "offer":
+        return _offer_text(rest, facts, language) if rest else _ask_offer(language)
+    if intent == "communities":
+        return _list_communities(facts, language, town=rest, page=0)
+    if intent == "join":
+        return _join(rest, facts, language)
+    if intent == "leave":
+        return _leave(rest, facts, language)
+    if intent in ("ros", "ris", "ide"):
+        if rest:
+            return _done(language, Reply(f"thanks_{intent}"), RecordFeedback(intent, rest))
+        return Outcome(State("feedback", "text", {"kind": intent}), language,
+                       (Reply(f"ask_{intent}"),))
+    if intent == "mine":
+        return _done(language, _mine(facts))
+    if intent == "language":
+        return _language(rest, facts, language)
+    if intent == "erase":
+        return Outcome(State("erase", "confirm"), language, (Reply("confirm_erase"),))
+    raise ValueError(f"Unhandled intent {intent}")  # pragma: no cover
+
+
+def _answer(state: State, turn: _Turn, facts: Facts, language: str) -> Outcome | None:
+    """Return the outcome of answering the flow's question, or None if it is no answer."""
+    flow, step_name, text = state.flow, state.step, turn.text
+    if flow == "erase":
+        return _done(language, Reply("erase_cancelled"))
+    # Steps that wait for free text take any text; keywords still win elsewhere.
+    if flow == "offer" and step_name == "describe":
+        return _offer_text(text, facts, language)
+    if flow == "feedback" and step_name == "text":
+        kind = state.data["kind"]
+        return _done(language, Reply(f"thanks_{kind}"), RecordFeedback(kind, text))
+    if turn.intent is not None:
+        return None
+    if flow == "menu":
+        return {
+            "1": lambda: _ask_offer(language),
+            "2": lambda: _list_communities(facts, language, town="", page=0),
+            "3": lambda: Outcome(State("feedback", "kind"), language,
+                                 (Reply("ask_feedback_kind"),)),
+        }.get(turn.first, lambda: None)()
+    if flow == "feedback" and step_name == "kind":
+        kind = {"1": "ros", "2": "ris", "3": "ide"}.get(turn.first)
+        if kind is None:
+            return Outcome(state, language, (Reply("pick_number"),))
+        return Outcome(State("feedback", "text", {"kind": kind}), language,
+                       (Reply(f"ask_{kind}"),))
+    if flow == "offer" and step_name == "category":
+        return _offer_category(state, turn, facts, language)
+    if flow == "offer" and step_name == "town":
+        town = None if turn.first == "0" else _match_town(text, facts.towns)
+        effects = (UpdateOffer(state.data["offer_id"], town=town),) if town else ()
+        return _done(language, Reply("offer_done"), *effects)
+    if flow == "join" and step_name == "code":
+        return _join(text, facts, language)
+    if flow == "list" and turn.first in MORE_WORDS:
+        return _list_communities(facts, language, town=state.data.get("town", ""),
+                                 page=state.data["page"] + 1)
+    return None
+
+
+def _ask_offer(language: str) -> Outcome:
+    return Outcome(State("offer", "describe"), language, (Reply("ask_offer"),))
+
+
+def _offer_text(description: str, facts: Facts, language: str) -> Outcome:
+    # The service puts the new offer's id into the state's data as offer_id.
+    return Outcome(State("offer", "category"), language, (Reply("offer_saved"),),
+                   (CreateOffer(description),))
+
+
+def _offer_category(state: State, turn: _Turn, facts: Facts, language: str) -> Outcome:
+    choice = turn.first
+    if choice == "0":
+        return _ask_town(state, facts, language, ())
+    if not choice.isdigit() or not 1 <= int(choice) <= len(CATEGORIES):
+        return Outcome(state, language, (Reply("pick_number"),))
+    update = UpdateOffer(state.data["offer_id"], category=CATEGORIES[int(choice) - 1])
+    return _ask_town(state, facts, language, (update,))
+
+
+def _ask_town(state: State, facts: Facts, language: str, effects: tuple) -> Outcome:
+    examples = ", ".join(facts.towns[:3]) or "Kerteminde"
+    return Outcome(State("offer", "town", state.data), language,
+                   (Reply("ask_town", {"examples": examples}),), effects)
+
+
+def _match_town(text: str, towns: tuple[str, ...]) -> str:
+    """Return the known town the answer names, else the answer itself, shortened."""
+    folded = {fold(town): town for town in towns}
+    close = difflib.get_close_matches(fold(text), list(folded), n=1, cutoff=0.75)
+    return folded[close[0]] if close else text[:MAX_FREE_TEXT_ANSWER]
+
+
+def _list_communities(facts: Facts, language: str, *, town: str, page: int) -> Outcome:
+    active = [c for c in facts.communities if c.status == "active"]
+    if town:
+        wanted = _match_town(town, facts.towns)
+        active = [c for c in active if fold(c.town) == fold(wanted)]
+        if not active:
+            return _done(language, Reply("no_communities_in_town",
+                                         {"town": town[:MAX_FREE_TEXT_ANSWER],
+                                          "towns": ", ".join(facts.towns)}))
+    pages = _pages([f"{c.code} {c.name}" for c in active])
+    if page >= len(pages):
+        return _done(language, Reply("no_more_communities"))
+    items = "; ".join(pages[page])
+    if page + 1 < len(pages):
+        return Outcome(State("list", "page", {"page": page, "town": town}), language,
+                       (Reply("communities_more", {"items": items}),))
+    return _done(language, Reply("communities", {"items": items}))
+
+
+def _pages(items: list[str]) -> list[list[str]]:
+    pages: list[list[str]] = [[]]
+    for item in items:
+        if pages[-1] and len("; ".join(pages[-1] + [item])) > LIST_PAGE_CHARS:
+            pages.append([])
+        pages[-1].append(item)
+    return pages if pages[0] else []
+
+
+def _find(code: str, facts: Facts) -> CommunityFact | None:
+    return next((c for c in facts.communities if c.code == code), None)
+
+
+def _suggest(code: str, facts: Facts) -> list[str]:
+    """Return up to three community codes close to what was typed, by code or name."""
+    active = [c for c in facts.communities if c.status == "active"]
+    by_key = {c.code: c.code for c in active}
+    by_key.update({fold(c.name): c.code for c in active})
+    matches = difflib.get_close_matches(code, list(by_key), n=5, cutoff=0.6)
+    return list(dict.fromkeys(by_key[m] for m in matches))[:3]
+
+
+def _unknown(code: str, facts: Facts, language: str) -> Outcome:
+    shown = code[:12]
+    suggestions = _suggest(code, facts)
+    if suggestions:
+        return _done(language, Reply("unknown_code_suggest",
+                                     {"code": shown, "suggestions": ", ".join(suggestions)}))
+    return _done(language, Reply("unknown_code", {"code": shown}))
+
+
+def _join(rest: str, facts: Facts, language: str) -> Outcome:
+    if not rest:
+        example = facts.communities[0].code if facts.communities else "STRIK"
+        return Outcome(State("join", "code"), language,
+                       (Reply("ask_code", {"example": example}),))
+    code = fold(rest.split()[0])
+    community = _find(code, facts)
+    if community is None or community.status == "archived":
+        return _unknown(code, facts, language)
+    if community.status != "active":
+        return _done(language, Reply("community_paused", {"name": community.name}))
+    if code in facts.memberships:
+        return _done(language, Reply("already_member", {"name": community.name, "code": code}))
+    return _done(language, Reply("joined", {"name": community.name, "code": code,
+                                            "schedule": community.schedule,
+                                            "place": community.place}),
+                 JoinCommunity(code))
+
+
+def _leave(rest: str, facts: Facts, language: str) -> Outcome:
+    if not rest:
+        if facts.memberships:
+            return _done(language, Reply("ask_leave", {"codes": ", ".join(facts.memberships)}))
+        return _done(language, Reply("ask_leave_none"))
+    code = fold(rest.split()[0])
+    community = _find(code, facts)
+    if community is None:
+        return _unknown(code, facts, language)
+    if code not in facts.memberships:
+        return _done(language, Reply("not_member", {"code": code}))
+    return _done(language, Reply("left", {"name": community.name}), LeaveCommunity(code))
+
+
+def _mine(facts: Facts) -> Reply:
+    if not facts.offers and not facts.memberships:
+        return Reply("mine_empty")
+    offers = tuple(
+        Reply("offer_item", {"id": offer_id, "text": _short(text, 30),
+                             "status": Reply(f"status_{status}")})
+        for offer_id, text, status in facts.offers[:3])
+    return Reply("mine", {"offers": offers or Reply("none"),
+                          "communities": ", ".join(facts.memberships[:8]) or Reply("none")})
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
+
+
+def _language(rest: str, facts: Facts, language: str) -> Outcome:
+    wanted = facts.languages.get(fold(rest.split()[0])) if rest else None
+    if wanted is None:
+        listing = ", ".join(sorted({f"{code.upper()}" for code in facts.languages.values()}))
+        return _done(language, Reply("language_unknown", {"languages": listing}))
+    return _done(wanted, Reply("language_set"), SetLanguage(wanted))

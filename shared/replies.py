@@ -1,0 +1,120 @@
+"""Every SMS reply the engine can give, as catalog messages rendered in the contact's language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from shared.i18n import N_, translator
+from shared.sms_text import fits
+
+REPLY_BUDGET_SEGMENTS = 2
+
+# Reply key -> English msgid. The Danish catalog carries the Danish wording
+# (and the Danish keywords); every other catalog its own.
+REPLIES: dict[str, str] = {
+    "help": N_("Fælles - text: OFFER and what you can give. COMMUNITIES to see groups. "
+               "JOIN and a code to join one. PRAISE, COMPLAINT or IDEA and your text. "
+               "STATUS shows yours. LANGUAGE DA for Danish. STOP to stop."),
+    "menu": N_("Hi! Reply with a number: 1 Offer help or things. 2 Find a community. "
+               "3 Praise, complaint or idea. Text HELP for more."),
+    "ask_offer": N_("What would you like to offer? Write it in one text, e.g.: "
+                    "I can drive a neighbour to the doctor."),
+    "offer_saved": N_("Thank you! Your offer is saved. What kind is it? 1 Time 2 Know-how "
+                      "3 Things to lend 4 A room 5 Transport 6 A new idea. Or 0 to skip."),
+    "ask_town": N_("Which town? E.g. {examples}. Or 0 to skip."),
+    "offer_done": N_("Thank you. A coordinator will look at your offer and we will text you."),
+    "pick_number": N_("Please reply with a number from the list, or 0 to skip."),
+    "communities": N_("Communities: {items}. Text JOIN and a code to join."),
+    "communities_more": N_("Communities: {items}. Text JOIN and a code to join, "
+                           "or MORE to see more."),
+    "no_more_communities": N_("That was all. Text JOIN and a code to join."),
+    "no_communities_in_town": N_("We found no communities in {town}. Towns: {towns}."),
+    "ask_code": N_("Which community? Text JOIN and the code, e.g. JOIN {example}. "
+                   "Text COMMUNITIES to see them all."),
+    "joined": N_("Welcome to {name}! {schedule}, {place}. Text LEAVE {code} to stop."),
+    "already_member": N_("You are already in {name}. Text LEAVE {code} to stop."),
+    "unknown_code_suggest": N_("We do not know the code {code}. Did you mean {suggestions}? "
+                               "Text COMMUNITIES to see them all."),
+    "unknown_code": N_("We do not know the code {code}. Text COMMUNITIES to see them all."),
+    "community_paused": N_("{name} is taking a break and has no new members right now."),
+    "left": N_("You have left {name}. You are welcome back any time."),
+    "not_member": N_("You are not in {code}."),
+    "ask_leave": N_("Text LEAVE and the code. You are in: {codes}."),
+    "ask_leave_none": N_("You are not in any community. Text COMMUNITIES to see them."),
+    "ask_feedback_kind": N_("Is it 1 Praise, 2 A complaint or 3 An idea?"),
+    "ask_ros": N_("What is good? Write it in one text."),
+    "ask_ris": N_("What can we do better? Write it in one text."),
+    "ask_ide": N_("What is your idea? Write it in one text."),
+    "thanks_ros": N_("Thank you for the praise! We will pass it on."),
+    "thanks_ris": N_("Thank you for telling us. A coordinator will read it."),
+    "thanks_ide": N_("Thank you for the idea! A coordinator will read it."),
+    "mine": N_("Your offers: {offers}. Your communities: {communities}."),
+    "mine_empty": N_("You have no offers or communities yet. Text HELP to see what you can do."),
+    "none": N_("none"),
+    "offer_item": N_("#{id} {text} ({status})"),
+    "status_pending": N_("waiting"),
+    "status_needs_info": N_("we have a question"),
+    "status_approved": N_("approved"),
+    "status_rejected": N_("not approved"),
+    "status_withdrawn": N_("withdrawn"),
+    "status_matched": N_("matched"),
+    "status_done": N_("done"),
+    "language_set": N_("We will now write to you in English."),
+    "language_unknown": N_("We can write in: {languages}. Text LANGUAGE and the code, "
+                           "e.g. LANGUAGE DA."),
+    "stopped": N_("You will get no more texts from us. Text START to get them again."),
+    "started": N_("Welcome back! You will get texts from us again. Text HELP to see what "
+                  "you can do."),
+    "confirm_erase": N_("Do you want us to erase everything about you? Reply YES to erase. "
+                        "Any other answer keeps it."),
+    "erased": N_("Everything about you is erased. Thank you for your time with us."),
+    "erase_cancelled": N_("Nothing was erased."),
+}
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A reply to render: a key of REPLIES and its parameters.
+
+    A parameter may itself be a Reply, or a tuple of them (joined by "; ").
+    """
+
+    key: str
+    params: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.key not in REPLIES:
+            raise KeyError(f"Unknown reply {self.key!r}")
+
+
+def render_reply(reply: Reply, language: str) -> str:
+    """Return the reply's text in the language, with its parameters filled in."""
+    gettext = translator(language).gettext
+
+    def value(param):
+        if isinstance(param, Reply):
+            return render_reply(param, language)
+        if isinstance(param, tuple):
+            return "; ".join(str(value(p)) for p in param)
+        return param
+
+    return gettext(REPLIES[reply.key]).format(
+        **{name: value(param) for name, param in reply.params.items()})
+
+
+def fit_reply(text: str, segments: int = REPLY_BUDGET_SEGMENTS) -> str:
+    """Shorten text to fit the segment budget, ending with '...' when cut.
+
+    The templates are tested to fit; this guards against a citizen's own long
+    words (a community name, a long description) pushing a reply over.
+    """
+    if fits(text, segments):
+        return text
+    low, high = 0, len(text)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(text[:middle].rstrip() + "...", segments):
+            low = middle
+        else:
+            high = middle - 1
+    return text[:low].rstrip() + "..."
