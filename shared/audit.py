@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from shared.clock import iso
-from shared.db import Database
+from shared.db import Database, rows
 
 
 def record_audit(
@@ -29,4 +29,4 @@ def record_audit(
 
 def audit_log(db: Database, limit: int = 200) -> list[dict]:
     """Return the newest audit entries first."""
-    return list(db.query("SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,)))
+    return rows(db, "SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,))

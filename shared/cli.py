@@ -6,6 +6,7 @@ import csv
 import json
 import logging
 import sys
+from pathlib import Path
 
 import click
 
@@ -17,7 +18,9 @@ from shared.db import backup_to, db_path_from_env, open_db, sqlite_version
 from shared.errors import FaellesError
 from shared.exports import EXPORT_KINDS, export_rows
 from shared.i18n import operator_locale, translator
+from shared.phones import normalise_phone
 from shared.retention import purge as purge_store, retention_days
+from shared.settings import load_settings
 
 log = logging.getLogger("faelles")
 
@@ -78,13 +81,30 @@ def load_and_report_demo(db) -> None:
 
 
 @main.command()
-def demo() -> None:
-    """Create the demo database and show what is in it (make run)."""
+@click.option("--port", default=5000, show_default=True, help="Port for the SMS gateway.")
+@click.option("--phone-number", default="+4520000001", show_default=True,
+              help="The number the dev phone texts from.")
+def demo(port: int, phone_number: str) -> None:
+    """Create the demo database, start the gateway and worker, and open the dev phone."""
+    from shared.background import start_services
+
     db = open_store()
     load_and_report_demo(db)
     print_summary(db)
-    click.echo(_("The SMS gateway and the kiosk are not built yet; "
-                 "`faelles demo` will start them when they are."))
+    db.close()
+    with start_services(port=port, log_dir=Path(db_path_from_env()).parent) as services:
+        click.echo(_("SMS gateway on {url} and outbox worker started (console transport); "
+                     "logs in {logs}.").format(url=services.url, logs=services.log_dir))
+        click.echo(_("The kiosk is not built yet, so here is the dev phone: type a text, "
+                     "e.g. HJÆLP. End with /quit or Ctrl-D."))
+        from sms_gateway.dev_phone import run_phone
+
+        try:
+            run_phone(phone_number, f"{services.url}/sms", "127.0.0.1", 0, load_settings(),
+                      stdin=sys.stdin, stdout=sys.stdout)
+        except KeyboardInterrupt:
+            pass
+    click.echo(_("Gateway and worker stopped."))
 
 
 @main.command()
@@ -167,23 +187,26 @@ def backup(path: str) -> None:
     click.echo(_("Backup written to {path}").format(path=path))
 
 
-def not_built_yet(name: str) -> None:
-    raise click.ClickException(
-        _("`faelles {name}` is not built yet.").format(name=name))
-
-
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, help="Port to listen on.")
 def serve(host: str, port: int) -> None:
-    """Run the SMS gateway (development server)."""
-    not_built_yet("serve")
+    """Run the SMS gateway (development server; use gunicorn in production)."""
+    from sms_gateway import create_app
+
+    create_app(load_settings()).run(host=host, port=port, threaded=True)
 
 
 @main.command()
 def worker() -> None:
-    """Send queued SMS from the outbox."""
-    not_built_yet("worker")
+    """Send queued SMS from the outbox until stopped (SIGTERM or Ctrl-C)."""
+    from sms_gateway.worker import main as run
+
+    sys.exit(run(load_settings()))
+
+
+def not_built_yet(name: str) -> None:
+    raise click.ClickException(_("`faelles {name}` is not built yet.").format(name=name))
 
 
 @main.command()
@@ -202,6 +225,21 @@ def kiosk(location, web, host, port, open_coordinator) -> None:
 @click.argument("number")
 @click.option("--url", default="http://127.0.0.1:5000/sms", show_default=True,
               help="The gateway's webhook URL.")
-def phone(number: str, url: str) -> None:
+@click.option("--api-host", default="127.0.0.1", show_default=True,
+              help="Address of the phone's Twilio-compatible Messages API.")
+@click.option("--api-port", default=5001, show_default=True,
+              help="Port of that API; point FAELLES_TWILIO_API_URL at it. 0 picks a free one.")
+def phone(number: str, url: str, api_host: str, api_port: int) -> None:
     """Text the gateway from a pretend phone in this terminal."""
-    not_built_yet("phone")
+    from sms_gateway.dev_phone import run_phone
+
+    try:
+        e164 = normalise_phone(number)
+    except FaellesError as exc:
+        raise click.ClickException(str(exc)) from exc
+    sys.exit(run_phone(e164, url, api_host, api_port, load_settings(),
+                       stdin=sys.stdin, stdout=sys.stdout))
+
+
+if __name__ == "__main__":
+    main()

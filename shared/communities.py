@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 
 from shared.clock import iso
-from shared.db import Database, immediate, row
+from shared.db import Database, immediate, row, rows
 from shared.errors import IllegalTransition, InvalidValue, NotFound
 from shared.keywords import fold, reserved_words
 
@@ -97,12 +97,12 @@ def list_communities(
     sql = _SELECT + f" WHERE c.status IN ({marks})"
     if town:
         sql += " AND lower(c.town) = lower(:town)"
-    return list(db.query(sql + " ORDER BY c.town, c.code", params))
+    return rows(db, sql + " ORDER BY c.town, c.code", params)
 
 
 def community_codes(db: Database) -> list[str]:
     """Return the codes of active communities."""
-    return [r["code"] for r in db.query(
+    return [r["code"] for r in rows(db,
         "SELECT code FROM communities WHERE status = 'active' ORDER BY code")]
 
 
@@ -164,18 +164,18 @@ def leave_community(db: Database, contact_id: int, code: str, *, now: datetime) 
 
 def memberships_of(db: Database, contact_id: int, language: str = DEFAULT_LANGUAGE) -> list[dict]:
     """Return the contact's current memberships with community code and name."""
-    return list(db.query(
+    return rows(db,
         "SELECT m.*, c.code, coalesce(t.name, d.name) AS name FROM memberships m"
         " JOIN communities c ON c.id = m.community_id"
         " LEFT JOIN community_texts t ON t.community_id = c.id AND t.language = ?"
         " LEFT JOIN community_texts d ON d.community_id = c.id AND d.language = ?"
         " WHERE m.contact_id = ? AND m.left_at IS NULL ORDER BY m.joined_at",
-        (language, DEFAULT_LANGUAGE, contact_id)))
+        (language, DEFAULT_LANGUAGE, contact_id))
 
 
 def members_of(db: Database, code: str) -> list[dict]:
     """Return the current members of a community with their numbers."""
-    return list(db.query(
+    return rows(db,
         "SELECT m.*, p.phone, p.language, p.opted_out FROM memberships m"
         " JOIN communities c ON c.id = m.community_id JOIN contacts p ON p.id = m.contact_id"
-        " WHERE c.code = ? AND m.left_at IS NULL ORDER BY m.joined_at", (fold(code),)))
+        " WHERE c.code = ? AND m.left_at IS NULL ORDER BY m.joined_at", (fold(code),))

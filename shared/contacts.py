@@ -6,7 +6,7 @@ from datetime import datetime
 
 from shared.audit import record_audit
 from shared.clock import iso
-from shared.db import Database, immediate, row
+from shared.db import Database, immediate, row, rows
 from shared.errors import NotFound
 from shared.phones import normalise_phone
 
@@ -67,7 +67,7 @@ def contact_data(db: Database, contact_id: int) -> dict:
     data = {"contact": get_contact(db, contact_id)}
     for table in PERSONAL_TABLES:
         data[table] = list(
-            db.query(f"SELECT * FROM {table} WHERE contact_id = ?", (contact_id,))
+            rows(db, f"SELECT * FROM {table} WHERE contact_id = ?", (contact_id,))
         )
     return data
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from shared.audit import record_audit
 from shared.clock import iso, parse
-from shared.db import Database, IntegrityError, immediate, row
+from shared.db import Database, IntegrityError, immediate, row, rows
 from shared.errors import InvalidValue, LockedOut, NotFound, WrongPin
 
 MAX_FAILED_ATTEMPTS = 5
@@ -69,8 +69,8 @@ def add_coordinator(
 
 def list_coordinators(db: Database) -> list[dict]:
     """Return coordinators by name, without their hashes."""
-    return list(db.query("SELECT id, name, role, failed_attempts, locked_until FROM coordinators"
-                         " ORDER BY name"))
+    return rows(db, "SELECT id, name, role, failed_attempts, locked_until FROM coordinators"
+                         " ORDER BY name")
 
 
 def authenticate(db: Database, coordinator_id: int, pin: str, *, now: datetime) -> dict:

@@ -78,9 +78,22 @@ def immediate(db: Database) -> Iterator[Database]:
         db.execute("COMMIT")
 
 
-def row(db: Database, sql: str, params: tuple | dict = ()) -> dict | None:
+def rows(db: Database, sql: str, params: tuple | dict | list = ()) -> list[dict]:
+    """Return every row of a query as dicts."""
+    # Straight to the connection: sqlite-utils 4 wraps each query() in a
+    # SAVEPOINT, two extra statements that showed up in bench/webhook.py.
+    cursor = db.conn.execute(sql, params)
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, values)) for values in cursor.fetchall()]
+
+
+def row(db: Database, sql: str, params: tuple | dict | list = ()) -> dict | None:
     """Return the first row of a query as a dict, or None."""
-    return next(iter(db.query(sql, params)), None)
+    cursor = db.conn.execute(sql, params)
+    values = cursor.fetchone()
+    if values is None:
+        return None
+    return dict(zip((column[0] for column in cursor.description), values))
 
 
 def backup_to(db: Database, target: str | os.PathLike) -> None:

@@ -55,6 +55,9 @@ class Facts:
     languages: dict[str, str] = field(default_factory=dict)  # folded name or code -> locale
 
 
+ALL_FACTS = frozenset({"communities", "towns", "memberships", "offers", "languages"})
+
+
 # Effects: what the service must do to the store.
 @dataclass(frozen=True)
 class SetLanguage:
@@ -132,6 +135,20 @@ def parse(text: str) -> _Turn:
     rest = parts[1].strip() if len(parts) > 1 else ""
     intent, language = keyword_index().get(first, (None, None))
     return _Turn(text, first, rest, intent, None if language == "*" else language)
+
+
+def facts_needed(state: State | None, text: str) -> frozenset[str]:
+    """Return which Facts fields step() will read for this text: the rest may stay empty."""
+    intent = parse(text).intent
+    if state is not None and state.flow is not None and intent not in PRIORITY_INTENTS:
+        return ALL_FACTS
+    return {
+        "mine": frozenset({"offers", "memberships"}),
+        "communities": frozenset({"communities", "towns"}),
+        "join": frozenset({"communities", "memberships"}),
+        "leave": frozenset({"communities", "memberships"}),
+        "language": frozenset({"languages"}),
+    }.get(intent, frozenset())
 
 
 def step(state: State | None, text: str, facts: Facts, now: datetime) -> Outcome:

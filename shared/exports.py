@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.db import Database
+from shared.db import Database, rows
 
 _QUERIES = {
     "offers": """
@@ -41,4 +41,4 @@ def export_rows(db: Database, kind: str) -> list[dict]:
     """Return every row of one export kind as dicts."""
     if kind not in _QUERIES:
         raise ValueError(f"Unknown export kind {kind!r}; choose one of {', '.join(EXPORT_KINDS)}")
-    return list(db.query(_QUERIES[kind]))
+    return rows(db, _QUERIES[kind])

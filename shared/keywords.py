@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 # Intent -> words per language. Danish and English always work; a catalog
 # language may add its own aliases here.
@@ -42,6 +43,7 @@ def fold(word: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+@lru_cache(maxsize=1)
 def keyword_index() -> dict[str, tuple[str, str]]:
     """Return folded word -> (intent, language) for every keyword."""
     index: dict[str, tuple[str, str]] = {}
@@ -54,6 +56,7 @@ def keyword_index() -> dict[str, tuple[str, str]]:
     return index
 
 
+@lru_cache(maxsize=1)
 def reserved_words() -> frozenset[str]:
     """Return every folded word a community code may not be."""
     return frozenset(keyword_index()) | frozenset(ANSWER_WORDS)

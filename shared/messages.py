@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from shared.clock import iso
-from shared.db import Database, immediate, row
+from shared.db import Database, immediate, row, rows
 from shared.errors import IllegalTransition, InvalidValue, NotFound
 from shared.sms_text import measure
 
@@ -27,19 +27,34 @@ def record_inbound(
     contact_id: int | None = None,
 ) -> tuple[dict, bool]:
     """Log an inbound SMS once per provider id; return (row, whether it is new)."""
-    size = measure(body)
     with immediate(db):
-        cursor = db.execute(
-            "INSERT INTO messages (direction, contact_id, phone, provider_id, body, encoding,"
-            " segments, kind, status, created_at, updated_at)"
-            " VALUES ('in', ?, ?, ?, ?, ?, ?, 'reply', 'received', ?, ?)"
-            " ON CONFLICT (provider_id) DO NOTHING",
-            (contact_id, phone, provider_id, body, size.encoding, size.segments,
-             iso(now), iso(now)),
-        )
-        created = cursor.rowcount == 1
+        created = log_inbound_once(db, provider_id=provider_id, phone=phone, body=body,
+                                   now=now, contact_id=contact_id) is not None
         stored = row(db, "SELECT * FROM messages WHERE provider_id = ?", (provider_id,))
     return stored, created
+
+
+def log_inbound_once(
+    db: Database,
+    *,
+    provider_id: str,
+    phone: str,
+    body: str,
+    now: datetime,
+    contact_id: int | None = None,
+    reply: str | None = None,
+) -> int | None:
+    """Insert an inbound SMS unless its provider id is known; return the new id or None."""
+    size = measure(body)
+    cursor = db.execute(
+        "INSERT INTO messages (direction, contact_id, phone, provider_id, body, encoding,"
+        " segments, kind, status, reply, created_at, updated_at)"
+        " VALUES ('in', ?, ?, ?, ?, ?, ?, 'reply', 'received', ?, ?, ?)"
+        " ON CONFLICT (provider_id) DO NOTHING",
+        (contact_id, phone, provider_id, body, size.encoding, size.segments, reply,
+         iso(now), iso(now)),
+    )
+    return cursor.lastrowid if cursor.rowcount == 1 else None
 
 
 def remember_reply(db: Database, message_id: int, reply: str) -> None:
@@ -179,7 +194,7 @@ def _set(db: Database, message_id: int, *, now: datetime, **fields) -> None:
 
 def outbox_counts(db: Database) -> dict[str, int]:
     """Return the number of outbound messages per status."""
-    return {r["status"]: r["n"] for r in db.query(
+    return {r["status"]: r["n"] for r in rows(db,
         "SELECT status, count(*) AS n FROM messages WHERE direction = 'out' GROUP BY status")}
 
 

@@ -146,6 +146,14 @@ def m001_initial(db: Database) -> None:
     """)
 
 
+@migrations()
+def m002_contact_revision(db: Database) -> None:
+    # Bumped by every inbound SMS handled for the contact, so the service can run
+    # the engine before taking the write lock and notice if another SMS from the
+    # same number changed the conversation meanwhile.
+    db.execute("ALTER TABLE contacts ADD COLUMN revision INTEGER NOT NULL DEFAULT 0")
+
+
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations once, even when several processes start together."""
     if not migrations.pending(db):

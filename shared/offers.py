@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from shared.clock import iso
-from shared.db import Database, immediate, row
+from shared.db import Database, immediate, row, rows
 from shared.errors import IllegalTransition, InvalidValue, NotFound
 
 CATEGORIES = ("time", "knowhow", "things", "room", "transport", "initiative")
@@ -104,12 +104,12 @@ def change_offer_status(
 
 def offers_of(db: Database, contact_id: int) -> list[dict]:
     """Return the contact's offers, newest first."""
-    return list(db.query(
-        "SELECT * FROM offers WHERE contact_id = ? ORDER BY id DESC", (contact_id,)))
+    return rows(db,
+        "SELECT * FROM offers WHERE contact_id = ? ORDER BY id DESC", (contact_id,))
 
 
 def offers_with_status(db: Database, status: str = "pending") -> list[dict]:
     """Return offers in one status, oldest first (the review queue)."""
-    return list(db.query(
+    return rows(db,
         "SELECT o.*, c.phone, c.language FROM offers o LEFT JOIN contacts c ON c.id = o.contact_id"
-        " WHERE o.status = ? ORDER BY o.created_at, o.id", (status,)))
+        " WHERE o.status = ? ORDER BY o.created_at, o.id", (status,))

@@ -4,23 +4,34 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from functools import lru_cache
 
 from babel import Locale
 
 from shared import engine
+from shared.clock import iso
 from shared.communities import join_community, leave_community, list_communities, memberships_of
-from shared.contacts import erase_contact, opt_in, opt_out, set_language, touch_contact
+from shared.contacts import erase_contact, opt_in, opt_out, set_language
 from shared.conversations import clear_conversation, load_conversation, save_conversation
-from shared.db import Database, immediate
+from shared.db import Database, immediate, row
 from shared.feedback import record_feedback
 from shared.i18n import available_locales
 from shared.keywords import fold
-from shared.messages import record_inbound, record_reply, remember_reply
+from shared.messages import log_inbound_once, record_reply
 from shared.offers import offers_of, record_offer, update_offer_details
+from shared.phones import normalise_phone
 from shared.replies import fit_reply, render_reply
 from shared.sms_text import sanitise
 
+NEW_CONTACT = {"id": None, "phone": None, "language": None, "opted_out": 0, "revision": -1}
+MAX_RETRIES = 5
 
+
+class _Changed(Exception):
+    """Another SMS from the same number was handled while this one was thought through."""
+
+
+@lru_cache(maxsize=1)
 def language_aliases() -> dict[str, str]:
     """Return folded language codes and names (in every catalog language) -> locale."""
     aliases: dict[str, str] = {}
@@ -33,21 +44,26 @@ def language_aliases() -> dict[str, str]:
     return aliases
 
 
-def load_facts(db: Database, contact: dict) -> engine.Facts:
-    """Gather what the engine may need to know about the contact and the communities."""
+def load_facts(db: Database, contact: dict, needed: frozenset[str] = engine.ALL_FACTS,
+               ) -> engine.Facts:
+    """Gather what the engine needs to know about the contact and the communities."""
     language = contact["language"] or engine.DEFAULT_LANGUAGE
-    communities = list_communities(db, language=language, statuses=("active", "paused"))
-    return engine.Facts(
-        language=contact["language"],
-        communities=tuple(
+    facts = {"language": contact["language"]}
+    if needed & {"communities", "towns"}:
+        communities = list_communities(db, language=language, statuses=("active", "paused"))
+        facts["communities"] = tuple(
             engine.CommunityFact(c["code"], c["name"], c["town"], c["place"], c["schedule"],
-                                 c["status"]) for c in communities),
-        towns=tuple(dict.fromkeys(c["town"] for c in communities)),
-        memberships=tuple(m["code"] for m in memberships_of(db, contact["id"], language)),
-        offers=tuple((o["id"], o["description"], o["status"])
-                     for o in offers_of(db, contact["id"])),
-        languages=language_aliases(),
-    )
+                                 c["status"]) for c in communities)
+        facts["towns"] = tuple(dict.fromkeys(c["town"] for c in communities))
+    if "memberships" in needed and contact["id"] is not None:
+        facts["memberships"] = tuple(
+            m["code"] for m in memberships_of(db, contact["id"], language))
+    if "offers" in needed and contact["id"] is not None:
+        facts["offers"] = tuple((o["id"], o["description"], o["status"])
+                                for o in offers_of(db, contact["id"]))
+    if "languages" in needed:
+        facts["languages"] = language_aliases()
+    return engine.Facts(**facts)
 
 
 def handle_inbound_sms(
@@ -55,38 +71,71 @@ def handle_inbound_sms(
 ) -> str:
     """Return the reply to an inbound SMS, doing its work once however often it arrives."""
     text = sanitise(body)
-    # One write transaction for all of it: a retry of the same MessageSid waits
-    # here, then finds the message and the reply already stored.
-    with immediate(db):
-        message, created = record_inbound(db, provider_id=provider_id, phone=phone,
-                                          body=text, now=now)
-        if not created:
-            return message["reply"] or ""
-        contact = touch_contact(db, phone, now=now)
-        db.execute("UPDATE messages SET contact_id = ? WHERE id = ?",
-                   (contact["id"], message["id"]))
-        conversation = load_conversation(db, contact["id"], now=now)
+    e164 = normalise_phone(phone)
+    for _attempt in range(MAX_RETRIES):
+        answered = row(db, "SELECT reply FROM messages WHERE provider_id = ?", (provider_id,))
+        if answered is not None:
+            return answered["reply"] or ""
+        # Think first, outside the write lock, so the lock is held only for writing.
+        contact = row(db, "SELECT * FROM contacts WHERE phone = ?", (e164,)) or {
+            **NEW_CONTACT, "phone": e164}
+        conversation = (load_conversation(db, contact["id"], now=now)
+                        if contact["id"] is not None else None)
         state = (engine.State(conversation["flow"], conversation["step"], conversation["data"])
                  if conversation else None)
-        outcome = engine.step(state, text, load_facts(db, contact), now)
+        facts = load_facts(db, contact, engine.facts_needed(state, text))
+        outcome = engine.step(state, text, facts, now)
+        try:
+            return _commit(db, provider_id=provider_id, contact=contact, text=text,
+                           outcome=outcome, had_flow=state is not None, now=now)
+        except _Changed:
+            continue  # re-read and think again; a duplicate finds its stored reply
+    raise RuntimeError(f"Could not handle {provider_id}: its sender kept changing")
+
+
+def render_replies(outcome: engine.Outcome, contact: dict) -> str:
+    """Return the text to send back, or '' for a contact who has opted out."""
+    # An opted-out number gets nothing back; Twilio would refuse it anyway (21610).
+    if contact["opted_out"] and not any(isinstance(e, engine.OptIn) for e in outcome.effects):
+        return ""
+    return "\n".join(fit_reply(render_reply(r, outcome.language)) for r in outcome.replies)
+
+
+def _commit(db: Database, *, provider_id: str, contact: dict, text: str,
+            outcome: engine.Outcome, had_flow: bool, now: datetime) -> str:
+    """Store the inbound SMS, the effects and the reply in one short write transaction."""
+    reply = render_replies(outcome, contact)
+    with immediate(db):
+        current = row(db, "SELECT id, revision FROM contacts WHERE phone = ?",
+                      (contact["phone"],))
+        if (current["revision"] if current else -1) != contact["revision"]:
+            raise _Changed()
+        if current is None:
+            contact = {**contact, "id": db.execute(
+                "INSERT INTO contacts (phone, first_seen, last_seen, revision)"
+                " VALUES (?, ?, ?, 1)", (contact["phone"], iso(now), iso(now))).lastrowid}
+        else:
+            db.execute("UPDATE contacts SET last_seen = ?, revision = revision + 1"
+                       " WHERE id = ?", (iso(now), contact["id"]))
+        # A retry of the same MessageSid that raced this one past the first check
+        # loses here on the UNIQUE provider id, rolls back and reads the reply.
+        if log_inbound_once(db, provider_id=provider_id, phone=contact["phone"], body=text,
+                            now=now, contact_id=contact["id"], reply=reply) is None:
+            raise _Changed()
         outcome = _apply_effects(db, contact, outcome, now)
-        erased = any(isinstance(e, engine.EraseContact) for e in outcome.effects)
         # After an erase the contact, this message and the conversation are gone.
-        if not erased and outcome.state.flow is None:
-            clear_conversation(db, contact["id"])
-        elif not erased:
+        if any(isinstance(e, engine.EraseContact) for e in outcome.effects):
+            return reply
+        if outcome.state.flow is None:
+            if had_flow:
+                clear_conversation(db, contact["id"])
+        else:
             save_conversation(db, contact["id"], flow=outcome.state.flow,
                               step=outcome.state.step, data=outcome.state.data,
                               expires_at=outcome.expires_at, now=now)
-        reply = "\n".join(fit_reply(render_reply(r, outcome.language)) for r in outcome.replies)
-        # An opted-out number gets nothing back; Twilio would refuse it anyway (21610).
-        if contact["opted_out"] and not any(isinstance(e, engine.OptIn) for e in outcome.effects):
-            reply = ""
-        if not erased:
-            remember_reply(db, message["id"], reply)
-            if reply:
-                record_reply(db, phone=contact["phone"], body=reply, now=now,
-                             contact_id=contact["id"])
+        if reply:
+            record_reply(db, phone=contact["phone"], body=reply, now=now,
+                         contact_id=contact["id"])
     return reply
 
 

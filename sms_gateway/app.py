@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
 
-from flask import Flask, Response, abort, current_app, g, request
+from flask import Flask, Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
@@ -31,7 +32,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     db = open_db(settings.db_path)
     log.info("gateway on %s, SQLite %s", settings.db_path, sqlite_version(db))
     db.close()
-    app.teardown_appcontext(close_db)
+    app.extensions["faelles_connections"] = threading.local()
+    app.teardown_appcontext(end_request_transaction)
     app.add_url_rule("/sms", view_func=inbound_sms, methods=["POST"])
     app.add_url_rule("/sms/status", view_func=status_callback, methods=["POST"])
     app.add_url_rule("/healthz", view_func=healthz, methods=["GET"])
@@ -39,16 +41,22 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 
 def get_db():
-    """Return this request's connection to the store."""
-    if "db" not in g:
-        g.db = open_db(current_app.config["FAELLES"].db_path, migrate=False)
-    return g.db
+    """Return this thread's connection to the store, opened on first use."""
+    # One long-lived connection per worker thread rather than one per request:
+    # closing the last connection to a WAL database checkpoints it, which cost
+    # more than the rest of the request (bench/webhook.py).
+    connections = current_app.extensions["faelles_connections"]
+    db = getattr(connections, "db", None)
+    if db is None:
+        db = connections.db = open_db(current_app.config["FAELLES"].db_path, migrate=False)
+    return db
 
 
-def close_db(exception=None) -> None:
-    db = g.pop("db", None)
-    if db is not None:
-        db.close()
+def end_request_transaction(exception=None) -> None:
+    """Make sure no transaction outlives its request on the shared connection."""
+    db = getattr(current_app.extensions["faelles_connections"], "db", None)
+    if db is not None and db.conn.in_transaction:
+        db.execute("ROLLBACK")
 
 
 def require_twilio_signature() -> None:

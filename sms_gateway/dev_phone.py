@@ -1,0 +1,424 @@
+"""A terminal phone that texts the gateway as Twilio would and shows what it sends back.
+
+Two halves, so a person can try the whole SMS side without a Twilio account:
+
+- each line typed is POSTed to the gateway's webhook, signed like Twilio signs
+  it, and the TwiML reply is printed;
+- `FakeTwilioApi` answers Twilio's Messages API on a local port, so the outbox
+  worker, using the real twilio client pointed at it with
+  FAELLES_TWILIO_API_URL, delivers to this screen and gets status callbacks.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import sys
+import threading
+import uuid
+from datetime import datetime, timezone
+from email.utils import format_datetime
+from http import HTTPStatus
+from http.client import HTTPException
+from typing import Callable, Iterable, TextIO
+from urllib.error import HTTPError
+from urllib.parse import urlencode, urlsplit
+from urllib.request import HTTPRedirectHandler, Request as UrlRequest, build_opener
+from xml.etree import ElementTree
+
+from twilio.request_validator import RequestValidator
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request, Response
+
+from shared.errors import InvalidPhoneNumber
+from shared.phones import normalise_phone
+from shared.settings import Settings
+from shared.sms_text import MAX_INBOUND_CHARS, measure
+
+API_VERSION = "2010-04-01"
+WEBHOOK_TIMEOUT = 15  # seconds: Twilio's own read timeout for webhooks
+SERVICE_LABEL = "← Fælles: "
+SENT_LABEL = "→ "
+QUIT = "/quit"
+
+_ROUTES = Map([Rule(f"/{API_VERSION}/Accounts/<account_sid>/Messages.json",
+                    endpoint="messages", methods=["POST"])])
+
+
+def new_message_sid() -> str:
+    """Return a fresh Twilio-style message sid: SM and 32 hex digits."""
+    return "SM" + uuid.uuid4().hex
+
+
+def inbound_params(from_: str, to: str, body: str, account_sid: str) -> dict[str, str]:
+    """Return the form parameters Twilio POSTs to a webhook for one inbound SMS."""
+    return {
+        "MessageSid": new_message_sid(),
+        "AccountSid": account_sid,
+        "From": from_,
+        "To": to,
+        "Body": body,
+        "NumMedia": "0",
+        "NumSegments": str(measure(body).segments),
+        "ApiVersion": API_VERSION,
+    }
+
+
+class _RefuseRedirects(HTTPRedirectHandler):
+    # urllib would follow a 301/302 by turning the POST into a bodyless GET;
+    # showing the 3xx tells the developer their URL is wrong instead.
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_opener = build_opener(_RefuseRedirects)
+
+
+def sign_and_post(url: str, params: dict[str, str], auth_token: str,
+                  timeout: float = WEBHOOK_TIMEOUT) -> tuple[int, str]:
+    """POST params to url signed as Twilio signs them; return the status and body.
+
+    Raises OSError when url cannot be reached or does not answer HTTP.
+    """
+    signature = RequestValidator(auth_token).compute_signature(url, params)
+    request = UrlRequest(url, data=urlencode(params).encode("utf-8"), method="POST", headers={
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Twilio-Signature": signature,
+        "User-Agent": "TwilioProxy/1.1",
+    })
+    try:
+        with _opener.open(request, timeout=timeout) as response:
+            return response.status, _decode(response.read(), response.headers)
+    except HTTPError as error:
+        try:
+            return error.code, _decode(error.read(), error.headers)
+        finally:
+            error.close()
+    except HTTPException as exc:  # e.g. BadStatusLine: something that is not HTTP
+        raise ConnectionError(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _decode(data: bytes, headers) -> str:
+    return data.decode(headers.get_content_charset() or "utf-8", errors="replace")
+
+
+def twiml_messages(xml_text: str) -> list[str]:
+    """Return the bodies of the <Message> verbs in a TwiML document; raise ValueError if it is not TwiML."""
+    if not xml_text.strip():
+        return []  # Twilio accepts an empty 200 as "no reply"
+    try:
+        root = ElementTree.fromstring(xml_text)
+    except ElementTree.ParseError as exc:
+        raise ValueError(f"Not XML: {exc}") from exc
+    if root.tag != "Response":
+        raise ValueError(f"TwiML starts with <Response>, not <{root.tag}>")
+    bodies = []
+    for message in root.findall("Message"):
+        # <Message>text</Message>, or <Message><Body>text</Body><Media>…</Media></Message>
+        body = message.find("Body")
+        bodies.append((body.text if body is not None else message.text) or "")
+    return bodies
+
+
+class _QuietRequestHandler(WSGIRequestHandler):
+    # The access log would interleave with the conversation on the phone's
+    # terminal; errors are still logged by werkzeug.
+    def log_request(self, *args, **kwargs) -> None:
+        pass
+
+
+def _twilio_error(status: int, code: int, message: str, **headers: str) -> Response:
+    payload = {"code": code, "message": message,
+               "more_info": f"https://www.twilio.com/docs/errors/{code}", "status": status}
+    return Response(json.dumps(payload), status=status, headers=headers,
+                    mimetype="application/json")
+
+
+class FakeTwilioApi:
+    """Answer Twilio's Messages API on a local port and send status callbacks like Twilio.
+
+    `received` holds each accepted message as the JSON resource returned, plus
+    "status_callback"; its "status" moves on to "sent" and "delivered".
+    Sending to a number in `opted_out_numbers` fails with Twilio's error 21610.
+    """
+
+    def __init__(self, account_sid: str, auth_token: str, *, host: str = "127.0.0.1",
+                 port: int = 0, opted_out_numbers: Iterable[str] = (),
+                 on_message: Callable[[dict], None] | None = None,
+                 on_problem: Callable[[str], None] | None = None,
+                 callback_delay: float = 0.2):
+        self.account_sid = account_sid
+        self.auth_token = auth_token
+        self.host = host
+        self.port = port
+        self.opted_out_numbers = set(opted_out_numbers)
+        self.on_message = on_message
+        self.on_problem = on_problem
+        # Twilio's callbacks come a moment after the 201; sending them at once
+        # would often beat the client's own handling of the response.
+        self.callback_delay = callback_delay
+        self.received: list[dict] = []
+        self.problems: list[str] = []
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._deliveries: list[threading.Thread] = []
+        self._server = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        """Return the base URL to use in place of https://api.twilio.com."""
+        if self._server is None:
+            raise RuntimeError("FakeTwilioApi is not started")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self._server.server_port}"
+
+    def start(self) -> FakeTwilioApi:
+        """Start serving in a background thread; raise OSError if the port is taken."""
+        self._stopping.clear()
+        self._server = make_server(self.host, self.port, self._wsgi_app, threaded=True,
+                                   request_handler=_QuietRequestHandler)
+        # A short poll makes stop() quick; the default 0.5 s adds up in tests.
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        kwargs={"poll_interval": 0.05},
+                                        name="fake-twilio-api", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and wait for status callbacks in flight."""
+        if self._server is None:
+            return
+        self._stopping.set()
+        self._server.shutdown()
+        self._thread.join()
+        with self._lock:
+            deliveries, self._deliveries = self._deliveries, []
+        for delivery in deliveries:
+            delivery.join()
+        self._server = None
+
+    def __enter__(self) -> FakeTwilioApi:
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    def _wsgi_app(self, environ, start_response):
+        request = Request(environ)
+        response = self._answer(request)
+        return response(environ, start_response)
+
+    def _answer(self, request: Request) -> Response:
+        adapter = _ROUTES.bind_to_environ(request.environ)
+        try:
+            _, args = adapter.match()
+        except NotFound:
+            return _twilio_error(404, 20404, f"The requested resource {request.path} was not found")
+        except MethodNotAllowed:
+            return _twilio_error(405, 20004, "Method not allowed")
+        if not self._is_authorised(request):
+            return _twilio_error(401, 20003, "Authenticate",
+                                 **{"WWW-Authenticate": 'Basic realm="Twilio API"'})
+        if args["account_sid"] != self.account_sid:
+            return _twilio_error(404, 20404, f"The requested resource {request.path} was not found")
+        return self._create_message(request.form)
+
+    def _is_authorised(self, request: Request) -> bool:
+        auth = request.authorization
+        if auth is None or auth.type != "basic":
+            return False
+        # Compare both fields without short-circuiting, like any credential check.
+        sid_ok = hmac.compare_digest((auth.username or "").encode(), self.account_sid.encode())
+        token_ok = hmac.compare_digest((auth.password or "").encode(), self.auth_token.encode())
+        return sid_ok and token_ok
+
+    def _create_message(self, form) -> Response:
+        to, from_, body = form.get("To", "").strip(), form.get("From", "").strip(), form.get("Body", "")
+        if not to:
+            return _twilio_error(400, 21604, "A 'To' phone number is required.")
+        if not from_ and not form.get("MessagingServiceSid"):
+            return _twilio_error(400, 21603, "A 'From' phone number is required.")
+        if not body:
+            return _twilio_error(400, 21602, "Message body is required.")
+        if len(body) > MAX_INBOUND_CHARS:
+            return _twilio_error(400, 21617, "The concatenated message body exceeds the 1600 character limit.")
+        if to in self.opted_out_numbers:
+            return _twilio_error(400, 21610, "Attempt to send to unsubscribed recipient")
+        message = self._message_resource(to, from_, body, form.get("MessagingServiceSid"))
+        callback_url = form.get("StatusCallback") or None
+        with self._lock:
+            self.received.append(dict(message, status_callback=callback_url))
+            record = self.received[-1]
+        if self.on_message is not None:
+            self.on_message(message)
+        response = Response(json.dumps(message), status=201, mimetype="application/json")
+        # call_on_close runs once the body has been written to the client.
+        response.call_on_close(lambda: self._deliver_later(record, callback_url))
+        return response
+
+    def _message_resource(self, to: str, from_: str, body: str,
+                          messaging_service_sid: str | None) -> dict:
+        sid = new_message_sid()
+        now = format_datetime(datetime.now(timezone.utc))  # RFC 2822, as Twilio sends
+        uri = f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{sid}"
+        return {
+            "account_sid": self.account_sid,
+            "api_version": API_VERSION,
+            "body": body,
+            "date_created": now,
+            "date_sent": None,
+            "date_updated": now,
+            "direction": "outbound-api",
+            "error_code": None,
+            "error_message": None,
+            "from": from_,
+            "messaging_service_sid": messaging_service_sid,
+            "num_media": "0",
+            "num_segments": str(measure(body).segments),
+            "price": None,
+            "price_unit": "USD",
+            "sid": sid,
+            "status": "queued",
+            "subresource_uris": {"media": f"{uri}/Media.json", "feedback": f"{uri}/Feedback.json"},
+            "to": to,
+            "uri": f"{uri}.json",
+        }
+
+    def _deliver_later(self, record: dict, callback_url: str | None) -> None:
+        delivery = threading.Thread(target=self._deliver, args=(record, callback_url),
+                                    name=f"deliver-{record['sid']}", daemon=True)
+        with self._lock:
+            self._deliveries = [d for d in self._deliveries if d.is_alive()]
+            self._deliveries.append(delivery)
+        delivery.start()
+
+    def _deliver(self, record: dict, callback_url: str | None) -> None:
+        for status in ("sent", "delivered"):
+            if self._stopping.wait(self.callback_delay):
+                return
+            with self._lock:
+                record["status"] = status
+            if callback_url:
+                self._post_status(record, status, callback_url)
+
+    def _post_status(self, record: dict, status: str, callback_url: str) -> None:
+        params = {
+            "MessageSid": record["sid"],
+            "MessageStatus": status,
+            "AccountSid": self.account_sid,
+            "From": record["from"],
+            "To": record["to"],
+            "ApiVersion": API_VERSION,
+        }
+        try:
+            code, _ = sign_and_post(callback_url, params, self.auth_token)
+        except (OSError, ValueError) as exc:  # ValueError: not an http(s) URL
+            self._report(f"Status callback {status!r} to {callback_url} failed: "
+                         f"{getattr(exc, 'reason', exc)}")
+            return
+        if not 200 <= code < 300:
+            self._report(f"Status callback {status!r} to {callback_url} answered {code}")
+
+    def _report(self, problem: str) -> None:
+        with self._lock:
+            self.problems.append(problem)
+        if self.on_problem is not None:
+            self.on_problem(problem)
+
+
+class _Screen:
+    """Write whole lines to a stream from several threads, flushing each."""
+
+    def __init__(self, stream: TextIO):
+        self._stream = stream
+        self._lock = threading.Lock()
+
+    def show(self, line: str) -> None:
+        with self._lock:
+            self._stream.write(line + "\n")
+            self._stream.flush()
+
+    def show_message(self, label: str, body: str) -> None:
+        first, *rest = body.split("\n")
+        indent = " " * len(label)
+        self.show("\n".join([label + first, *(indent + line for line in rest)]))
+
+
+def _show_delivery(screen: _Screen, number: str, message: dict) -> None:
+    # The phone stands in for every phone: show broadcasts to others too.
+    if message["to"] == number:
+        screen.show_message(SERVICE_LABEL, message["body"])
+    else:
+        screen.show_message(f"(to {message['to']}) ", message["body"])
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def _text_gateway(screen: _Screen, url: str, params: dict[str, str], auth_token: str) -> None:
+    try:
+        status, body = sign_and_post(url, params, auth_token)
+    except OSError as exc:
+        screen.show(f"Cannot reach the gateway at {url}: {getattr(exc, 'reason', exc)}")
+        return
+    if not 200 <= status < 300:
+        screen.show(f"The gateway answered {status} {_phrase(status)}".rstrip())
+        return
+    try:
+        replies = twiml_messages(body)
+    except ValueError as exc:
+        screen.show(f"The gateway answered {status} but not with TwiML: {exc}")
+        return
+    if not replies:
+        screen.show("(no reply)")
+    for reply in replies:
+        screen.show_message(SERVICE_LABEL, reply)
+
+
+def run_phone(number: str, url: str, api_host: str, api_port: int, settings: Settings,
+              stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
+    """Text url as the phone number, one SMS per line of stdin, until EOF or /quit; return the exit code."""
+    # Looked up per call, not at import, so a redirected sys.stdin/stdout is used.
+    screen = _Screen(sys.stdout if stdout is None else stdout)
+    stdin = sys.stdin if stdin is None else stdin
+    if urlsplit(url).scheme not in ("http", "https"):
+        screen.show(f"Not an http(s) URL: {url}")
+        return 2
+    try:
+        number = normalise_phone(number)
+    except InvalidPhoneNumber:
+        pass  # a made-up test number is fine: send it as given
+    api = FakeTwilioApi(settings.twilio_account_sid, settings.twilio_auth_token,
+                        host=api_host, port=api_port,
+                        on_message=lambda message: _show_delivery(screen, number, message),
+                        on_problem=screen.show)
+    try:
+        api.start()
+    except OSError as exc:
+        screen.show(f"Cannot start the Messages API on {api_host}:{api_port}: {exc}")
+        return 1
+    try:
+        screen.show(f"Messages API on {api.url}")
+        screen.show(f"Phone {number} texting {url} (worker: FAELLES_TWILIO_API_URL={api.url})")
+        screen.show(f"Type a message and press Enter; {QUIT} or Ctrl-D ends.")
+        for line in iter(stdin.readline, ""):
+            text = line.rstrip("\r\n")
+            if text.strip() == QUIT:
+                break
+            if not text.strip():
+                continue
+            screen.show_message(SENT_LABEL, text)
+            params = inbound_params(number, settings.twilio_from, text, settings.twilio_account_sid)
+            _text_gateway(screen, url, params, settings.twilio_auth_token)
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        api.stop()
+    return 0
