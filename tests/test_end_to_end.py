@@ -1,0 +1,162 @@
+"""The whole SMS side as real processes on loopback: gateway, worker and dev phone."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from shared.clock import utcnow
+from shared.db import open_db, row
+from shared.messages import queue_message
+
+PHONE = "+4520112233"  # not in the demo data
+AUTH_TOKEN = "e2e-auth-token"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def faelles(*args: str) -> list[str]:
+    return [sys.executable, "-m", "shared.cli", *args]
+
+
+class Screen:
+    """Read a process's output lines in a thread so the test can wait for one."""
+
+    def __init__(self, process: subprocess.Popen):
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        threading.Thread(target=self._pump, args=(process.stdout,), daemon=True).start()
+
+    def _pump(self, stream):
+        for line in iter(stream.readline, ""):
+            self.lines.put(line.rstrip("\n"))
+
+    def wait_for(self, fragment: str, timeout: float = 20) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=max(0.01, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            self.seen.append(line)
+            if fragment in line:
+                return line
+        raise AssertionError(f"{fragment!r} never appeared; saw:\n" + "\n".join(self.seen))
+
+
+def wait_for_port(port: int, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError(f"nothing listens on {port}")
+
+
+@pytest.fixture
+def system(tmp_path):
+    """Start the gateway, the worker (Twilio transport) and the dev phone; stop them after."""
+    gateway_port, api_port = free_port(), free_port()
+    env = {**os.environ, "FAELLES_DB": str(tmp_path / "e2e.db"), "PYTHONUNBUFFERED": "1",
+           "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_ACCOUNT_SID": "AC" + "e2e0" * 8,
+           "TWILIO_FROM": "+4570000000", "FAELLES_SMS_TRANSPORT": "twilio",
+           "FAELLES_PUBLIC_URL": f"http://127.0.0.1:{gateway_port}",
+           "FAELLES_TWILIO_API_URL": f"http://127.0.0.1:{api_port}",
+           "FAELLES_SEND_RATE": "20", "FAELLES_QUIET_HOURS": "00:00-00:00"}
+    subprocess.run(faelles("init", "--demo"), env=env, check=True, capture_output=True)
+    processes = []
+
+    def start(*args, **kwargs):
+        process = subprocess.Popen(faelles(*args), env=env, text=True, **kwargs)
+        processes.append(process)
+        return process
+
+    try:
+        phone = start("phone", PHONE, "--url", f"http://127.0.0.1:{gateway_port}/sms",
+                      "--api-port", str(api_port), stdin=subprocess.PIPE,
+                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        screen = Screen(phone)
+        screen.wait_for("Messages API on")
+        start("serve", "--port", str(gateway_port), stdout=subprocess.DEVNULL,
+              stderr=subprocess.DEVNULL)
+        wait_for_port(gateway_port)
+        worker = start("worker", stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        yield {"env": env, "phone": phone, "screen": screen, "worker": worker,
+               "db_path": env["FAELLES_DB"]}
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            for stream in (process.stdin, process.stdout):
+                if stream is not None:
+                    stream.close()
+
+
+def text(system, body: str) -> None:
+    system["phone"].stdin.write(body + "\n")
+    system["phone"].stdin.flush()
+
+
+def export(system, kind: str) -> list[dict]:
+    result = subprocess.run(faelles("export", kind), env=system["env"], check=True,
+                            capture_output=True, text=True)
+    return json.loads(result.stdout)
+
+
+def test_a_citizen_offers_joins_and_praises_by_sms(system):
+    screen = system["screen"]
+    text(system, "TILBYD Jeg kan reparere cykler")
+    screen.wait_for("Dit tilbud er gemt")
+    text(system, "DELTAG STRIK")
+    screen.wait_for("Velkommen i Strikkecafé")
+    text(system, "ROS Tak for en god gåtur")
+    screen.wait_for("Tak for rosen")
+
+    offers = [o for o in export(system, "offers") if o["phone"] == PHONE]
+    assert [(o["description"], o["channel"], o["status"]) for o in offers] == [
+        ("Jeg kan reparere cykler", "sms", "pending")]
+    members = [(m["code"], m["channel"]) for m in export(system, "members")
+               if m["phone"] == PHONE]
+    assert members == [("STRIK", "sms")]
+    feedback = [(f["kind"], f["text"]) for f in export(system, "feedback")
+                if f["phone"] == PHONE]
+    assert feedback == [("ros", "Tak for en god gåtur")]
+
+
+def test_a_queued_message_reaches_the_phone_and_its_status_comes_back(system):
+    db = open_db(system["db_path"])
+    try:
+        message_id = queue_message(db, phone=PHONE, body="Hej fra Fælles: vi ses i aften",
+                                   now=utcnow())
+        system["screen"].wait_for("Hej fra Fælles: vi ses i aften")
+        deadline = time.monotonic() + 20
+        status = None
+        while time.monotonic() < deadline:
+            status = row(db, "SELECT status, provider_id FROM messages WHERE id = ?",
+                         (message_id,))
+            if status["status"] == "delivered":
+                break
+            time.sleep(0.1)
+        assert status["status"] == "delivered"
+        assert status["provider_id"].startswith("SM")
+    finally:
+        db.close()
