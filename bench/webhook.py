@@ -130,7 +130,7 @@ def load(port: int, batches: list[list[tuple]]) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--senders", type=int, default=16)
-    parser.add_argument("--requests", type=int, default=2000, help="per server, in all")
+    parser.add_argument("--requests", type=int, default=4000, help="per server, in all")
     args = parser.parse_args()
     per_sender = max(1, args.requests // args.senders)
     with tempfile.TemporaryDirectory() as tmp:

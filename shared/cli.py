@@ -62,11 +62,11 @@ def main(verbose: bool) -> None:
 @click.option("--demo", is_flag=True, help="Also load the demo communities, people and items.")
 def init(demo: bool) -> None:
     """Create the database (or bring its schema up to date)."""
-    db = open_store()
-    click.echo(_("Database ready: {path}").format(path=db_path_from_env()))
-    if demo:
-        load_and_report_demo(db)
-    print_summary(db)
+    with open_store() as db:
+        click.echo(_("Database ready: {path}").format(path=db_path_from_env()))
+        if demo:
+            load_and_report_demo(db)
+        print_summary(db)
 
 
 def load_and_report_demo(db) -> None:
@@ -82,16 +82,15 @@ def load_and_report_demo(db) -> None:
 
 @main.command()
 @click.option("--port", default=5000, show_default=True, help="Port for the SMS gateway.")
-@click.option("--phone-number", default="+4520000001", show_default=True,
+@click.option("--phone-number", default="+4520110000", show_default=True,
               help="The number the dev phone texts from.")
 def demo(port: int, phone_number: str) -> None:
     """Create the demo database, start the gateway and worker, and open the dev phone."""
     from shared.background import start_services
 
-    db = open_store()
-    load_and_report_demo(db)
-    print_summary(db)
-    db.close()
+    with open_store() as db:
+        load_and_report_demo(db)
+        print_summary(db)
     with start_services(port=port, log_dir=Path(db_path_from_env()).parent) as services:
         click.echo(_("SMS gateway on {url} and outbox worker started (console transport); "
                      "logs in {logs}.").format(url=services.url, logs=services.log_dir))
@@ -113,7 +112,8 @@ def demo(port: int, phone_number: str) -> None:
               show_default=True, help="Output format.")
 def export(kind: str, fmt: str) -> None:
     """Print offers, feedback, communities, members or messages."""
-    rows = export_rows(open_store(), kind)
+    with open_store() as db:
+        rows = export_rows(db, kind)
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -148,7 +148,8 @@ def coordinator_add(name: str, role: str) -> None:
     if first != second:
         raise click.ClickException(_("The two PINs differ. Nothing was saved."))
     try:
-        add_coordinator(open_store(), name, first, now=utcnow(), role=role)
+        with open_store() as db:
+            add_coordinator(db, name, first, now=utcnow(), role=role)
     except FaellesError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(_("Coordinator {name} created.").format(name=name))
@@ -163,7 +164,8 @@ def erase(phone: str, yes: bool) -> None:
         click.confirm(_("Erase {phone} and all their offers, feedback, memberships and "
                         "messages?").format(phone=phone), abort=True)
     try:
-        removed = erase_contact(open_store(), phone, now=utcnow(), actor="cli")
+        with open_store() as db:
+            removed = erase_contact(db, phone, now=utcnow(), actor="cli")
     except FaellesError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(_("Erased: {counts}").format(
@@ -174,7 +176,8 @@ def erase(phone: str, yes: bool) -> None:
 def purge() -> None:
     """Delete finished records older than FAELLES_RETENTION_DAYS (default 365)."""
     days = retention_days()
-    removed = purge_store(open_store(), now=utcnow(), days=days)
+    with open_store() as db:
+        removed = purge_store(db, now=utcnow(), days=days)
     click.echo(_("Removed what was older than {days} days: {counts}").format(
         days=days, counts=", ".join(f"{table} {n}" for table, n in removed.items())))
 
@@ -183,7 +186,8 @@ def purge() -> None:
 @click.argument("path", type=click.Path(dir_okay=False))
 def backup(path: str) -> None:
     """Copy the database to PATH, safely while others write."""
-    backup_to(open_store(), path)
+    with open_store() as db:
+        backup_to(db, path)
     click.echo(_("Backup written to {path}").format(path=path))
 
 

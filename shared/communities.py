@@ -62,12 +62,13 @@ def create_community(
     return community_id
 
 
+_MEMBER_COUNT = """(SELECT count(*) FROM memberships m
+         WHERE m.community_id = c.id AND m.left_at IS NULL)"""
 _SELECT = """
 SELECT c.*, coalesce(t.name, d.name) AS name,
        coalesce(t.description, d.description) AS description,
        coalesce(t.schedule, d.schedule) AS schedule,
-       (SELECT count(*) FROM memberships m
-         WHERE m.community_id = c.id AND m.left_at IS NULL) AS members
+       {members} AS members
 FROM communities c
 LEFT JOIN community_texts t ON t.community_id = c.id AND t.language = :language
 LEFT JOIN community_texts d ON d.community_id = c.id AND d.language = :fallback
@@ -76,7 +77,7 @@ LEFT JOIN community_texts d ON d.community_id = c.id AND d.language = :fallback
 
 def get_community(db: Database, code: str, language: str = DEFAULT_LANGUAGE) -> dict:
     """Return the community with this code in the given language, or raise NotFound."""
-    found = row(db, _SELECT + " WHERE c.code = :code",
+    found = row(db, _SELECT.format(members=_MEMBER_COUNT) + " WHERE c.code = :code",
                 {"language": language, "fallback": DEFAULT_LANGUAGE, "code": fold(code)})
     if found is None:
         raise NotFound(f"No community with code {code}")
@@ -89,12 +90,14 @@ def list_communities(
     language: str = DEFAULT_LANGUAGE,
     town: str | None = None,
     statuses: tuple[str, ...] = ("active",),
+    count_members: bool = True,
 ) -> list[dict]:
     """Return communities ordered by town and code, optionally in one town."""
     params: dict = {"language": language, "fallback": DEFAULT_LANGUAGE, "town": town}
     params.update({f"s{i}": status for i, status in enumerate(statuses)})
     marks = ", ".join(f":s{i}" for i in range(len(statuses)))
-    sql = _SELECT + f" WHERE c.status IN ({marks})"
+    sql = _SELECT.format(members=_MEMBER_COUNT if count_members else "NULL")
+    sql += f" WHERE c.status IN ({marks})"
     if town:
         sql += " AND lower(c.town) = lower(:town)"
     return rows(db, sql + " ORDER BY c.town, c.code", params)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 from contextlib import contextmanager
@@ -20,7 +21,19 @@ log = logging.getLogger(__name__)
 DEFAULT_DB_PATH = "var/faelles.db"
 BUSY_TIMEOUT_MS = 10_000
 
-Database = sqlite_utils.Database
+
+
+class Database(sqlite_utils.Database):
+    """A sqlite-utils database with the lock file that queues this store's writers."""
+
+    writer_lock = None
+
+    def close(self) -> None:
+        super().close()
+        if self.writer_lock is not None:
+            self.writer_lock.close()
+            self.writer_lock = None
+
 IntegrityError = sqlite3.IntegrityError
 OperationalError = sqlite3.OperationalError
 
@@ -48,6 +61,7 @@ def open_db(path: str | os.PathLike, *, migrate: bool = True) -> Database:
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
     db = Database(conn)
+    db.writer_lock = open(path.with_name(path.name + "-writer.lock"), "a+b")
     if migrate:
         from shared.migrations import migrate as apply_migrations
 
@@ -67,15 +81,25 @@ def immediate(db: Database) -> Iterator[Database]:
         with db.atomic():
             yield db
         return
-    db.execute("BEGIN IMMEDIATE")
+    # Writers queue on a lock file first: SQLite's busy handler polls with
+    # sleeps of 1 to 100 ms, while flock wakes the next writer the moment the
+    # lock is free. BEGIN IMMEDIATE and the busy timeout still guard writers
+    # that do not take the file lock (another tool on the same file).
+    if db.writer_lock is not None:
+        fcntl.flock(db.writer_lock, fcntl.LOCK_EX)
     try:
-        yield db
-    except BaseException:
-        if db.conn.in_transaction:
-            db.execute("ROLLBACK")
-        raise
-    else:
-        db.execute("COMMIT")
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            if db.conn.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        else:
+            db.execute("COMMIT")
+    finally:
+        if db.writer_lock is not None:
+            fcntl.flock(db.writer_lock, fcntl.LOCK_UN)
 
 
 def rows(db: Database, sql: str, params: tuple | dict | list = ()) -> list[dict]:

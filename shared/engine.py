@@ -18,6 +18,8 @@ FLOW_TTL = timedelta(minutes=60)
 DEFAULT_LANGUAGE = "da"
 # Intents that win over any flow in progress (design.md).
 PRIORITY_INTENTS = frozenset({"stop", "start", "help"})
+# Steps whose answer is the citizen's own words rather than a choice.
+FREE_TEXT_STEPS = frozenset({("offer", "describe"), ("feedback", "text")})
 # Characters of community items per page: with the template around them a page
 # stays within two GSM-7 segments; UCS-2 names get fewer (fit_reply guards).
 LIST_PAGE_CHARS = 200
@@ -137,18 +139,29 @@ def parse(text: str) -> _Turn:
     return _Turn(text, first, rest, intent, None if language == "*" else language)
 
 
+_KEYWORD_FACTS = {
+    "mine": frozenset({"offers", "memberships"}),
+    "communities": frozenset({"communities", "towns"}),
+    "join": frozenset({"communities", "memberships"}),
+    "leave": frozenset({"communities", "memberships"}),
+    "language": frozenset({"languages"}),
+}
+_FLOW_FACTS = {
+    "offer": frozenset({"towns"}),
+    "join": frozenset({"communities", "memberships"}),
+    "list": frozenset({"communities", "towns"}),
+}
+
+
 def facts_needed(state: State | None, text: str) -> frozenset[str]:
     """Return which Facts fields step() will read for this text: the rest may stay empty."""
-    intent = parse(text).intent
-    if state is not None and state.flow is not None and intent not in PRIORITY_INTENTS:
-        return ALL_FACTS
-    return {
-        "mine": frozenset({"offers", "memberships"}),
-        "communities": frozenset({"communities", "towns"}),
-        "join": frozenset({"communities", "memberships"}),
-        "leave": frozenset({"communities", "memberships"}),
-        "language": frozenset({"languages"}),
-    }.get(intent, frozenset())
+    turn = parse(text)
+    needed = _KEYWORD_FACTS.get(turn.intent, frozenset())
+    if state is None or state.flow is None or turn.intent in PRIORITY_INTENTS:
+        return needed
+    if state.flow == "menu" and turn.first == "2":
+        return needed | _KEYWORD_FACTS["communities"]
+    return needed | _FLOW_FACTS.get(state.flow, frozenset())
 
 
 def step(state: State | None, text: str, facts: Facts, now: datetime) -> Outcome:
@@ -169,6 +182,12 @@ def step(state: State | None, text: str, facts: Facts, now: datetime) -> Outcome
 def _dispatch(state: State, turn: _Turn, facts: Facts, language: str) -> Outcome:
     if state.flow == "erase" and turn.first in YES_WORDS:
         return _done(language, Reply("erased"), EraseContact())
+    if (state.flow, state.step) in FREE_TEXT_STEPS:
+        # "Hjælp til indkøb" is an offer, not HELP: here a keyword counts only
+        # when it is the whole text, as Twilio's own STOP handling does.
+        if turn.intent is not None and not turn.rest:
+            return _keyword(turn, facts, language)
+        return _answer(state, turn, facts, language)
     if turn.intent in PRIORITY_INTENTS:
         return _keyword(turn, facts, language)
     if state.flow is not None:
@@ -221,9 +240,12 @@ def _answer(state: State, turn: _Turn, facts: Facts, language: str) -> Outcome |
         return _done(language, Reply("erase_cancelled"))
     # Steps that wait for free text take any text; keywords still win elsewhere.
     if flow == "offer" and step_name == "describe":
-        return _offer_text(text, facts, language)
+        # An empty text (a picture-only MMS) asks again rather than storing nothing.
+        return _offer_text(text, facts, language) if text else _ask_offer(language)
     if flow == "feedback" and step_name == "text":
         kind = state.data["kind"]
+        if not text:
+            return Outcome(state, language, (Reply(f"ask_{kind}"),))
         return _done(language, Reply(f"thanks_{kind}"), RecordFeedback(kind, text))
     if turn.intent is not None:
         return None
@@ -235,6 +257,8 @@ def _answer(state: State, turn: _Turn, facts: Facts, language: str) -> Outcome |
                                  (Reply("ask_feedback_kind"),)),
         }.get(turn.first, lambda: None)()
     if flow == "feedback" and step_name == "kind":
+        if turn.first == "0":
+            return Outcome(State("menu", "choice"), language, (Reply("menu"),))
         kind = {"1": "ros", "2": "ris", "3": "ide"}.get(turn.first)
         if kind is None:
             return Outcome(state, language, (Reply("pick_number"),))
@@ -268,7 +292,7 @@ def _offer_category(state: State, turn: _Turn, facts: Facts, language: str) -> O
     choice = turn.first
     if choice == "0":
         return _ask_town(state, facts, language, ())
-    if not choice.isdigit() or not 1 <= int(choice) <= len(CATEGORIES):
+    if not (choice.isascii() and choice.isdigit()) or not 1 <= int(choice) <= len(CATEGORIES):
         return Outcome(state, language, (Reply("pick_number"),))
     update = UpdateOffer(state.data["offer_id"], category=CATEGORIES[int(choice) - 1])
     return _ask_town(state, facts, language, (update,))
@@ -359,7 +383,7 @@ def _join(rest: str, facts: Facts, language: str) -> Outcome:
 def _leave(rest: str, facts: Facts, language: str) -> Outcome:
     if not rest:
         if facts.memberships:
-            return _done(language, Reply("ask_leave", {"codes": ", ".join(facts.memberships)}))
+            return _done(language, Reply("ask_leave", {"codes": ", ".join(facts.memberships[:8])}))
         return _done(language, Reply("ask_leave_none"))
     code = fold(rest.split()[0])
     community = _find(code, facts)
@@ -378,7 +402,7 @@ def _mine(facts: Facts) -> Reply:
                              "status": Reply(f"status_{status}")})
         for offer_id, text, status in facts.offers[:3])
     return Reply("mine", {"offers": offers or Reply("none"),
-                          "communities": ", ".join(facts.memberships[:8]) or Reply("none")})
+                          "communities": ", ".join(facts.memberships[:6]) or Reply("none")})
 
 
 def _short(text: str, limit: int) -> str:

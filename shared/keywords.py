@@ -52,7 +52,8 @@ def keyword_index() -> dict[str, tuple[str, str]]:
             for word in words:
                 index.setdefault(fold(word), (intent, language))
                 # Phones that cannot type Å often send A, Ø as O, Æ as A.
-                index.setdefault(fold(word.replace("Å", "A").replace("Ø", "O")), (intent, language))
+                plain = word.replace("Å", "A").replace("Ø", "O").replace("Æ", "A")
+                index.setdefault(fold(plain), (intent, language))
     return index
 
 

@@ -50,7 +50,8 @@ def load_facts(db: Database, contact: dict, needed: frozenset[str] = engine.ALL_
     language = contact["language"] or engine.DEFAULT_LANGUAGE
     facts = {"language": contact["language"]}
     if needed & {"communities", "towns"}:
-        communities = list_communities(db, language=language, statuses=("active", "paused"))
+        communities = list_communities(db, language=language, statuses=("active", "paused"),
+                                       count_members=False)
         facts["communities"] = tuple(
             engine.CommunityFact(c["code"], c["name"], c["town"], c["place"], c["schedule"],
                                  c["status"]) for c in communities)
@@ -72,9 +73,12 @@ def handle_inbound_sms(
     """Return the reply to an inbound SMS, doing its work once however often it arrives."""
     text = sanitise(body)
     e164 = normalise_phone(phone)
-    for _attempt in range(MAX_RETRIES):
-        answered = row(db, "SELECT reply FROM messages WHERE provider_id = ?", (provider_id,))
-        if answered is not None:
+    for attempt in range(MAX_RETRIES):
+        # Retries are rare: the first attempt finds a duplicate by the UNIQUE
+        # provider id at insert time, and only then is the stored reply read.
+        answered = attempt and row(db, "SELECT reply FROM messages WHERE provider_id = ?",
+                                   (provider_id,))
+        if answered:
             return answered["reply"] or ""
         # Think first, outside the write lock, so the lock is held only for writing.
         contact = row(db, "SELECT * FROM contacts WHERE phone = ?", (e164,)) or {
@@ -106,25 +110,32 @@ def _commit(db: Database, *, provider_id: str, contact: dict, text: str,
     """Store the inbound SMS, the effects and the reply in one short write transaction."""
     reply = render_replies(outcome, contact)
     with immediate(db):
-        current = row(db, "SELECT id, revision FROM contacts WHERE phone = ?",
-                      (contact["phone"],))
-        if (current["revision"] if current else -1) != contact["revision"]:
-            raise _Changed()
-        if current is None:
-            contact = {**contact, "id": db.execute(
-                "INSERT INTO contacts (phone, first_seen, last_seen, revision)"
-                " VALUES (?, ?, ?, 1)", (contact["phone"], iso(now), iso(now))).lastrowid}
+        # The engine ran on what was read before the lock: go on only if no other
+        # SMS from this number has been handled since (its revision is unchanged).
+        if contact["id"] is None:
+            cursor = db.execute(
+                "INSERT INTO contacts (phone, first_seen, last_seen, revision) VALUES (?, ?, ?, 1)"
+                " ON CONFLICT (phone) DO NOTHING", (contact["phone"], iso(now), iso(now)))
+            contact = {**contact, "id": cursor.lastrowid}
         else:
-            db.execute("UPDATE contacts SET last_seen = ?, revision = revision + 1"
-                       " WHERE id = ?", (iso(now), contact["id"]))
+            cursor = db.execute(
+                "UPDATE contacts SET last_seen = ?, revision = revision + 1"
+                " WHERE id = ? AND revision = ?", (iso(now), contact["id"], contact["revision"]))
+        if cursor.rowcount != 1:
+            raise _Changed()
         # A retry of the same MessageSid that raced this one past the first check
         # loses here on the UNIQUE provider id, rolls back and reads the reply.
         if log_inbound_once(db, provider_id=provider_id, phone=contact["phone"], body=text,
                             now=now, contact_id=contact["id"], reply=reply) is None:
             raise _Changed()
         outcome = _apply_effects(db, contact, outcome, now)
-        # After an erase the contact, this message and the conversation are gone.
         if any(isinstance(e, engine.EraseContact) for e in outcome.effects):
+            # The contact, this message and the conversation are gone. Keep only
+            # the provider id and the reply, with no number and no text, so that
+            # Twilio's retry of this same SMS gets the same answer instead of
+            # bringing the contact back.
+            log_inbound_once(db, provider_id=provider_id, phone="", body="", now=now,
+                             reply=reply)
             return reply
         if outcome.state.flow is None:
             if had_flow:

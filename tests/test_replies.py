@@ -1,0 +1,174 @@
+"""Every SMS reply fits two segments in every language, and every catalog carries every reply."""
+
+from __future__ import annotations
+
+import string
+
+import pytest
+from babel.messages.pofile import read_po
+
+from shared.engine import LIST_PAGE_CHARS, _pages
+from shared.i18n import LOCALES_DIR, available_locales, translator
+from shared.replies import REPLIES, Reply, fit_reply, render_reply
+from shared.sms_text import GSM7_TWO_SEGMENTS, UCS2_TWO_SEGMENTS, fits, measure
+
+# The longest values a reply's placeholders take in real use, in Danish letters
+# (Æ Ø Å are GSM-7, so they cost no more than A).
+NAME = "Fællesspisning og brætspil på Ærøvej 12"[:40].ljust(40, "x")   # names <= 40
+CODE = "ABCDEFGHIJ"                                                    # codes <= 10
+TOWN = "Ølstedgårdså"                                                  # towns <= 12
+TOWNS = ", ".join([TOWN] * 10)
+SCHEDULE = "Hver anden tirsdag i måneden kl. 14-16.3"[:40].ljust(40, "x")
+PLACE = "Kerteminde Bibliotek, Strandvejen 5, 5300 Kerteminde, salen"[:60].ljust(60, "x")
+MEMBER_CODES = ", ".join([CODE] * 8)       # LEAVE lists at most 8 memberships
+MINE_CODES = ", ".join([CODE] * 6)         # MINE shows at most 6
+OFFER_TEXT = "Jeg kan køre en nabo til læ..."  # the engine cuts offer texts to 30
+OFFER_ID = 99999
+assert len(NAME) == 40 and len(SCHEDULE) == 40 and len(PLACE) == 60 and len(TOWN) == 12
+assert len(OFFER_TEXT) == 30
+
+
+def longest_page() -> str:
+    """Return a page of community items as long as the engine lets one page be."""
+    # Four items of code (10) + name (37 or 38) join to exactly LIST_PAGE_CHARS.
+    items = [f"{CODE} {NAME[:38 - n % 2]}" for n in range(4)]
+    assert _pages(items) == [items], "the engine would not put these on one page"
+    page = "; ".join(items)
+    assert len(page) == LIST_PAGE_CHARS
+    return page
+
+
+def longest_status(locale: str) -> Reply:
+    statuses = [Reply(key) for key in REPLIES if key.startswith("status_")]
+    return max(statuses, key=lambda r: measure(render_reply(r, locale)).units)
+
+
+def longest_values(locale: str) -> dict:
+    """Return the longest realistic value of every placeholder, as the engine fills it."""
+    status = longest_status(locale)
+    offer = Reply("offer_item", {"id": OFFER_ID, "text": OFFER_TEXT, "status": status})
+    return {
+        "examples": ", ".join([TOWN] * 3), "items": longest_page(), "town": TOWN,
+        "towns": TOWNS, "example": CODE, "name": NAME, "schedule": SCHEDULE, "place": PLACE,
+        "code": CODE, "suggestions": ", ".join([CODE] * 3), "codes": MEMBER_CODES,
+        "offers": (offer,) * 3, "communities": MINE_CODES, "id": OFFER_ID,
+        "text": OFFER_TEXT, "status": status,
+        "languages": ", ".join(sorted(code.upper() for code in available_locales())),
+    }
+
+
+def placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def budget_cases() -> list:
+    return [pytest.param(key, locale, id=f"{key}-{locale}")
+            for key in REPLIES for locale in available_locales()]
+
+
+@pytest.mark.parametrize(("key", "locale"), budget_cases())
+def test_every_reply_fits_two_segments_with_its_longest_values(key, locale):
+    values = longest_values(locale)
+    reply = Reply(key, {name: values[name] for name in placeholders(REPLIES[key])})
+    text = render_reply(reply, locale)
+    assert "{" not in text
+    assert fits(text, 2), f"{measure(text)}: {text}"
+
+
+def test_the_longest_values_are_gsm7_so_the_budget_is_306():
+    values = longest_values("da")
+    for value in (NAME, SCHEDULE, PLACE, TOWN, values["items"]):
+        assert measure(value).encoding == "GSM-7"
+
+
+@pytest.fixture(scope="module")
+def catalogs() -> dict:
+    found = {}
+    for locale in available_locales():
+        with open(LOCALES_DIR / locale / "LC_MESSAGES" / "messages.po", encoding="utf-8") as po:
+            found[locale] = read_po(po, locale=locale)
+    return found
+
+
+def test_there_are_danish_and_english_catalogs():
+    assert {"da", "en"} <= set(available_locales())
+
+
+@pytest.mark.parametrize("key", list(REPLIES))
+def test_every_reply_is_translated_in_every_catalog(key, catalogs):
+    msgid = REPLIES[key]
+    for locale, catalog in catalogs.items():
+        message = catalog.get(msgid)
+        assert message is not None, f"{key} is missing from the {locale} catalog: run make i18n"
+        assert message.string and not message.fuzzy, f"{key} is untranslated in {locale}"
+        # The same placeholders, or render_reply raises KeyError or drops a value.
+        assert placeholders(message.string) == placeholders(msgid), f"{key} in {locale}"
+        # The compiled .mo is what render_reply reads: it must match the .po.
+        assert translator(locale).gettext(msgid) == message.string, \
+            f"{key}: the {locale} .mo is older than its .po: run make catalogs"
+
+
+def test_danish_replies_are_danish():
+    assert render_reply(Reply("help"), "da").startswith("Fælles - skriv: TILBYD")
+    assert render_reply(Reply("erase_cancelled"), "da") == "Vi har ikke slettet noget."
+    assert render_reply(Reply("erase_cancelled"), "en") == "Nothing was erased."
+
+
+def test_nested_replies_render_in_the_same_language():
+    item = Reply("offer_item", {"id": 7, "text": "Jeg kan strikke",
+                                "status": Reply("status_pending")})
+    reply = Reply("mine", {"offers": (item, item), "communities": Reply("none")})
+    assert render_reply(reply, "da") == (
+        "Dine tilbud: nr. 7 Jeg kan strikke (venter); nr. 7 Jeg kan strikke (venter)."
+        " Dine fællesskaber: ingen.")
+    assert render_reply(reply, "en") == (
+        "Your offers: #7 Jeg kan strikke (waiting); #7 Jeg kan strikke (waiting)."
+        " Your communities: none.")
+
+
+def test_a_citizens_braces_are_not_formatted():
+    reply = Reply("not_member", {"code": "{name}{0}"})
+    assert render_reply(reply, "da") == "Du er ikke med i {name}{0}."
+
+
+def test_an_unknown_reply_key_is_refused():
+    with pytest.raises(KeyError):
+        Reply("no_such_reply")
+
+
+# fit_reply guards against a citizen's own long words.
+
+def test_a_reply_that_fits_is_left_alone():
+    text = render_reply(Reply("help"), "da")
+    assert fit_reply(text) == text
+
+
+def test_a_long_gsm7_reply_is_cut_to_two_segments_with_dots():
+    text = "Velkommen i " + "Æblemost og kaffe " * 30
+    cut = fit_reply(text)
+    assert cut.endswith("...")
+    assert text.startswith(cut[:-3])
+    assert measure(cut).encoding == "GSM-7"
+    assert measure(cut).units <= GSM7_TWO_SEGMENTS
+    assert measure(cut).units >= GSM7_TWO_SEGMENTS - 20  # cut near the budget, not far below
+
+
+def test_a_long_ucs2_reply_is_cut_to_the_ucs2_budget():
+    text = "Velkommen i Кав'ярня для всіх мешканців міста " * 5
+    cut = fit_reply(text)
+    assert cut.endswith("...")
+    assert text.startswith(cut[:-3])
+    assert measure(cut).encoding == "UCS-2"
+    assert UCS2_TWO_SEGMENTS - 10 <= measure(cut).units <= UCS2_TWO_SEGMENTS
+
+
+def test_emoji_are_never_split_in_half():
+    cut = fit_reply("Tak 😀" * 100)
+    assert fits(cut, 2)
+    assert cut.encode("utf-16-le", errors="strict")  # no lone surrogate left behind
+    assert cut.endswith("...")
+
+
+def test_fit_reply_takes_another_budget():
+    cut = fit_reply("a" * 400, segments=1)
+    assert cut == "a" * 157 + "..."
