@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hmac
 import logging
-import threading
+import queue
 
-from flask import Flask, Response, abort, current_app, request
+from flask import Flask, Response, abort, current_app, g, request
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
@@ -33,8 +33,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     db = open_db(settings.db_path)
     log.info("gateway on %s, SQLite %s", settings.db_path, sqlite_version(db))
     db.close()
-    app.extensions["faelles_connections"] = threading.local()
-    app.teardown_appcontext(end_request_transaction)
+    app.extensions["faelles_pool"] = queue.SimpleQueue()
+    app.teardown_appcontext(release_db)
     app.add_url_rule("/sms", view_func=inbound_sms, methods=["POST"])
     app.add_url_rule("/sms/status", view_func=status_callback, methods=["POST"])
     app.add_url_rule("/healthz", view_func=healthz, methods=["GET"])
@@ -42,22 +42,47 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 
 def get_db():
-    """Return this thread's connection to the store, opened on first use."""
-    # One long-lived connection per worker thread rather than one per request:
-    # closing the last connection to a WAL database checkpoints it, which cost
-    # more than the rest of the request (bench/webhook.py).
-    connections = current_app.extensions["faelles_connections"]
-    db = getattr(connections, "db", None)
-    if db is None:
-        db = connections.db = open_db(current_app.config["FAELLES"].db_path, migrate=False)
-    return db
+    """Return a connection to the store for this request, reusing an idle one."""
+    # Connections are pooled rather than opened per request: closing the last
+    # connection to a WAL database checkpoints it, which cost more than the rest
+    # of the request (bench/webhook.py).
+    if "db" not in g:
+        pool: queue.SimpleQueue = current_app.extensions["faelles_pool"]
+        try:
+            g.db = pool.get_nowait()
+        except queue.Empty:
+            g.db = open_db(current_app.config["FAELLES"].db_path, migrate=False)
+    return g.db
 
 
-def end_request_transaction(exception=None) -> None:
-    """Make sure no transaction outlives its request on the shared connection."""
-    db = getattr(current_app.extensions["faelles_connections"], "db", None)
-    if db is not None and db.conn.in_transaction:
-        db.execute("ROLLBACK")
+def release_db(exception=None) -> None:
+    """Give the request's connection back to the pool, with no transaction left open."""
+    db = g.pop("db", None)
+    if db is not None:
+        if db.conn.in_transaction:
+            db.execute("ROLLBACK")
+        current_app.extensions["faelles_pool"].put(db)
+
+
+def close_connections(app: Flask) -> None:
+    """Close every idle pooled connection (tests, and a clean shutdown)."""
+    pool: queue.SimpleQueue = app.extensions["faelles_pool"]
+    while True:
+        try:
+            pool.get_nowait().close()
+        except queue.Empty:
+            return
+
+
+def signed_url(public_url: str | None) -> str:
+    """Return the URL Twilio signed: the public base (if set), the path and the query."""
+    # Built from the raw WSGI environ: werkzeug's request.url decodes and
+    # re-quotes the URL, which costs more and can differ from what Twilio signed.
+    environ = request.environ
+    query = environ.get("QUERY_STRING")
+    path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+    base = public_url or f"{environ['wsgi.url_scheme']}://{request.host}"
+    return f"{base}{path}?{query}" if query else f"{base}{path}"
 
 
 def require_twilio_signature() -> None:
@@ -65,10 +90,7 @@ def require_twilio_signature() -> None:
     settings: Settings = current_app.config["FAELLES"]
     # Behind a TLS proxy Flask sees http://internal-host/...; Twilio signed the
     # public https URL, so validate against FAELLES_PUBLIC_URL when it is set.
-    if settings.public_url:
-        url = settings.public_url + request.full_path.rstrip("?")
-    else:
-        url = request.url
+    url = signed_url(settings.public_url)
     signature = request.headers.get("X-Twilio-Signature", "")
     params = request.form.to_dict()
     validator = RequestValidator(settings.twilio_auth_token)

@@ -16,7 +16,7 @@ from shared.exports import export_rows
 from shared.messages import claim_next, get_message, mark_sent, queue_message
 from shared.replies import Reply, render_reply
 from shared.settings import Settings
-from sms_gateway.app import create_app
+from sms_gateway.app import close_connections, create_app
 
 NUMBER = "+4520112233"
 BASE = "http://localhost"
@@ -64,19 +64,6 @@ class Phone:
 @pytest.fixture
 def settings(db_path) -> Settings:
     return Settings(db_path=str(db_path), twilio_auth_token="test-auth-token")
-
-
-def close_connections(app) -> None:
-    """Close the store connection the gateway keeps for this thread.
-
-    The test client runs each request in the test's own thread, so this is the
-    one connection the app opened; left open, its lock file raises ResourceWarning.
-    """
-    local = app.extensions.get("faelles_connections")
-    db = getattr(local, "db", None)
-    if db is not None:
-        db.close()
-        local.db = None
 
 
 @pytest.fixture
