@@ -16,7 +16,7 @@ from shared.contacts import erase_contact
 from shared.coordinators import add_coordinator
 from shared.db import backup_to, db_path_from_env, open_db, sqlite_version
 from shared.errors import FaellesError
-from shared.exports import EXPORT_KINDS, export_rows
+from shared.exports import EXPORT_KINDS, export_table
 from shared.i18n import operator_locale, translator
 from shared.phones import normalise_phone
 from shared.retention import purge as purge_store, retention_days
@@ -82,10 +82,13 @@ def load_and_report_demo(db) -> None:
 
 @main.command()
 @click.option("--port", default=5000, show_default=True, help="Port for the SMS gateway.")
+@click.option("--location", default="Kerteminde Bibliotek", show_default=True,
+              help="Where the demo kiosk stands.")
+@click.option("--phone", is_flag=True, help="Open the dev phone instead of the kiosk.")
 @click.option("--phone-number", default="+4520110000", show_default=True,
               help="The number the dev phone texts from.")
-def demo(port: int, phone_number: str) -> None:
-    """Create the demo database, start the gateway and worker, and open the dev phone."""
+def demo(port: int, location: str, phone: bool, phone_number: str) -> None:
+    """Create the demo database, start the gateway and worker, and open the kiosk."""
     from shared.background import start_services
 
     with open_store() as db:
@@ -94,15 +97,21 @@ def demo(port: int, phone_number: str) -> None:
     with start_services(port=port, log_dir=Path(db_path_from_env()).parent) as services:
         click.echo(_("SMS gateway on {url} and outbox worker started (console transport); "
                      "logs in {logs}.").format(url=services.url, logs=services.log_dir))
-        click.echo(_("The kiosk is not built yet, so here is the dev phone: type a text, "
-                     "e.g. HJÆLP. End with /quit or Ctrl-D."))
-        from sms_gateway.dev_phone import run_phone
+        if phone:
+            click.echo(_("The dev phone: type a text, e.g. HJÆLP. End with /quit or Ctrl-D."))
+            from sms_gateway.dev_phone import run_phone
 
-        try:
-            run_phone(phone_number, f"{services.url}/sms", "127.0.0.1", 0, load_settings(),
-                      stdin=sys.stdin, stdout=sys.stdout)
-        except KeyboardInterrupt:
-            pass
+            try:
+                run_phone(phone_number, f"{services.url}/sms", "127.0.0.1", 0,
+                          load_settings(), stdin=sys.stdin, stdout=sys.stdout)
+            except KeyboardInterrupt:
+                pass
+        else:
+            from kiosk import make_kiosk
+
+            settings = load_settings()
+            make_kiosk(settings.db_path, location=location, locale=operator_locale(),
+                       settings=settings).run()
     click.echo(_("Gateway and worker stopped."))
 
 
@@ -113,11 +122,10 @@ def demo(port: int, phone_number: str) -> None:
 def export(kind: str, fmt: str) -> None:
     """Print offers, feedback, communities, members or messages."""
     with open_store() as db:
-        rows = export_rows(db, kind)
+        fields, rows = export_table(db, kind)
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    fields = list(rows[0]) if rows else []
     writer = csv.DictWriter(sys.stdout, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
@@ -221,8 +229,14 @@ def not_built_yet(name: str) -> None:
 @click.option("--coordinator", "open_coordinator", is_flag=True,
               help="Open the coordinator PIN dialog directly.")
 def kiosk(location, web, host, port, open_coordinator) -> None:
-    """Start the kiosk in this terminal."""
-    not_built_yet("kiosk")
+    """Start the kiosk in this terminal (or serve it to a browser with --web)."""
+    if web or open_coordinator:
+        not_built_yet("kiosk --web" if web else "kiosk --coordinator")
+    from kiosk import make_kiosk
+
+    settings = load_settings()
+    make_kiosk(settings.db_path, location=location, locale=operator_locale(),
+               settings=settings).run()
 
 
 @main.command()

@@ -89,6 +89,8 @@ def erase_contact(db: Database, phone: str, *, now: datetime, actor: str) -> dic
         counts["messages"] += db.execute(
             "DELETE FROM messages WHERE phone = ? AND contact_id IS NULL", (e164,)
         ).rowcount
+        counts["verifications"] = db.execute(
+            "DELETE FROM verifications WHERE phone = ?", (e164,)).rowcount
         db.execute("DELETE FROM contacts WHERE id = ?", (contact["id"],))
         record_audit(
             db, actor=actor, action="erase_contact", now=now,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -57,7 +58,7 @@ def open_db(path: str | os.PathLike, *, migrate: bool = True) -> Database:
         check_same_thread=False,
     )
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    conn.execute("PRAGMA journal_mode = WAL")
+    _enable_wal(conn)
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
     db = Database(conn)
@@ -67,6 +68,21 @@ def open_db(path: str | os.PathLike, *, migrate: bool = True) -> Database:
 
         apply_migrations(db)
     return db
+
+
+def _enable_wal(conn) -> None:
+    """Switch to WAL, waiting for other writers as the busy timeout would."""
+    # Changing the journal mode skips the busy handler (waiting could deadlock),
+    # so on a new file being written by another process it fails at once.
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def sqlite_version(db: Database) -> str:

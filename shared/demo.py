@@ -25,9 +25,10 @@ def load_demo(db: Database, *, now: datetime) -> str | None:
 
     Return the demo coordinator's new PIN, or None if the demo was already loaded.
     """
-    if has_demo(db):
-        return None
     with immediate(db):
+        # Checked under the write lock: two `init --demo` at once load it once.
+        if has_demo(db):
+            return None
         for community in demo_data.COMMUNITIES:
             create_community(db, code=community["code"], town=community["town"],
                              place=community["place"], status=community["status"],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.db import Database, rows
+from shared.db import Database
 
 _QUERIES = {
     "offers": """
@@ -39,6 +39,13 @@ EXPORT_KINDS = tuple(_QUERIES)
 
 def export_rows(db: Database, kind: str) -> list[dict]:
     """Return every row of one export kind as dicts."""
+    return export_table(db, kind)[1]
+
+
+def export_table(db: Database, kind: str) -> tuple[list[str], list[dict]]:
+    """Return the column names (known even with no rows) and the rows of one export kind."""
     if kind not in _QUERIES:
         raise ValueError(f"Unknown export kind {kind!r}; choose one of {', '.join(EXPORT_KINDS)}")
-    return rows(db, _QUERIES[kind])
+    cursor = db.conn.execute(_QUERIES[kind])
+    names = [column[0] for column in cursor.description]
+    return names, [dict(zip(names, values)) for values in cursor.fetchall()]

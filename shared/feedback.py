@@ -38,7 +38,8 @@ def record_feedback(
         raise InvalidValue(f"Unknown kind {kind!r}")
     if not text:
         raise InvalidValue("Feedback needs a text")
-    if rating is not None and not 1 <= int(rating) <= 5:
+    if rating is not None and (not isinstance(rating, int) or isinstance(rating, bool)
+                               or not 1 <= rating <= 5):
         raise InvalidValue("A rating is 1 to 5")
     if channel not in CHANNELS:
         raise InvalidValue(f"Unknown channel {channel!r}")

@@ -79,9 +79,9 @@ def queue_message(
         raise InvalidValue("An SMS needs a text")
     size = measure(body)
     with immediate(db):
-        if contact_id is not None and row(
-            db, "SELECT 1 FROM contacts WHERE id = ? AND opted_out = 1", (contact_id,)
-        ):
+        # By id, or by number for a message queued with the number alone.
+        if row(db, "SELECT 1 FROM contacts WHERE (id = ? OR phone = ?) AND opted_out = 1",
+               (contact_id, phone)):
             return None
         return db.execute(
             "INSERT INTO messages (direction, contact_id, phone, body, encoding, segments, kind,"
@@ -113,6 +113,7 @@ def claim_next(db: Database, *, now: datetime, broadcasts: bool = True) -> dict 
                 db,
                 "SELECT m.*, coalesce(c.opted_out, 0) AS opted_out FROM messages m"
                 " LEFT JOIN contacts c ON c.id = m.contact_id"
+                "  OR (m.contact_id IS NULL AND c.phone = m.phone)"
                 " WHERE m.direction = 'out' AND m.status = 'queued' AND m.next_attempt_at <= ?"
                 " AND (m.not_before IS NULL OR m.not_before <= ?)"
                 " AND (? OR m.kind != 'broadcast')"
@@ -174,7 +175,7 @@ def apply_status_callback(
             return None
         if STATUS_RANK[status] > STATUS_RANK[message["status"]]:
             _set(db, message["id"], status=status, error_code=error_code, now=now)
-    return message
+        return get_message(db, message["id"])
 
 
 def _advance(db: Database, message_id: int, status: str, *, now: datetime, **fields) -> None:

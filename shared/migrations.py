@@ -154,6 +154,24 @@ def m002_contact_revision(db: Database) -> None:
     db.execute("ALTER TABLE contacts ADD COLUMN revision INTEGER NOT NULL DEFAULT 0")
 
 
+@migrations()
+def m003_verifications(db: Database) -> None:
+    _run(db, """
+    CREATE TABLE verifications (
+        id INTEGER PRIMARY KEY,
+        phone TEXT NOT NULL,
+        code_hash TEXT NOT NULL,
+        location TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        verified_at TEXT
+    );
+    CREATE INDEX verifications_phone ON verifications (phone, created_at);
+    CREATE INDEX verifications_location ON verifications (location, created_at)
+    """)
+
+
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations once, even when several processes start together."""
     if not migrations.pending(db):

@@ -69,6 +69,9 @@ REPLIES: dict[str, str] = {
                         "Any other answer keeps it."),
     "erased": N_("Everything about you is erased. Thank you for your time with us."),
     "erase_cancelled": N_("Nothing was erased."),
+    # Sent from the kiosk.
+    "kiosk_code": N_("Your Fælles code is {code}. It works for 10 minutes. "
+                     "Did you not ask for it? Then do nothing."),
 }
 
 

@@ -16,6 +16,8 @@ DEFAULT_RETENTION_DAYS = 365
 _PURGES = {
     "messages": "created_at < :cutoff AND status NOT IN ('queued', 'sending')",
     "conversations": "updated_at < :cutoff OR expires_at < :now",
+    # Kiosk codes are worth nothing once expired; the rate limits look back one hour.
+    "verifications": "expires_at < :day_ago",
     "offers": "updated_at < :cutoff AND status IN ('rejected', 'withdrawn', 'done')",
     "feedback": "updated_at < :cutoff AND status = 'archived'",
     "memberships": "left_at IS NOT NULL AND left_at < :cutoff",
@@ -38,7 +40,8 @@ def retention_days() -> int:
 
 def purge(db: Database, *, now: datetime, days: int) -> dict[str, int]:
     """Delete finished records older than the retention; return how many per table."""
-    params = {"cutoff": iso(now - timedelta(days=days)), "now": iso(now)}
+    params = {"cutoff": iso(now - timedelta(days=days)), "now": iso(now),
+              "day_ago": iso(now - timedelta(days=1))}
     removed = {}
     with immediate(db):
         for table, condition in _PURGES.items():

@@ -1,0 +1,123 @@
+"""The kiosk app: hardened so a visitor can only reach the screens it offers."""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from typing import Iterator
+
+from textual import events
+from textual.app import App
+from textual.binding import Binding
+from textual.worker import Worker, WorkerState
+
+from shared.db import Database, open_db
+from shared.i18n import DEFAULT_LOCALE, available_locales, best_locale, translator
+from shared.settings import Settings
+
+# After this long without input a countdown warns; after RESET_AFTER the kiosk
+# forgets everything entered and shows Home for the next visitor.
+WARN_AFTER_S = 90.0
+RESET_AFTER_S = 120.0
+
+
+class KioskApp(App, inherit_bindings=False):
+    """Fælles at a library or town hall: offer, join, give feedback."""
+
+    CSS_PATH = "kiosk.tcss"
+    TITLE = "Fælles"
+    # No command palette, no text selection, no quit key: a visitor must not be
+    # able to leave the kiosk or reach anything it does not offer.
+    ENABLE_COMMAND_PALETTE = False
+    ALLOW_SELECT = False
+    BINDINGS = [Binding("tab", "focus_next", show=False),
+                Binding("shift+tab", "focus_previous", show=False)]
+
+    def __init__(self, *, db_path: str, location: str | None, locale: str,
+                 settings: Settings, warn_after: float = WARN_AFTER_S,
+                 reset_after: float = RESET_AFTER_S, open_coordinator: bool = False):
+        super().__init__()
+        self.db_path = db_path
+        self.location = location
+        self.settings = settings
+        self.locale = best_locale(locale)
+        self.warn_after = warn_after
+        self.reset_after = reset_after
+        self.open_coordinator = open_coordinator
+        self.last_input = time.monotonic()
+
+    def _(self, message: str) -> str:
+        """Translate a message into the kiosk's current language."""
+        return translator(self.locale).gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return translator(self.locale).ngettext(singular, plural, n)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return available_locales()
+
+    @contextmanager
+    def store(self) -> Iterator[Database]:
+        """Open a connection of the calling thread's own to the store."""
+        db = open_db(self.db_path, migrate=False)
+        try:
+            yield db
+        finally:
+            db.close()
+
+    def on_mount(self) -> None:
+        from kiosk.screens.home import HomeScreen
+
+        self.push_screen(HomeScreen())
+        self.set_interval(1.0, self.check_inactivity)
+
+    def on_event(self, event: events.Event):
+        if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown,
+                              events.MouseScrollUp, events.Paste)):
+            self.last_input = time.monotonic()
+        return super().on_event(event)
+
+    def check_inactivity(self) -> None:
+        """Warn after a while without input, then start over for the next visitor."""
+        from kiosk.screens.idle import IdleScreen
+
+        idle = time.monotonic() - self.last_input
+        at_home = self.screen.id == "home" and len(self.screen_stack) <= 2
+        if at_home:
+            return
+        if idle >= self.reset_after:
+            self.start_over()
+        elif idle >= self.warn_after and not isinstance(self.screen, IdleScreen):
+            self.push_screen(IdleScreen(seconds_left=int(self.reset_after - idle)))
+
+    def start_over(self, locale: str | None = None) -> None:
+        """Forget everything entered and show a fresh Home screen."""
+        from kiosk.screens.home import HomeScreen
+
+        if locale is not None:
+            self.locale = best_locale(locale)
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        self.switch_screen(HomeScreen())
+        self.last_input = time.monotonic()
+
+    def set_language(self, locale: str) -> None:
+        """Show the kiosk in another language, starting from Home."""
+        self.start_over(locale)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # A failing save must never end the kiosk: tell the visitor kindly instead.
+        if event.state == WorkerState.ERROR:
+            self.log.error(f"worker {event.worker.name} failed: {event.worker.error!r}")
+            self.notify(self._("Sorry, something went wrong. Please try again, or ask "
+                               "the staff for help."), severity="error", markup=False)
+
+
+def make_kiosk(db_path: str, location: str | None = None, locale: str = DEFAULT_LOCALE,
+               settings: Settings | None = None, **options) -> KioskApp:
+    """Build the kiosk for a store, a location and a starting language."""
+    settings = settings or Settings(db_path=str(db_path))
+    open_db(db_path).close()  # create or migrate the store once, before any screen
+    return KioskApp(db_path=str(db_path), location=location, locale=locale,
+                    settings=settings, **options)

@@ -1,0 +1,47 @@
+"""What every kiosk screen shares: a title bar, a way back, and literal citizen text."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Button, Static
+
+from shared.sms_text import sanitise
+
+
+def literal(text: str | None) -> Content:
+    """Return text to show exactly as typed: no markup, no control characters."""
+    # Textual would run [@click=...] as an action and crash on [/x]; Content()
+    # never parses markup, and sanitise() drops ESC/OSC sequences and bidi tricks.
+    return Content(sanitise(text or "", max_chars=2000))
+
+
+class KioskScreen(Screen):
+    """A kiosk screen with a title, a Back button and Escape to go back."""
+
+    BINDINGS = [Binding("escape", "back", show=False)]
+    TITLE_TEXT = ""
+
+    def _(self, message: str) -> str:
+        return self.app._(message)
+
+    def title_bar(self, title: str) -> ComposeResult:
+        with Horizontal(classes="title-bar"):
+            yield Button(self._("← Back"), id="back", classes="back")
+            yield Static(title, classes="title", markup=False)
+
+    def action_back(self) -> None:
+        """Go one screen back (Home stays)."""
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "back":
+            event.stop()
+            self.action_back()
+
+    def go_home(self) -> None:
+        self.app.start_over()

@@ -1,0 +1,104 @@
+"""Find a community: search as you type, filter by town, read about it, join it."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Input, OptionList, Select, Static
+from textual.widgets.option_list import Option
+
+from kiosk.screens.base import KioskScreen, literal
+from kiosk.screens.forms import chosen, town_select
+from shared.communities import get_community, list_communities
+from shared.keywords import fold
+
+
+def matches(community: dict, words: list[str]) -> bool:
+    """Tell whether every searched word is in the code, name, town or description."""
+    haystack = fold(" ".join(str(community[k] or "") for k in
+                             ("code", "name", "town", "description", "place")))
+    return all(word in haystack for word in words)
+
+
+class CommunitiesScreen(KioskScreen):
+    """Every active community, narrowed as the visitor types."""
+
+    def __init__(self):
+        super().__init__(id="communities")
+        self.communities: list[dict] = []
+
+    def compose(self) -> ComposeResult:
+        _ = self._
+        yield from self.title_bar(_("Find a community"))
+        with Horizontal(id="filters"):
+            yield Input(placeholder=_("Search, e.g. walk or knitting"), id="search",
+                        max_length=40)
+            yield town_select(self.app, id="town")
+        yield Static("", id="count", classes="paragraph", markup=False)
+        yield OptionList(id="list")
+
+    def on_mount(self) -> None:
+        with self.app.store() as db:
+            self.communities = list_communities(db, language=self.app.locale)
+        self.refresh_list()
+        self.query_one("#search", Input).focus()
+
+    @on(Input.Changed, "#search")
+    @on(Select.Changed, "#town")
+    def refresh_list(self) -> None:
+        words = fold(self.query_one("#search", Input).value).split()
+        town = chosen(self.query_one("#town", Select))
+        shown = [c for c in self.communities
+                 if (town is None or c["town"] == town) and matches(c, words)]
+        options = self.query_one("#list", OptionList)
+        options.clear_options()
+        options.add_options(
+            Option(literal(f"{c['name']}  ·  {c['town']}"), id=c["code"]) for c in shown)
+        self.query_one("#count", Static).update(
+            self.app.ngettext("{n} community", "{n} communities", len(shown)).format(
+                n=len(shown)))
+
+    @on(Input.Submitted, "#search")
+    def to_list(self) -> None:
+        self.query_one("#list", OptionList).focus()
+
+    @on(OptionList.OptionSelected, "#list")
+    def open_community(self, event: OptionList.OptionSelected) -> None:
+        self.app.push_screen(CommunityScreen(event.option_id))
+
+    def action_back(self) -> None:
+        self.go_home()
+
+
+class CommunityScreen(KioskScreen):
+    """One community: what, where, when, how many, and a button to join."""
+
+    def __init__(self, code: str):
+        super().__init__(id="community")
+        self.code = code
+
+    def compose(self) -> ComposeResult:
+        _ = self._
+        with self.app.store() as db:
+            community = get_community(db, self.code, self.app.locale)
+        yield from self.title_bar(community["name"])
+        with VerticalScroll(classes="body"):
+            yield Static(literal(community["description"]), classes="paragraph")
+            yield Static(literal(_("Where: {place}, {town}").format(
+                place=community["place"], town=community["town"])), classes="paragraph")
+            yield Static(literal(_("When: {schedule}").format(schedule=community["schedule"])),
+                         classes="paragraph")
+            yield Static(self.app.ngettext("{n} member", "{n} members",
+                                           community["members"]).format(
+                n=community["members"]), classes="paragraph", markup=False)
+            yield Button(_("Join"), id="join", classes="choice")
+
+    def on_mount(self) -> None:
+        self.query_one("#join").focus()
+
+    @on(Button.Pressed, "#join")
+    def join(self) -> None:
+        from kiosk.screens.join import JoinScreen
+
+        self.app.push_screen(JoinScreen(self.code))

@@ -1,0 +1,61 @@
+"""Pieces the offer, feedback and join screens share: towns, phone field, problems."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import Input, Select, Static
+
+from shared.communities import list_communities
+from shared.errors import InvalidPhoneNumber
+from shared.kiosk_actions import NumberNotAllowed
+from shared.phones import is_allowed, normalise_phone
+
+NO_TOWN = "-"
+
+
+def town_options(app) -> list[tuple[str, str]]:
+    """Return (label, value) for every town that has a community."""
+    with app.store() as db:
+        towns = sorted({c["town"] for c in list_communities(
+            db, statuses=("active", "paused"), count_members=False)})
+    return [(town, town) for town in towns]
+
+
+def town_select(app, id: str = "town") -> Select:
+    return Select(town_options(app), prompt=app._("Choose a town (optional)"), id=id,
+                  allow_blank=True)
+
+
+def chosen(select: Select) -> str | None:
+    value = select.value
+    return value if isinstance(value, str) and value != NO_TOWN else None
+
+
+def phone_field(app, id: str = "phone") -> ComposeResult:
+    yield Input(placeholder=app._("Phone number, e.g. 20 12 34 56"), id=id, type="text",
+                restrict=r"[0-9+ ]*", max_length=20)
+
+
+def checked_phone(app, raw: str, *, required: bool) -> str | None:
+    """Return the number as E.164, None if left empty, or raise ValueError with a kind text."""
+    if not raw.strip():
+        if required:
+            raise ValueError(app._("Please type your phone number."))
+        return None
+    try:
+        e164 = normalise_phone(raw)
+    except InvalidPhoneNumber:
+        raise ValueError(app._("That does not look like a phone number. Please check it."))
+    if not is_allowed(e164, app.settings.allowed_country_codes):
+        raise ValueError(app._("Sorry, we can only send SMS to Danish numbers (+45)."))
+    return e164
+
+
+def problem_line() -> Static:
+    return Static("", id="problem", classes="problem", markup=False)
+
+
+def explain(error: Exception, app) -> str:
+    if isinstance(error, NumberNotAllowed):
+        return app._("Sorry, we can only send SMS to Danish numbers (+45).")
+    return str(error)

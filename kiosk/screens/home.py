@@ -1,0 +1,69 @@
+"""Home: three big choices, the languages, and what happens to your data."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Static
+
+from kiosk.screens.base import KioskScreen
+from shared.i18n import language_name
+
+
+class HomeScreen(KioskScreen):
+    """The first screen every visitor sees."""
+
+    BINDINGS = [Binding("1", "open('offer')", show=False),
+                Binding("2", "open('communities')", show=False),
+                Binding("3", "open('feedback')", show=False)]
+
+    def __init__(self):
+        super().__init__(id="home")
+
+    def compose(self) -> ComposeResult:
+        _ = self._
+        with VerticalScroll(id="home-body"):
+            yield Static(_("Welcome to Fælles"), classes="title", markup=False)
+            yield Static(_("Here you can lend a hand, find a community, or tell us what "
+                           "you think. Choose one of the big buttons."),
+                         classes="lead", markup=False)
+            with Vertical(id="choices"):
+                yield Button(_("1  Offer help or things"), id="offer", classes="choice")
+                yield Button(_("2  Find a community"), id="communities", classes="choice")
+                yield Button(_("3  Praise, complaints and ideas"), id="feedback",
+                             classes="choice")
+            with Horizontal(id="languages"):
+                for locale in self.app.languages:
+                    button = Button(language_name(locale), id=f"lang-{locale}",
+                                    classes="language")
+                    button.set_class(locale == self.app.locale, "current")
+                    yield button
+            yield Button(_("About your data"), id="about", classes="small")
+
+    def action_open(self, name: str) -> None:
+        from kiosk.screens.communities import CommunitiesScreen
+        from kiosk.screens.feedback import FeedbackScreen
+        from kiosk.screens.offer import OfferScreen
+
+        screens = {"offer": OfferScreen, "communities": CommunitiesScreen,
+                   "feedback": FeedbackScreen}
+        self.app.push_screen(screens[name]())
+
+    @on(Button.Pressed, "#offer, #communities, #feedback")
+    def choose(self, event: Button.Pressed) -> None:
+        self.action_open(event.button.id)
+
+    @on(Button.Pressed, ".language")
+    def choose_language(self, event: Button.Pressed) -> None:
+        self.app.set_language(event.button.id.removeprefix("lang-"))
+
+    @on(Button.Pressed, "#about")
+    def about(self) -> None:
+        from kiosk.screens.about import AboutScreen
+
+        self.app.push_screen(AboutScreen())
+
+    def action_back(self) -> None:
+        """Home is as far back as a visitor can go."""

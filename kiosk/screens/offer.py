@@ -1,0 +1,156 @@
+"""Offer help or things: category, description, town, an optional number, review, receipt."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Grid, Vertical
+from textual.widgets import Button, ContentSwitcher, Static, TextArea
+
+from kiosk.screens.base import KioskScreen, literal
+from kiosk.screens.forms import checked_phone, chosen, phone_field, problem_line, town_select
+from shared.clock import utcnow
+from shared.i18n import N_
+from shared.kiosk_actions import submit_offer
+
+CATEGORY_LABELS = {
+    "time": N_("My time"),
+    "knowhow": N_("Know-how"),
+    "things": N_("Things to lend"),
+    "room": N_("A room"),
+    "transport": N_("A lift"),
+    "initiative": N_("Start something new"),
+}
+
+
+class OfferScreen(KioskScreen):
+    """Offer something in five short steps."""
+
+    def __init__(self):
+        super().__init__(id="offer")
+        self.category: str | None = None
+        self.phone: str | None = None
+
+    def compose(self) -> ComposeResult:
+        _ = self._
+        yield from self.title_bar(_("Offer help or things"))
+        yield problem_line()
+        with ContentSwitcher(initial="step-category", classes="body"):
+            with Vertical(id="step-category"):
+                yield Static(_("What would you like to offer?"), classes="question",
+                             markup=False)
+                with Grid(classes="tiles"):
+                    for key, label in CATEGORY_LABELS.items():
+                        yield Button(_(label), id=f"category-{key}", classes="tile")
+            with Vertical(id="step-describe"):
+                yield Static(_("Tell us about it in a few words. For example: I can drive "
+                               "a neighbour to the doctor on Tuesdays."),
+                             classes="question", markup=False)
+                yield TextArea(id="description")
+                yield Button(_("Next"), id="describe-done", classes="primary")
+            with Vertical(id="step-details"):
+                yield Static(_("Where? (optional)"), classes="question", markup=False)
+                yield town_select(self.app)
+                yield Static(_("Your phone number, so a coordinator can text you "
+                               "(optional)."), classes="paragraph", markup=False)
+                yield from phone_field(self.app)
+                yield Button(_("Next"), id="details-done", classes="primary")
+            with Vertical(id="step-review"):
+                yield Static(_("Is this right?"), classes="question", markup=False)
+                yield Static("", id="review", classes="paragraph", markup=False)
+                yield Button(_("Yes, send my offer"), id="send", classes="choice")
+                yield Button(_("Change the text"), id="change", classes="small")
+            with Vertical(id="step-receipt"):
+                yield Static("", id="receipt", classes="question", markup=False)
+                yield Button(_("Back to start"), id="home", classes="choice")
+
+    def on_mount(self) -> None:
+        self.show_step("category")
+
+    def show_step(self, step: str) -> None:
+        self.query_one("#problem", Static).update("")
+        self.query_one(ContentSwitcher).current = f"step-{step}"
+        focusable = self.query_one(f"#step-{step}").query("Button, TextArea, Input, Select")
+        if focusable:
+            focusable.first().focus()
+
+    def problem(self, text: str) -> None:
+        self.query_one("#problem", Static).update(text)
+
+    @on(Button.Pressed, ".tile")
+    def choose_category(self, event: Button.Pressed) -> None:
+        self.category = event.button.id.removeprefix("category-")
+        self.show_step("describe")
+        self.query_one("#description", TextArea).focus()
+
+    @on(Button.Pressed, "#describe-done")
+    def describe_done(self) -> None:
+        if not self.query_one("#description", TextArea).text.strip():
+            self.problem(self._("Please write a few words first."))
+            return
+        self.show_step("details")
+
+    @on(Button.Pressed, "#details-done")
+    def details_done(self) -> None:
+        try:
+            self.phone = checked_phone(self.app, self.query_one("#phone").value,
+                                       required=False)
+        except ValueError as problem:
+            self.problem(str(problem))
+            return
+        self.show_review()
+        self.show_step("review")
+
+    def show_review(self) -> None:
+        _ = self._
+        town = chosen(self.query_one("#town"))
+        lines = [
+            literal(_(CATEGORY_LABELS[self.category]) + ": "),
+            literal(self.query_one("#description", TextArea).text.strip()),
+            literal("\n" + _("Town: {town}").format(town=town or _("not given"))),
+            literal("\n" + _("Phone: {phone}").format(phone=self.phone or _("not given"))),
+        ]
+        self.query_one("#review", Static).update(lines[0] + lines[1] + lines[2] + lines[3])
+
+    @on(Button.Pressed, "#change")
+    def change(self) -> None:
+        self.show_step("describe")
+
+    @on(Button.Pressed, "#send")
+    def send(self) -> None:
+        self.save(dict(description=self.query_one("#description", TextArea).text,
+                       category=self.category, town=chosen(self.query_one("#town")),
+                       phone=self.phone, language=self.app.locale,
+                       location=self.app.location,
+                       allowed_codes=self.app.settings.allowed_country_codes))
+
+    @work(thread=True, exit_on_error=False, exclusive=True)
+    def save(self, offer: dict) -> None:
+        """Store the offer on a connection of this worker thread's own."""
+        with self.app.store() as db:
+            offer_id = submit_offer(db, **offer, now=utcnow())
+        self.app.call_from_thread(self.show_receipt, offer_id)
+
+    def show_receipt(self, offer_id: int) -> None:
+        _ = self._
+        text = _("Thank you! Your offer has number {number}. A coordinator will look at it "
+                 "within a few days.").format(number=offer_id)
+        if self.phone:
+            text += " " + _("We will text you when they have.")
+        else:
+            text += " " + _("Write the number down if you would like to ask about it.")
+        self.query_one("#receipt", Static).update(text)
+        self.show_step("receipt")
+
+    @on(Button.Pressed, "#home")
+    def home(self) -> None:
+        self.go_home()
+
+    def action_back(self) -> None:
+        """Go back one step, or to Home from the first."""
+        order = ["step-category", "step-describe", "step-details", "step-review"]
+        current = self.query_one(ContentSwitcher).current
+        if current in order[1:]:
+            self.show_step(order[order.index(current) - 1].removeprefix("step-"))
+        else:
+            self.go_home()

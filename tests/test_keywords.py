@@ -1,0 +1,51 @@
+"""Tests for shared.keywords: folding and the keyword index."""
+
+import pytest
+
+from shared.keywords import ANSWER_WORDS, KEYWORDS, fold, keyword_index, reserved_words
+
+
+def test_fold_makes_danish_letters_typeable():
+    assert fold("HJÆLP") == fold("hjaelp") == fold("hjælp") == "HJAELP"
+    assert fold("Fællesskaber") == "FAELLESSKABER"
+    assert fold("ø") == "OE"
+    assert fold("å") == "AA"
+
+
+def test_fold_strips_other_accents():
+    assert fold("idé") == "IDE"
+    assert fold("Müller") == "MULLER"
+    # A decomposed é (e + combining accent) folds like the composed one.
+    assert fold("ide\u0301") == "IDE"
+
+
+def test_keyword_index_finds_help_in_both_languages():
+    index = keyword_index()
+    assert index["HJAELP"] == ("help", "da")
+    assert index["HELP"] == ("help", "en")
+    assert index["INFO"] == ("help", "en")
+
+
+@pytest.mark.parametrize(("intent", "language", "word"), [
+    (intent, language, word)
+    for intent, by_language in KEYWORDS.items()
+    for language, words in by_language.items()
+    for word in words
+])
+def test_every_keyword_is_indexed_under_its_intent(intent, language, word):
+    assert keyword_index()[fold(word)][0] == intent
+
+
+def test_no_folded_word_belongs_to_two_intents():
+    seen: dict[str, str] = {}
+    for intent, by_language in KEYWORDS.items():
+        for words in by_language.values():
+            for word in words:
+                assert seen.setdefault(fold(word), intent) == intent, word
+
+
+def test_reserved_words_hold_keywords_and_answers():
+    reserved = reserved_words()
+    assert {"STOP", "JA", "NEJ", "HJAELP", "TILBYD", "DELTAG"} <= reserved
+    assert set(ANSWER_WORDS) <= reserved
+    assert "STRIK" not in reserved
