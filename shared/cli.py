@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from shared.coordinators import add_coordinator
 from shared.db import backup_to, db_path_from_env, open_db, sqlite_version
 from shared.errors import FaellesError
 from shared.exports import EXPORT_KINDS, export_table
-from shared.i18n import operator_locale, translator
+from shared.i18n import best_locale, operator_locale, translator
 from shared.phones import normalise_phone
 from shared.retention import purge as purge_store, retention_days
 from shared.settings import load_settings
@@ -27,6 +28,11 @@ log = logging.getLogger("faelles")
 
 def _(message: str) -> str:
     return translator(operator_locale()).gettext(message)
+
+
+def kiosk_locale() -> str:
+    """Return the kiosk's first language: FAELLES_LOCALE, else Danish (never the OS's)."""
+    return best_locale(os.environ.get("FAELLES_LOCALE"))
 
 
 def open_store():
@@ -110,7 +116,7 @@ def demo(port: int, location: str, phone: bool, phone_number: str) -> None:
             from kiosk import make_kiosk
 
             settings = load_settings()
-            make_kiosk(settings.db_path, location=location, locale=operator_locale(),
+            make_kiosk(settings.db_path, location=location, locale=kiosk_locale(),
                        settings=settings).run()
     click.echo(_("Gateway and worker stopped."))
 
@@ -235,7 +241,7 @@ def kiosk(location, web, host, port, open_coordinator) -> None:
     from kiosk import make_kiosk
 
     settings = load_settings()
-    make_kiosk(settings.db_path, location=location, locale=operator_locale(),
+    make_kiosk(settings.db_path, location=location, locale=kiosk_locale(),
                settings=settings).run()
 
 
