@@ -11,7 +11,6 @@ from textual.app import App
 from textual.binding import Binding
 from textual.worker import Worker, WorkerState
 
-from shared.db import Database, open_db
 from shared.i18n import DEFAULT_LOCALE, available_locales, best_locale, translator
 from shared.settings import Settings
 
@@ -58,18 +57,25 @@ class KioskApp(App, inherit_bindings=False):
         return available_locales()
 
     @contextmanager
-    def store(self) -> Iterator[Database]:
+    def store(self) -> Iterator:
         """Open a connection of the calling thread's own to the store."""
-        db = open_db(self.db_path, migrate=False)
+        # Imported here: sqlite-utils is the slowest import of all, and Home
+        # needs no data, so the first screen appears without waiting for it.
+        from shared.db import open_db
+
+        db = open_db(self.db_path)
         try:
             yield db
         finally:
             db.close()
 
-    def on_mount(self) -> None:
+    def get_default_screen(self):
+        """Start on Home itself rather than pushing it over an empty screen."""
         from kiosk.screens.home import HomeScreen
 
-        self.push_screen(HomeScreen())
+        return HomeScreen()
+
+    def on_mount(self) -> None:
         self.set_interval(1.0, self.check_inactivity)
 
     def on_event(self, event: events.Event):
@@ -83,7 +89,7 @@ class KioskApp(App, inherit_bindings=False):
         from kiosk.screens.idle import IdleScreen
 
         idle = time.monotonic() - self.last_input
-        at_home = self.screen.id == "home" and len(self.screen_stack) <= 2
+        at_home = self.screen.id == "home" and len(self.screen_stack) == 1
         if at_home:
             return
         if idle >= self.reset_after:
@@ -97,7 +103,7 @@ class KioskApp(App, inherit_bindings=False):
 
         if locale is not None:
             self.locale = best_locale(locale)
-        while len(self.screen_stack) > 2:
+        while len(self.screen_stack) > 1:
             self.pop_screen()
         self.switch_screen(HomeScreen())
         self.last_input = time.monotonic()
@@ -118,6 +124,5 @@ def make_kiosk(db_path: str, location: str | None = None, locale: str = DEFAULT_
                settings: Settings | None = None, **options) -> KioskApp:
     """Build the kiosk for a store, a location and a starting language."""
     settings = settings or Settings(db_path=str(db_path))
-    open_db(db_path).close()  # create or migrate the store once, before any screen
     return KioskApp(db_path=str(db_path), location=location, locale=locale,
                     settings=settings, **options)

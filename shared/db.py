@@ -19,7 +19,7 @@ except ImportError:  # pragma: no cover - platforms without the binary wheel
 
 log = logging.getLogger(__name__)
 
-DEFAULT_DB_PATH = "var/faelles.db"
+from shared.settings import DEFAULT_DB_PATH  # noqa: E402  (kept importable from here)
 BUSY_TIMEOUT_MS = 10_000
 
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import gettext
 import os
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel import Locale, UnknownLocaleError, default_locale
-from babel.dates import format_date, format_datetime
-from babel.support import NullTranslations, Translations
+# Babel itself is imported where dates are formatted: the catalogs it compiles
+# are read with the standard library, which keeps the kiosk's start quick.
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
@@ -41,21 +41,31 @@ def best_locale(requested: str | None) -> str:
 
 
 @lru_cache(maxsize=None)
-def translator(locale: str) -> NullTranslations:
+def translator(locale: str) -> gettext.NullTranslations:
     """Return the compiled catalog for the locale (never installed globally)."""
-    translations = Translations.load(str(LOCALES_DIR), [locale], DOMAIN)
-    if not isinstance(translations, Translations) and locale in available_locales():
-        raise RuntimeError(f"The {locale} catalog is not compiled: run `make i18n`")
-    return translations
+    try:
+        return gettext.translation(DOMAIN, str(LOCALES_DIR), [locale])
+    except FileNotFoundError:
+        if locale in available_locales():
+            raise RuntimeError(f"The {locale} catalog is not compiled: run `make i18n`")
+        return gettext.NullTranslations()
 
 
 def operator_locale() -> str:
     """Return the locale for command-line output: FAELLES_LOCALE, then the environment."""
+    from babel import default_locale
+
     return best_locale(os.environ.get("FAELLES_LOCALE") or default_locale())
 
 
 def language_name(locale: str) -> str:
     """Return the language's own name, e.g. 'Dansk', 'English', 'Українська'."""
+    # Each catalog names its own language: loading Babel's CLDR data for the
+    # same answer took longer than the rest of the kiosk's Home screen.
+    if locale in available_locales():
+        return translator(locale).pgettext("the name of this catalog's language", "English")
+    from babel import Locale, UnknownLocaleError
+
     try:
         name = Locale.parse(locale).get_display_name(locale) or locale
     except (ValueError, UnknownLocaleError):
@@ -65,9 +75,13 @@ def language_name(locale: str) -> str:
 
 def format_when(moment: datetime, locale: str, fmt: str = "medium") -> str:
     """Return date and time as people in Copenhagen read them, in the locale's words."""
+    from babel.dates import format_datetime
+
     return format_datetime(moment, fmt, tzinfo=TIMEZONE, locale=locale)
 
 
 def format_day(moment: datetime, locale: str, fmt: str = "long") -> str:
     """Return the date in Copenhagen, e.g. '27. november 2026'."""
+    from babel.dates import format_date
+
     return format_date(moment.astimezone(TIMEZONE).date(), fmt, locale=locale)

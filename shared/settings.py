@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from datetime import time
 
-from shared.db import DEFAULT_DB_PATH
+DEFAULT_DB_PATH = "var/faelles.db"
 
 
 def _clock(text: str) -> time:

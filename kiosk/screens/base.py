@@ -35,7 +35,7 @@ class KioskScreen(Screen):
 
     def action_back(self) -> None:
         """Go one screen back (Home stays)."""
-        if len(self.app.screen_stack) > 2:
+        if len(self.app.screen_stack) > 1:
             self.app.pop_screen()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
