@@ -19,7 +19,7 @@ DEFAULT_LANGUAGE = "da"
 # Intents that win over any flow in progress (design.md).
 PRIORITY_INTENTS = frozenset({"stop", "start", "help"})
 # Steps whose answer is the citizen's own words rather than a choice.
-FREE_TEXT_STEPS = frozenset({("offer", "describe"), ("feedback", "text")})
+FREE_TEXT_STEPS = frozenset({("offer", "describe"), ("offer", "info"), ("feedback", "text")})
 # Characters of community items per page: with the template around them a page
 # stays within two GSM-7 segments; UCS-2 names get fewer (fit_reply guards).
 LIST_PAGE_CHARS = 200
@@ -86,6 +86,12 @@ class UpdateOffer:
     offer_id: int
     category: str | None = None
     town: str | None = None
+
+
+@dataclass(frozen=True)
+class AnswerOffer:
+    offer_id: int
+    text: str
 
 
 @dataclass(frozen=True)
@@ -242,6 +248,11 @@ def _answer(state: State, turn: _Turn, facts: Facts, language: str) -> Outcome |
     if flow == "offer" and step_name == "describe":
         # An empty text (a picture-only MMS) asks again rather than storing nothing.
         return _offer_text(text, facts, language) if text else _ask_offer(language)
+    if flow == "offer" and step_name == "info":
+        # The answer to a coordinator's question about the offer.
+        if not text:
+            return Outcome(state, language, ())
+        return _done(language, Reply("info_thanks"), AnswerOffer(state.data["offer_id"], text))
     if flow == "feedback" and step_name == "text":
         kind = state.data["kind"]
         if not text:

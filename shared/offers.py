@@ -113,3 +113,14 @@ def offers_with_status(db: Database, status: str = "pending") -> list[dict]:
     return rows(db,
         "SELECT o.*, c.phone, c.language FROM offers o LEFT JOIN contacts c ON c.id = o.contact_id"
         " WHERE o.status = ? ORDER BY o.created_at, o.id", (status,))
+
+
+def add_answer(db: Database, offer_id: int, answer: str, *, now: datetime) -> None:
+    """Add the citizen's answer to a coordinator's question and put the offer back in review."""
+    with immediate(db):
+        offer = get_offer(db, offer_id)
+        description = f"{offer['description']}\n→ {answer.strip()}"[:MAX_DESCRIPTION * 2]
+        db.execute("UPDATE offers SET description = ?, updated_at = ? WHERE id = ?",
+                   (description, iso(now), offer_id))
+        if offer["status"] == "needs_info":
+            change_offer_status(db, offer_id, "pending", now=now)

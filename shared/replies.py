@@ -69,6 +69,16 @@ REPLIES: dict[str, str] = {
                         "Any other answer keeps it."),
     "erased": N_("Everything about you is erased. Thank you for your time with us."),
     "erase_cancelled": N_("Nothing was erased."),
+    # Sent when a coordinator decides or answers.
+    "offer_approved": N_("Good news: your offer no. {id} is approved. Thank you! A coordinator "
+                         "will be in touch about what happens next."),
+    "offer_needs_info": N_("About your offer no. {id}: {question} Please answer by replying "
+                           "to this SMS."),
+    "offer_rejected": N_("About your offer no. {id}: we cannot use it right now. {reason} "
+                         "Thank you for offering!"),
+    "offer_matched": N_("Your offer no. {id} now belongs to {name}. They will be in touch."),
+    "feedback_answer": N_("Answer from Fælles: {answer}"),
+    "info_thanks": N_("Thank you for your answer. A coordinator will look at your offer again."),
     # Sent from the kiosk.
     "kiosk_code": N_("Your Fælles code is {code}. It works for 10 minutes. "
                      "Did you not ask for it? Then do nothing."),

@@ -18,7 +18,7 @@ from shared.feedback import record_feedback
 from shared.i18n import available_locales
 from shared.keywords import fold
 from shared.messages import log_inbound_once, record_reply
-from shared.offers import offers_of, record_offer, update_offer_details
+from shared.offers import add_answer, offers_of, record_offer, update_offer_details
 from shared.phones import normalise_phone
 from shared.replies import fit_reply, render_reply
 from shared.sms_text import sanitise
@@ -170,6 +170,8 @@ def _apply_effects(db: Database, contact: dict, outcome: engine.Outcome,
                     state, data={**state.data, "offer_id": offer_id}))
             case engine.UpdateOffer(offer_id, category, town):
                 update_offer_details(db, offer_id, category=category, town=town, now=now)
+            case engine.AnswerOffer(offer_id, text):
+                add_answer(db, offer_id, text, now=now)
             case engine.JoinCommunity(code):
                 join_community(db, contact_id, code, channel="sms", now=now)
             case engine.LeaveCommunity(code):

@@ -53,6 +53,9 @@ def longest_values(locale: str) -> dict:
         "code": CODE, "suggestions": ", ".join([CODE] * 3), "codes": MEMBER_CODES,
         "offers": (offer,) * 3, "communities": MINE_CODES, "id": OFFER_ID,
         "text": OFFER_TEXT, "status": status,
+        # Coordinators' words: the kiosk keeps a question or reason to 200 characters
+        # and an answer to what fits; these are the longest the budget allows.
+        "question": "Q" * 200, "reason": "R" * 200, "answer": "A" * 250,
         "languages": ", ".join(sorted(code.upper() for code in available_locales())),
     }
 
