@@ -18,6 +18,8 @@ from shared.settings import Settings
 # forgets everything entered and shows Home for the next visitor.
 WARN_AFTER_S = 90.0
 RESET_AFTER_S = 120.0
+# Coordinator mode logs out by itself after three minutes without input.
+COORDINATOR_LOGOUT_S = 180.0
 
 
 class KioskApp(App, inherit_bindings=False):
@@ -34,7 +36,8 @@ class KioskApp(App, inherit_bindings=False):
 
     def __init__(self, *, db_path: str, location: str | None, locale: str,
                  settings: Settings, warn_after: float = WARN_AFTER_S,
-                 reset_after: float = RESET_AFTER_S, open_coordinator: bool = False):
+                 reset_after: float = RESET_AFTER_S, open_coordinator: bool = False,
+                 coordinator_logout: float = COORDINATOR_LOGOUT_S):
         super().__init__()
         self.db_path = db_path
         self.location = location
@@ -43,6 +46,8 @@ class KioskApp(App, inherit_bindings=False):
         self.warn_after = warn_after
         self.reset_after = reset_after
         self.open_coordinator = open_coordinator
+        self.coordinator_logout = coordinator_logout
+        self.coordinator: dict | None = None
         self.last_input = time.monotonic()
 
     def _(self, message: str) -> str:
@@ -77,6 +82,35 @@ class KioskApp(App, inherit_bindings=False):
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self.check_inactivity)
+        if self.open_coordinator:
+            self.call_after_refresh(self.action_ask_for_pin)
+
+    def action_ask_for_pin(self) -> None:
+        """Open the PIN dialog; a right PIN opens coordinator mode."""
+        from kiosk.coordinator.login import PinScreen
+
+        self.push_screen(PinScreen(), self.logged_in)
+
+    def logged_in(self, coordinator: dict | None) -> None:
+        from kiosk.coordinator.screen import CoordinatorScreen
+
+        if coordinator is None:
+            return
+        self.coordinator = coordinator
+        self.push_screen(CoordinatorScreen(coordinator))
+
+    def logout(self) -> None:
+        """Leave coordinator mode for Home, audited."""
+        from shared.audit import record_audit
+        from shared.clock import utcnow
+
+        if self.coordinator is not None:
+            with self.store() as db:
+                record_audit(db, actor=f"coordinator:{self.coordinator['id']}",
+                             action="logout", now=utcnow(),
+                             coordinator_id=self.coordinator["id"])
+        self.coordinator = None
+        self.start_over()
 
     def on_event(self, event: events.Event):
         if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown,
@@ -89,6 +123,10 @@ class KioskApp(App, inherit_bindings=False):
         from kiosk.screens.idle import IdleScreen
 
         idle = time.monotonic() - self.last_input
+        if self.coordinator is not None:
+            if idle >= self.coordinator_logout:
+                self.logout()
+            return
         at_home = self.screen.id == "home" and len(self.screen_stack) == 1
         if at_home:
             return
@@ -98,14 +136,14 @@ class KioskApp(App, inherit_bindings=False):
             self.push_screen(IdleScreen(seconds_left=int(self.reset_after - idle)))
 
     def start_over(self, locale: str | None = None) -> None:
-        """Forget everything entered and show a fresh Home screen."""
-        from kiosk.screens.home import HomeScreen
-
+        """Forget everything entered and show Home, fresh, for the next visitor."""
         if locale is not None:
             self.locale = best_locale(locale)
         while len(self.screen_stack) > 1:
             self.pop_screen()
-        self.switch_screen(HomeScreen())
+        # Home is the default screen and stays; rebuilding it shows the chosen
+        # language and drops any focus or scroll a visitor left behind.
+        self.screen.refresh(recompose=True)
         self.last_input = time.monotonic()
 
     def set_language(self, locale: str) -> None:

@@ -236,13 +236,13 @@ def not_built_yet(name: str) -> None:
               help="Open the coordinator PIN dialog directly.")
 def kiosk(location, web, host, port, open_coordinator) -> None:
     """Start the kiosk in this terminal (or serve it to a browser with --web)."""
-    if web or open_coordinator:
-        not_built_yet("kiosk --web" if web else "kiosk --coordinator")
+    if web:
+        not_built_yet("kiosk --web")
     from kiosk import make_kiosk
 
     settings = load_settings()
     make_kiosk(settings.db_path, location=location, locale=kiosk_locale(),
-               settings=settings).run()
+               settings=settings, open_coordinator=open_coordinator).run()
 
 
 @main.command()

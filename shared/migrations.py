@@ -172,6 +172,21 @@ def m003_verifications(db: Database) -> None:
     """)
 
 
+@migrations()
+def m004_broadcasts(db: Database) -> None:
+    _run(db, """
+    CREATE TABLE broadcasts (
+        id INTEGER PRIMARY KEY,
+        community_id INTEGER REFERENCES communities(id) ON DELETE SET NULL,
+        body TEXT NOT NULL,
+        coordinator_id INTEGER REFERENCES coordinators(id) ON DELETE SET NULL,
+        created_at TEXT NOT NULL
+    );
+    ALTER TABLE messages ADD COLUMN broadcast_id INTEGER REFERENCES broadcasts(id)
+        ON DELETE SET NULL
+    """)
+
+
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations once, even when several processes start together."""
     if not migrations.pending(db):

@@ -1,0 +1,8 @@
+"""Placeholder pane, replaced by its real implementation."""
+
+from textual.widgets import Static
+
+
+class OverviewPane(Static):
+    def __init__(self):
+        super().__init__("", markup=False)
