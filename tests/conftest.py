@@ -105,3 +105,99 @@ def run_together(db_path, tmp_path):
                     child.wait()
 
     return run
+
+
+class Visitor:
+    """Drive a running kiosk as a visitor would: keys, taps, and waiting for saves."""
+
+    def __init__(self, pilot):
+        self.pilot = pilot
+        self.app = pilot.app
+
+    def one(self, selector: str):
+        # app.query_one looks at the default screen, not the one on top.
+        return self.app.screen.query_one(selector)
+
+    def text(self, selector: str) -> str:
+        return str(self.one(selector).render())
+
+    async def press(self, *keys: str) -> None:
+        await self.pilot.press(*keys)
+
+    async def type(self, text: str) -> None:
+        await self.pilot.press(*text)
+
+    async def tap(self, selector: str) -> None:
+        """Click a widget where it is drawn, scrolling it into view first."""
+        widget = self.one(selector)
+        widget.scroll_visible(animate=False, immediate=True)
+        await self.pilot.pause()
+        assert await self.pilot.click(widget), f"{selector} is covered or off screen"
+
+    async def until(self, predicate, timeout: float = 5.0) -> None:
+        """Let the app run until predicate() holds: workers save in threads."""
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            assert time.monotonic() < deadline, f"timed out waiting for {predicate}"
+            await self.pilot.pause(0.02)
+
+    def screen_text(self) -> str:
+        """Return the screen as drawn, as plain text lines (what export_screenshot draws)."""
+        import io
+
+        from rich.console import Console
+
+        width, height = self.app.size
+        console = Console(width=width, height=height, file=io.StringIO(), record=True,
+                          force_terminal=True, color_system="truecolor", legacy_windows=False,
+                          safe_box=False)
+        console.print(self.app.screen._compositor.render_update(
+            full=True, screen_stack=self.app._background_screens))
+        lines = console.export_text(styles=False).splitlines()
+        return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+@pytest.fixture
+def kiosk(demo_db, db_path):
+    """Return kiosk(size=..., **options): run the kiosk at Munkebo Bibliotek on the demo store."""
+    from contextlib import asynccontextmanager
+
+    from kiosk import make_kiosk
+
+    @asynccontextmanager
+    async def run(size=(80, 24), **options):
+        options = {"location": "Munkebo Bibliotek", "locale": "da", **options}
+        app = make_kiosk(db_path, **options)
+        async with app.run_test(size=size) as pilot:
+            yield Visitor(pilot)
+
+    return run
+
+
+COORDINATOR_PIN = "1234"
+
+
+@pytest.fixture
+def coordinator_session(kiosk, demo_db, now):
+    """Return session(size=...): the kiosk logged in as coordinator Anna (PIN 1234)."""
+    from contextlib import asynccontextmanager
+
+    from shared.coordinators import add_coordinator
+
+    anna = add_coordinator(demo_db, "Anna", COORDINATOR_PIN, now=now)
+
+    @asynccontextmanager
+    async def run(size=(120, 40), **options):
+        async with kiosk(size=size, open_coordinator=True, **options) as visitor:
+            app = visitor.app
+            await visitor.until(lambda: app.screen.id == "pin")
+            app.screen.query_one("#who").value = anna
+            await visitor.pilot.pause()
+            pin = app.screen.query_one("#pin-code")
+            pin.value = COORDINATOR_PIN
+            pin.focus()
+            await visitor.pilot.press("enter")
+            await visitor.until(lambda: app.screen.id == "coordinator")
+            yield visitor
+
+    return run
