@@ -223,10 +223,6 @@ def worker() -> None:
     sys.exit(run(load_settings()))
 
 
-def not_built_yet(name: str) -> None:
-    raise click.ClickException(_("`faelles {name}` is not built yet.").format(name=name))
-
-
 @main.command()
 @click.option("--location", default=None, help="Where this kiosk stands.")
 @click.option("--web", is_flag=True, help="Serve the kiosk in a browser.")
@@ -237,7 +233,10 @@ def not_built_yet(name: str) -> None:
 def kiosk(location, web, host, port, open_coordinator) -> None:
     """Start the kiosk in this terminal (or serve it to a browser with --web)."""
     if web:
-        not_built_yet("kiosk --web")
+        from kiosk.web import make_server
+
+        make_server(location, host, port).serve()
+        return
     from kiosk import make_kiosk
 
     settings = load_settings()
