@@ -43,6 +43,7 @@ class KioskApp(App, inherit_bindings=False):
         self.location = location
         self.settings = settings
         self.locale = best_locale(locale)
+        self.first_locale = self.locale
         self.warn_after = warn_after
         self.reset_after = reset_after
         self.open_coordinator = open_coordinator
@@ -129,9 +130,13 @@ class KioskApp(App, inherit_bindings=False):
             return
         at_home = self.screen.id == "home" and len(self.screen_stack) == 1
         if at_home:
+            # A visitor who chose another language and left: the next one
+            # finds the kiosk in its own language again.
+            if idle >= self.reset_after and self.locale != self.first_locale:
+                self.start_over(self.first_locale)
             return
         if idle >= self.reset_after:
-            self.start_over()
+            self.start_over(self.first_locale)
         elif idle >= self.warn_after and not isinstance(self.screen, IdleScreen):
             self.push_screen(IdleScreen(seconds_left=int(self.reset_after - idle)))
 
@@ -144,6 +149,7 @@ class KioskApp(App, inherit_bindings=False):
         # Home is the default screen and stays; rebuilding it shows the chosen
         # language and drops any focus or scroll a visitor left behind.
         self.screen.refresh(recompose=True)
+        self.call_after_refresh(self.screen.focus_first)
         self.last_input = time.monotonic()
 
     def set_language(self, locale: str) -> None:

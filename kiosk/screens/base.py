@@ -45,3 +45,8 @@ class KioskScreen(Screen):
 
     def go_home(self) -> None:
         self.app.start_over()
+
+    def on_worker_state_changed(self, event) -> None:
+        # Worker.StateChanged does not bubble in Textual 8: hand it to the app,
+        # which tells the visitor kindly that something went wrong.
+        self.app.on_worker_state_changed(event)

@@ -61,7 +61,10 @@ class CommunitiesScreen(KioskScreen):
 
     @on(Input.Submitted, "#search")
     def to_list(self) -> None:
-        self.query_one("#list", OptionList).focus()
+        options = self.query_one("#list", OptionList)
+        if options.option_count:
+            options.highlighted = 0
+        options.focus()
 
     @on(OptionList.OptionSelected, "#list")
     def open_community(self, event: OptionList.OptionSelected) -> None:

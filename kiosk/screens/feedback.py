@@ -98,7 +98,8 @@ class FeedbackScreen(KioskScreen):
             return
         self.save(dict(kind=self.kind, text=self.query_one("#text", TextArea).text,
                        rating=self.rating, town=chosen(self.query_one("#town")), phone=phone,
-                       language=self.app.locale, location=self.app.location))
+                       language=self.app.locale, location=self.app.location,
+                       allowed_codes=self.app.settings.allowed_country_codes))
 
     @work(thread=True, exit_on_error=False, exclusive=True)
     def save(self, feedback: dict) -> None:

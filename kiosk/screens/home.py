@@ -44,6 +44,13 @@ class HomeScreen(KioskScreen):
                     yield button
             yield Button(_("About your data"), id="about", classes="small")
 
+    def on_mount(self) -> None:
+        self.focus_first()
+
+    def focus_first(self) -> None:
+        """Give the first big choice the focus, so Enter works at once."""
+        self.query_one("#offer").focus()
+
     def action_open(self, name: str) -> None:
         from kiosk.screens.communities import CommunitiesScreen
         from kiosk.screens.feedback import FeedbackScreen

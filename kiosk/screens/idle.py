@@ -24,8 +24,10 @@ class IdleScreen(ModalScreen):
             yield Button(_("Yes, I am still here"), id="still-here", classes="choice")
 
     def countdown_text(self) -> str:
-        return self.app._("Everything you entered will be cleared in {seconds} seconds.").format(
-            seconds=self.seconds_left)
+        return self.app.ngettext(
+            "Everything you entered will be cleared in {seconds} second.",
+            "Everything you entered will be cleared in {seconds} seconds.",
+            self.seconds_left).format(seconds=self.seconds_left)
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self.tick)

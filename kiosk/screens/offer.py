@@ -7,11 +7,14 @@ from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
 from textual.widgets import Button, ContentSwitcher, Static, TextArea
 
-from kiosk.screens.base import KioskScreen, literal
+from textual.content import Content
+
+from kiosk.screens.base import KioskScreen
 from kiosk.screens.forms import checked_phone, chosen, phone_field, problem_line, town_select
 from shared.clock import utcnow
 from shared.i18n import N_
 from shared.kiosk_actions import submit_offer
+from shared.sms_text import sanitise
 
 CATEGORY_LABELS = {
     "time": N_("My time"),
@@ -104,13 +107,14 @@ class OfferScreen(KioskScreen):
     def show_review(self) -> None:
         _ = self._
         town = chosen(self.query_one("#town"))
-        lines = [
-            literal(_(CATEGORY_LABELS[self.category]) + ": "),
-            literal(self.query_one("#description", TextArea).text.strip()),
-            literal("\n" + _("Town: {town}").format(town=town or _("not given"))),
-            literal("\n" + _("Phone: {phone}").format(phone=self.phone or _("not given"))),
-        ]
-        self.query_one("#review", Static).update(lines[0] + lines[1] + lines[2] + lines[3])
+        description = sanitise(self.query_one("#description", TextArea).text)
+        # One Content, never parsed as markup: the description is the citizen's own.
+        summary = "\n".join([
+            f"{_(CATEGORY_LABELS[self.category])}: {description}",
+            _("Town: {town}").format(town=town or _("not given")),
+            _("Phone: {phone}").format(phone=self.phone or _("not given")),
+        ])
+        self.query_one("#review", Static).update(Content(summary))
 
     @on(Button.Pressed, "#change")
     def change(self) -> None:
