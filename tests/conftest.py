@@ -125,13 +125,25 @@ class Visitor:
         await self.pilot.press(*keys)
 
     async def type(self, text: str) -> None:
-        await self.pilot.press(*text)
+        """Type text as a fast typist would: every key queued at once, then let it settle."""
+        from textual import events
+        from textual.keys import _character_to_key
+
+        # pilot.press waits for idle after each key (~60 ms); a sentence took seconds.
+        for char in text:
+            self.app.post_message(events.Key(_character_to_key(char), char))
+        await self.pilot.pause()
 
     async def tap(self, selector: str) -> None:
-        """Click a widget where it is drawn, scrolling it into view first."""
+        """Click a widget where it is drawn, scrolling it into view first.
+
+        pilot.click bypasses App.on_event, so unlike a real touch a tap does not
+        reset the kiosk's idle timer; keys (press, type) do.
+        """
         widget = self.one(selector)
-        widget.scroll_visible(animate=False, immediate=True)
-        await self.pilot.pause()
+        if not self.app.screen.region.contains_region(widget.region):
+            widget.scroll_visible(animate=False, immediate=True)
+            await self.pilot.pause()
         assert await self.pilot.click(widget), f"{selector} is covered or off screen"
 
     async def until(self, predicate, timeout: float = 5.0) -> None:
@@ -140,6 +152,7 @@ class Visitor:
         while not predicate():
             assert time.monotonic() < deadline, f"timed out waiting for {predicate}"
             await self.pilot.pause(0.02)
+        await self.pilot.pause()  # and let the new state be laid out and drawn
 
     def screen_text(self) -> str:
         """Return the screen as drawn, as plain text lines (what export_screenshot draws)."""

@@ -1,0 +1,59 @@
+"""A failing save never ends the kiosk, and the visitor is told kindly, in their language."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.asyncio
+
+
+def broken(*args, **kwargs):
+    raise RuntimeError("disk I/O error")
+
+
+async def send_feedback(k) -> None:
+    await k.press("3")
+    await k.tap("#kind-ros")
+    await k.tap("#rating-4")
+    await k.type("Fin kiosk")
+    await k.tap("#text-done")
+    await k.tap("#send")
+    await k.app.workers.wait_for_complete()
+    await k.pilot.pause()
+
+
+async def send_offer(k) -> None:
+    await k.press("1")
+    await k.tap("#category-time")
+    await k.type("Jeg kan læse højt")
+    await k.tap("#describe-done")
+    await k.tap("#details-done")
+    await k.tap("#send")
+    await k.app.workers.wait_for_complete()
+    await k.pilot.pause()
+
+
+FLOWS = [pytest.param("kiosk.screens.feedback.submit_feedback", send_feedback, "step-details",
+                      id="feedback"),
+         pytest.param("kiosk.screens.offer.submit_offer", send_offer, "step-review",
+                      id="offer")]
+
+
+@pytest.mark.parametrize("target, send, step", FLOWS)
+async def test_a_failing_save_keeps_the_kiosk_running_and_the_input(kiosk, monkeypatch, target,
+                                                                    send, step):
+    monkeypatch.setattr(target, broken)
+    async with kiosk() as k:
+        await send(k)
+        assert k.app.is_running
+        assert k.app.return_code is None
+        assert k.one("ContentSwitcher").current == step  # nothing lost: press Send again
+
+
+@pytest.mark.parametrize("target, send, step", FLOWS)
+async def test_a_failing_save_says_sorry_in_danish(kiosk, monkeypatch, target, send, step):
+    monkeypatch.setattr(target, broken)
+    async with kiosk() as k:
+        await send(k)
+        messages = [notification.message for notification in k.app._notifications]
+        assert any("noget gik galt" in message for message in messages), messages
