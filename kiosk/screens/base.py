@@ -7,7 +7,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Button, Static
+from textual.widgets import Button, ContentSwitcher, Static
 
 from shared.sms_text import sanitise
 
@@ -50,3 +50,36 @@ class KioskScreen(Screen):
         # Worker.StateChanged does not bubble in Textual 8: hand it to the app,
         # which tells the visitor kindly that something went wrong.
         self.app.on_worker_state_changed(event)
+
+
+class StepScreen(KioskScreen):
+    """A screen that asks one thing at a time: a ContentSwitcher of #step-NAME parts.
+
+    STEPS lists the steps Back walks through; Back from the first calls leave().
+    """
+
+    STEPS: tuple[str, ...] = ()
+
+    def show_step(self, step: str) -> None:
+        """Show one step, clear any problem line, and focus its first control."""
+        self.problem("")
+        self.query_one(ContentSwitcher).current = f"step-{step}"
+        focusable = self.query_one(f"#step-{step}").query("Button, TextArea, Input, Select")
+        if focusable:
+            focusable.first().focus()
+
+    def problem(self, text: str) -> None:
+        """Say kindly what is wrong (our own words, never markup)."""
+        self.query_one("#problem", Static).update(text)
+
+    def action_back(self) -> None:
+        """Go back one step, or leave the screen from the first."""
+        current = self.query_one(ContentSwitcher).current.removeprefix("step-")
+        if current in self.STEPS[1:]:
+            self.show_step(self.STEPS[self.STEPS.index(current) - 1])
+        else:
+            self.leave()
+
+    def leave(self) -> None:
+        """Where Back goes from the first step: Home, unless a screen says otherwise."""
+        self.go_home()

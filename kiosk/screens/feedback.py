@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical
 from textual.widgets import Button, ContentSwitcher, Static, TextArea
 
-from kiosk.screens.base import KioskScreen
+from kiosk.screens.base import StepScreen
 from kiosk.screens.forms import checked_phone, chosen, phone_field, problem_line, town_select
 from shared.clock import utcnow
 from shared.kiosk_actions import submit_feedback
@@ -15,8 +15,10 @@ from shared.kiosk_actions import submit_feedback
 FACES = {1: "😞", 2: "🙁", 3: "😐", 4: "🙂", 5: "😄"}
 
 
-class FeedbackScreen(KioskScreen):
+class FeedbackScreen(StepScreen):
     """Give feedback in four short steps."""
+
+    STEPS = ("kind", "rating", "text", "details")
 
     def __init__(self):
         super().__init__(id="feedback")
@@ -60,12 +62,6 @@ class FeedbackScreen(KioskScreen):
                 yield Static("", id="thanks", classes="question", markup=False)
                 yield Button(_("Back to start"), id="home", classes="choice")
 
-    def show_step(self, step: str) -> None:
-        self.query_one("#problem", Static).update("")
-        self.query_one(ContentSwitcher).current = f"step-{step}"
-        focusable = self.query_one(f"#step-{step}").query("Button, TextArea, Input, Select")
-        if focusable:
-            focusable.first().focus()
 
     def on_mount(self) -> None:
         self.show_step("kind")
@@ -85,7 +81,7 @@ class FeedbackScreen(KioskScreen):
     @on(Button.Pressed, "#text-done")
     def text_done(self) -> None:
         if not self.query_one("#text", TextArea).text.strip():
-            self.query_one("#problem", Static).update(self._("Please write a few words first."))
+            self.problem(self._("Please write a few words first."))
             return
         self.show_step("details")
 
@@ -94,7 +90,7 @@ class FeedbackScreen(KioskScreen):
         try:
             phone = checked_phone(self.app, self.query_one("#phone").value, required=False)
         except ValueError as problem:
-            self.query_one("#problem", Static).update(str(problem))
+            self.problem(str(problem))
             return
         self.save(dict(kind=self.kind, text=self.query_one("#text", TextArea).text,
                        rating=self.rating, town=chosen(self.query_one("#town")), phone=phone,
@@ -119,12 +115,3 @@ class FeedbackScreen(KioskScreen):
     @on(Button.Pressed, "#home")
     def home(self) -> None:
         self.go_home()
-
-    def action_back(self) -> None:
-        """Go back one step, or to Home from the first."""
-        current = self.query_one(ContentSwitcher).current
-        order = ["step-kind", "step-rating", "step-text", "step-details"]
-        if current in order[1:]:
-            self.show_step(order[order.index(current) - 1].removeprefix("step-"))
-        else:
-            self.go_home()

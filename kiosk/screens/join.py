@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Button, ContentSwitcher, Input, Static
 
-from kiosk.screens.base import KioskScreen
+from kiosk.screens.base import StepScreen
 from kiosk.screens.forms import checked_phone, phone_field, problem_line
 from shared.clock import utcnow
 from shared.communities import get_community
@@ -17,8 +17,10 @@ from shared.verification import (CannotText, CodeExpired, CountryNotAllowed, Too
                                  WrongCode, check_code, request_code)
 
 
-class JoinScreen(KioskScreen):
+class JoinScreen(StepScreen):
     """Phone number, then the code from the SMS, then welcome."""
+
+    STEPS = ("phone", "code")
 
     def __init__(self, code: str):
         super().__init__(id="join")
@@ -48,15 +50,11 @@ class JoinScreen(KioskScreen):
     def on_mount(self) -> None:
         self.show_step("phone")
 
-    def show_step(self, step: str) -> None:
-        self.query_one("#problem", Static).update("")
-        self.query_one(ContentSwitcher).current = f"step-{step}"
-        focusable = self.query_one(f"#step-{step}").query("Input, Button")
-        if focusable:
-            focusable.first().focus()
+    def leave(self) -> None:
+        """Back from the number goes back to the community, not Home."""
+        self.app.pop_screen()
 
-    def problem(self, text: str) -> None:
-        self.query_one("#problem", Static).update(text)
+
 
     @on(Button.Pressed, "#send-code")
     @on(Input.Submitted, "#phone")

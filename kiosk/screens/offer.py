@@ -9,7 +9,7 @@ from textual.widgets import Button, ContentSwitcher, Static, TextArea
 
 from textual.content import Content
 
-from kiosk.screens.base import KioskScreen
+from kiosk.screens.base import StepScreen
 from kiosk.screens.forms import checked_phone, chosen, phone_field, problem_line, town_select
 from shared.clock import utcnow
 from shared.i18n import N_
@@ -26,8 +26,10 @@ CATEGORY_LABELS = {
 }
 
 
-class OfferScreen(KioskScreen):
+class OfferScreen(StepScreen):
     """Offer something in five short steps."""
+
+    STEPS = ("category", "describe", "details", "review")
 
     def __init__(self):
         super().__init__(id="offer")
@@ -70,15 +72,7 @@ class OfferScreen(KioskScreen):
     def on_mount(self) -> None:
         self.show_step("category")
 
-    def show_step(self, step: str) -> None:
-        self.query_one("#problem", Static).update("")
-        self.query_one(ContentSwitcher).current = f"step-{step}"
-        focusable = self.query_one(f"#step-{step}").query("Button, TextArea, Input, Select")
-        if focusable:
-            focusable.first().focus()
 
-    def problem(self, text: str) -> None:
-        self.query_one("#problem", Static).update(text)
 
     @on(Button.Pressed, ".tile")
     def choose_category(self, event: Button.Pressed) -> None:
@@ -149,12 +143,3 @@ class OfferScreen(KioskScreen):
     @on(Button.Pressed, "#home")
     def home(self) -> None:
         self.go_home()
-
-    def action_back(self) -> None:
-        """Go back one step, or to Home from the first."""
-        order = ["step-category", "step-describe", "step-details", "step-review"]
-        current = self.query_one(ContentSwitcher).current
-        if current in order[1:]:
-            self.show_step(order[order.index(current) - 1].removeprefix("step-"))
-        else:
-            self.go_home()
