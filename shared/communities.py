@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from shared.audit import record_audit
 from shared.clock import iso
 from shared.db import Database, immediate, row, rows
 from shared.errors import IllegalTransition, InvalidValue, NotFound
+from shared.i18n import N_
 from shared.keywords import fold, reserved_words
+from shared.sms_text import sanitise
 
 STATUSES = ("active", "paused", "archived")
 CHANNELS = ("sms", "kiosk")
@@ -182,3 +185,125 @@ def members_of(db: Database, code: str) -> list[dict]:
         "SELECT m.*, p.phone, p.language, p.opted_out FROM memberships m"
         " JOIN communities c ON c.id = m.community_id JOIN contacts p ON p.id = m.contact_id"
         " WHERE c.code = ? AND m.left_at IS NULL ORDER BY m.joined_at", (fold(code),))
+
+
+# --- What a coordinator does to communities: each change audited ---------------
+
+# Coordinator-typed texts are shown on terminals and sent by SMS: stored clean
+# (no control characters or bidi overrides) and short enough for a list.
+TEXT_LIMITS = {"name": 60, "description": 400, "schedule": 80}
+MAX_TOWN = 40
+MAX_PLACE = 120
+STATUS_ACTIONS = {"active": "community_resume", "paused": "community_pause",
+                  "archived": "community_archive"}
+
+
+def code_problem(db: Database, code: str) -> tuple[str, dict] | None:
+    """Return why code cannot be a new community's code (a msgid and its fields), or None."""
+    # validate_code's own messages are English sentences with the code baked
+    # in; the kiosk needs a msgid and fields to say the same in every language.
+    folded = fold((code or "").strip())
+    try:
+        validate_code(code)
+    except InvalidValue:
+        if not CODE_PATTERN.match(folded):
+            return N_("A code is 3 to 10 letters A-Z or digits, e.g. STRIK"), {}
+        if folded.isdigit():
+            return N_("A code needs at least one letter"), {}
+        return N_("{code} is an SMS keyword and cannot be a code"), {"code": folded}
+    if row(db, "SELECT 1 FROM communities WHERE code = ?", (folded,)):
+        return N_("The code {code} is already used"), {"code": folded}
+    return None
+
+
+def clean_texts(texts: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """Return name, description and schedule per language, sanitised and cut to size."""
+    return {language: {field: sanitise(" ".join((text.get(field) or "").split()), limit)
+                       for field, limit in TEXT_LIMITS.items()}
+            for language, text in texts.items()}
+
+
+def community_texts(db: Database, code: str) -> dict[str, dict[str, str]]:
+    """Return name, description and schedule per language, as stored."""
+    return {r["language"]: {"name": r["name"], "description": r["description"],
+                            "schedule": r["schedule"]}
+            for r in rows(db, "SELECT t.* FROM community_texts t"
+                              " JOIN communities c ON c.id = t.community_id"
+                              " WHERE c.code = ? ORDER BY t.language", (fold(code),))}
+
+
+def _require_default_name(texts: dict[str, dict[str, str]]) -> None:
+    # Every other language falls back to the default one (see _SELECT), so a
+    # community without a name there would show up nameless.
+    if not texts.get(DEFAULT_LANGUAGE, {}).get("name"):
+        raise InvalidValue(f"A community needs a name in {DEFAULT_LANGUAGE!r}")
+
+
+def add_community(
+    db: Database, *, code: str, town: str, place: str, texts: dict[str, dict[str, str]],
+    coordinator_id: int, now: datetime,
+) -> int:
+    """Create a community for a coordinator, audited; return its id."""
+    texts = {language: text for language, text in clean_texts(texts).items() if text["name"]}
+    _require_default_name(texts)
+    town = sanitise(" ".join(town.split()), MAX_TOWN)
+    if not town:
+        raise InvalidValue("A community needs a town")
+    with immediate(db):
+        community_id = create_community(db, code=code, town=town, texts=texts, now=now,
+                                        place=sanitise(" ".join(place.split()), MAX_PLACE))
+        record_audit(db, actor=f"coordinator:{coordinator_id}", action="community_create",
+                     now=now, record_kind="community", record_id=community_id,
+                     coordinator_id=coordinator_id)
+    return community_id
+
+
+def update_community(
+    db: Database, code: str, *, town: str, place: str, texts: dict[str, dict[str, str]],
+    coordinator_id: int, now: datetime,
+) -> None:
+    """Change a community's town, place and texts per language, audited; its code stays.
+
+    A language given with an empty name is removed; languages not given are kept.
+    """
+    # The code is not editable: members text FORLAD/LEAVE with it, and posters
+    # and earlier SMS replies print it. A new code means a new community.
+    texts = clean_texts(texts)
+    town = sanitise(" ".join(town.split()), MAX_TOWN)
+    if not town:
+        raise InvalidValue("A community needs a town")
+    with immediate(db):
+        community = row(db, "SELECT id FROM communities WHERE code = ?", (fold(code),))
+        if community is None:
+            raise NotFound(f"No community with code {code}")
+        db.execute("UPDATE communities SET town = ?, place = ?, updated_at = ? WHERE id = ?",
+                   (town, sanitise(" ".join(place.split()), MAX_PLACE), iso(now),
+                    community["id"]))
+        for language, text in texts.items():
+            if not text["name"]:
+                db.execute("DELETE FROM community_texts WHERE community_id = ? AND language = ?",
+                           (community["id"], language))
+                continue
+            db.execute(
+                "INSERT INTO community_texts (community_id, language, name, description,"
+                " schedule) VALUES (?, ?, ?, ?, ?) ON CONFLICT (community_id, language)"
+                " DO UPDATE SET name = excluded.name, description = excluded.description,"
+                " schedule = excluded.schedule",
+                (community["id"], language, text["name"], text["description"],
+                 text["schedule"]))
+        _require_default_name(community_texts(db, code))  # raising rolls it all back
+        record_audit(db, actor=f"coordinator:{coordinator_id}", action="community_edit",
+                     now=now, record_kind="community", record_id=community["id"],
+                     coordinator_id=coordinator_id)
+
+
+def change_community_status(
+    db: Database, code: str, status: str, *, coordinator_id: int, now: datetime,
+) -> None:
+    """Pause, reactivate or archive a community for a coordinator, audited."""
+    with immediate(db):
+        set_community_status(db, code, status, now=now)
+        community = row(db, "SELECT id FROM communities WHERE code = ?", (fold(code),))
+        record_audit(db, actor=f"coordinator:{coordinator_id}", action=STATUS_ACTIONS[status],
+                     now=now, record_kind="community", record_id=community["id"],
+                     coordinator_id=coordinator_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from shared.clock import iso
-from shared.db import Database, immediate, row
+from shared.db import Database, immediate, row, rows
 from shared.errors import IllegalTransition, InvalidValue, NotFound
 
 KINDS = ("ris", "ros", "ide")
@@ -77,3 +77,41 @@ def change_feedback_status(
             " replied_by = coalesce(?, replied_by), updated_at = ? WHERE id = ?",
             (status, reply, reply, iso(now), coordinator_id, iso(now), feedback_id),
         )
+
+
+def list_feedback(
+    db: Database,
+    *,
+    kind: str | None = None,
+    town: str | None = None,
+    status: str | tuple[str, ...] | None = None,
+    since: datetime | None = None,
+    limit: int = 500,
+) -> list[dict]:
+    """Return feedback matching the filters, newest first, with the sender's phone and consent."""
+    where, params = [], []
+    if kind is not None:
+        where.append("f.kind = ?")
+        params.append(kind)
+    if town is not None:
+        where.append("f.town = ?")
+        params.append(town)
+    if status is not None:
+        statuses = (status,) if isinstance(status, str) else tuple(status)
+        where.append(f"f.status IN ({', '.join('?' * len(statuses))})")
+        params.extend(statuses)
+    if since is not None:
+        # Stored as UTC ISO 8601 text, so comparing text compares times.
+        where.append("f.created_at >= ?")
+        params.append(iso(since))
+    sql = ("SELECT f.*, c.phone, c.language, c.opted_out FROM feedback f"
+           " LEFT JOIN contacts c ON c.id = f.contact_id")
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    return rows(db, sql + " ORDER BY f.created_at DESC, f.id DESC LIMIT ?", (*params, limit))
+
+
+def feedback_towns(db: Database) -> list[str]:
+    """Return every town some feedback is about, in alphabetical order."""
+    return [r["town"] for r in rows(db,
+        "SELECT DISTINCT town FROM feedback WHERE coalesce(town, '') != '' ORDER BY town")]

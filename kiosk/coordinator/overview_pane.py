@@ -1,8 +1,148 @@
-"""Placeholder pane, replaced by its real implementation."""
+"""Overview: offers, feedback and joins per week, by channel and place, and the queues."""
 
-from textual.widgets import Static
+from __future__ import annotations
+
+from datetime import timedelta
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Sparkline, Static, Tabs
+
+from kiosk.screens.base import literal
+from shared.clock import utcnow
+from shared.i18n import N_, format_when
+from shared.stats import (
+    ACTIVITY_KINDS, CHANNELS, WEEKS, Activity, Queue, new_feedback, pending_offers,
+    weekly_activity,
+)
+
+# One line per kind and channel; the msgids are translated when drawn.
+SERIES = {
+    ("offers", "sms"): N_("Offers (SMS)"),
+    ("offers", "kiosk"): N_("Offers (kiosk)"),
+    ("feedback", "sms"): N_("Feedback (SMS)"),
+    ("feedback", "kiosk"): N_("Feedback (kiosk)"),
+    ("joins", "sms"): N_("Joins (SMS)"),
+    ("joins", "kiosk"): N_("Joins (kiosk)"),
+}
+NUMBER_WIDTH = 4  # each week's count takes this many columns, right-aligned
 
 
-class OverviewPane(Static):
+def numbers(values) -> str:
+    return "".join(f"{value:>{NUMBER_WIDTH}}" for value in values)
+
+
+class OverviewPane(VerticalScroll):
+    """What came in over the last weeks, and how long the oldest work has waited."""
+
+    BINDINGS = [Binding("g", "refresh_overview", "Refresh", show=False)]
+    DEFAULT_CSS = """
+    /* TabPane is height: auto in Textual 8: grow with the lines, scroll past a share. */
+    OverviewPane { height: auto; max-height: 85vh; padding: 0 1; }
+    OverviewPane .series { height: 1; }
+    OverviewPane .series-name { width: 20; }
+    OverviewPane Sparkline { width: 16; margin: 0 2 0 0; }
+    OverviewPane .spark-gap { width: 18; }
+    OverviewPane .heading { text-style: bold; color: #ffff66; padding: 1 0 0 0; }
+    OverviewPane .places { color: #cccccc; }
+    #overview-refresh { margin: 1 0 0 0; }
+    """
+
     def __init__(self):
-        super().__init__("", markup=False)
+        super().__init__(id="overview")
+
+    def compose(self) -> ComposeResult:
+        _ = self.app._
+        yield Static("", id="overview-updated", classes="heading", markup=False)
+        with Horizontal(classes="series"):
+            yield Static(_("ISO week"), classes="series-name", markup=False)
+            yield Static("", classes="spark-gap", markup=False)
+            yield Static("", id="overview-weeks", markup=False)
+        for kind in ACTIVITY_KINDS:
+            for channel in CHANNELS:
+                with Horizontal(classes="series"):
+                    yield Static(_(SERIES[kind, channel]), classes="series-name", markup=False)
+                    yield Sparkline([], id=f"spark-{kind}-{channel}")
+                    yield Static("", id=f"numbers-{kind}-{channel}", markup=False)
+            yield Static("", id=f"places-{kind}", classes="places", markup=False)
+        yield Static(_("Waiting now"), classes="heading", markup=False)
+        yield Static("", id="queue-offers", markup=False)
+        yield Static("", id="queue-feedback", markup=False)
+        yield Button(_("Refresh (g)"), id="overview-refresh")
+
+    def on_show(self) -> None:
+        # Counted when the tab opens, not at login: nobody waits for unseen numbers.
+        self.action_refresh_overview()
+        focused = self.screen.focused
+        # Someone on the tab bar is switching tabs with the arrow keys: leave them there.
+        if focused is None or not (isinstance(focused, Tabs) or self in focused.ancestors):
+            self.focus()
+
+    @on(Button.Pressed, "#overview-refresh")
+    def action_refresh_overview(self) -> None:
+        self.count()
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="overview")
+    def count(self) -> None:
+        now = utcnow()
+        with self.app.store() as db:
+            activity = {kind: weekly_activity(db, kind, now=now, weeks=WEEKS)
+                        for kind in ACTIVITY_KINDS}
+            queues = pending_offers(db, now=now), new_feedback(db, now=now)
+        self.app.call_from_thread(self.show_counts, now, activity, *queues)
+
+    def show_counts(self, now, activity: dict[str, Activity], offers: Queue,
+                    feedback: Queue) -> None:
+        _ = self.app._
+        self.query_one("#overview-updated", Static).update(
+            _("The last {weeks} weeks, counted {when}").format(
+                weeks=WEEKS, when=format_when(now, self.app.locale, "short")))
+        first = next(iter(activity.values()))
+        self.query_one("#overview-weeks", Static).update(numbers(first.week_numbers))
+        for kind, counts in activity.items():
+            for channel in CHANNELS:
+                self.query_one(f"#spark-{kind}-{channel}", Sparkline).data = \
+                    counts.by_channel[channel]
+                self.query_one(f"#numbers-{kind}-{channel}", Static).update(
+                    numbers(counts.by_channel[channel]))
+            self.query_one(f"#places-{kind}", Static).update(literal(self.places(counts)))
+        self.query_one("#queue-offers", Static).update(self.queue_line(
+            offers, _("No offers are waiting."),
+            self.app.ngettext("Oldest offer waiting: {age}; median {median}; {n} waiting",
+                              "Oldest offer waiting: {age}; median {median}; {n} waiting",
+                              offers.count)))
+        self.query_one("#queue-feedback", Static).update(self.queue_line(
+            feedback, _("No new feedback."),
+            self.app.ngettext("Oldest new feedback: {age}; median {median}; {n} new",
+                              "Oldest new feedback: {age}; median {median}; {n} new",
+                              feedback.count)))
+
+    def places(self, activity: Activity) -> str:
+        _ = self.app._
+        if not activity.by_location:
+            return _("At the kiosks: none")
+        unknown = _("unknown place")
+        listed = " · ".join(f"{place or unknown}: {n}"
+                           for place, n in activity.by_location.items())
+        return _("At the kiosks: {places}").format(places=listed)
+
+    def queue_line(self, queue: Queue, empty: str, template: str) -> str:
+        if not queue.count:
+            return empty
+        return template.format(age=self.age(queue.oldest), median=self.age(queue.median),
+                               n=queue.count)
+
+    def age(self, age: timedelta) -> str:
+        ngettext = self.app.ngettext
+        if age >= timedelta(days=1):
+            return ngettext("{n} day", "{n} days", age.days).format(n=age.days)
+        hours = int(age.total_seconds() // 3600)
+        if hours:
+            return ngettext("{n} hour", "{n} hours", hours).format(n=hours)
+        return self.app._("under an hour")
+
+    def on_worker_state_changed(self, event) -> None:
+        # Worker.StateChanged does not bubble: let the app report a failure kindly.
+        self.app.on_worker_state_changed(event)

@@ -1,0 +1,106 @@
+"""Weekly activity and queue ages for the coordinator's overview."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from statistics import median
+
+from shared.clock import iso, parse
+from shared.db import Database, rows
+from shared.i18n import TIMEZONE
+
+WEEKS = 8
+CHANNELS = ("sms", "kiosk")
+
+# Each kind of activity: the table holding one row per event and when it happened.
+# Trusted constants only: they are put into the SQL text.
+_EVENTS = {
+    "offers": ("offers", "created_at"),
+    "feedback": ("feedback", "created_at"),
+    "joins": ("memberships", "joined_at"),
+}
+ACTIVITY_KINDS = tuple(_EVENTS)
+
+
+@dataclass(frozen=True)
+class Activity:
+    """Events per ISO week (Copenhagen time), by channel, and totals per kiosk location."""
+
+    weeks: tuple[date, ...]  # the Monday of each week, oldest first
+    by_channel: dict[str, tuple[int, ...]]  # channel -> one count per week
+    by_location: dict[str | None, int]  # kiosk location (None if unknown) -> total
+
+    @property
+    def week_numbers(self) -> tuple[int, ...]:
+        return tuple(monday.isocalendar().week for monday in self.weeks)
+
+    @property
+    def total(self) -> int:
+        return sum(sum(counts) for counts in self.by_channel.values())
+
+
+@dataclass(frozen=True)
+class Queue:
+    """How many records wait, and how long the oldest and the median one have waited."""
+
+    count: int
+    oldest: timedelta | None
+    median: timedelta | None
+
+
+def week_of(moment: datetime) -> date:
+    """Return the Monday of the ISO week that moment falls in, in Copenhagen."""
+    local = moment.astimezone(TIMEZONE).date()
+    return local - timedelta(days=local.weekday())
+
+
+def week_starts(now: datetime, weeks: int = WEEKS) -> tuple[date, ...]:
+    """Return the Mondays of the last `weeks` weeks, oldest first, this week last."""
+    this_week = week_of(now)
+    return tuple(this_week - timedelta(weeks=back) for back in reversed(range(weeks)))
+
+
+def weekly_activity(db: Database, kind: str, *, now: datetime, weeks: int = WEEKS) -> Activity:
+    """Count offers, feedback or joins per week for the last `weeks` weeks up to now."""
+    table, column = _EVENTS[kind]
+    mondays = week_starts(now, weeks)
+    # Weeks are bucketed in Python: SQLite has no time zone database, and its
+    # 'localtime' modifier uses the host's zone, not Copenhagen's. Midnight on a
+    # Monday always exists in Copenhagen (the clocks change at 2-3 am on Sundays).
+    since = datetime.combine(mondays[0], time(0), tzinfo=TIMEZONE)
+    # Timestamps are stored by clock.iso() (UTC, one format), so they compare as text.
+    found = rows(db, f"SELECT {column} AS at, channel, location FROM {table}"
+                     f" WHERE {column} >= ? AND {column} <= ?", (iso(since), iso(now)))
+    index = {monday: number for number, monday in enumerate(mondays)}
+    counts = {channel: [0] * weeks for channel in CHANNELS}
+    places: Counter = Counter()
+    for event in found:
+        week = index.get(week_of(parse(event["at"])))
+        if week is None or event["channel"] not in counts:
+            continue
+        counts[event["channel"]][week] += 1
+        if event["channel"] == "kiosk":
+            places[event["location"]] += 1
+    return Activity(weeks=mondays,
+                    by_channel={channel: tuple(n) for channel, n in counts.items()},
+                    by_location=dict(places.most_common()))
+
+
+def pending_offers(db: Database, *, now: datetime) -> Queue:
+    """Return the queue of offers waiting for review."""
+    return _queue(db, "SELECT created_at FROM offers WHERE status = 'pending'", now)
+
+
+def new_feedback(db: Database, *, now: datetime) -> Queue:
+    """Return the queue of feedback nobody has read yet."""
+    return _queue(db, "SELECT created_at FROM feedback WHERE status = 'new'", now)
+
+
+def _queue(db: Database, sql: str, now: datetime) -> Queue:
+    ages = sorted(max(timedelta(0), now - parse(r["created_at"])) for r in rows(db, sql))
+    if not ages:
+        return Queue(count=0, oldest=None, median=None)
+    middle = median(age.total_seconds() for age in ages)
+    return Queue(count=len(ages), oldest=ages[-1], median=timedelta(seconds=middle))

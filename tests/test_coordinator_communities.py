@@ -1,0 +1,287 @@
+"""Pilot tests for the coordinator's Communities tab: the table, the form, members, broadcasts."""
+
+from datetime import datetime, timezone
+from decimal import Decimal
+
+import pytest
+from textual.widgets import DataTable, ProgressBar
+
+from kiosk.coordinator.broadcast_form import money
+from shared.audit import audit_log
+from shared.communities import community_texts, create_community, get_community, join_community
+from shared.contacts import opt_out, touch_contact
+from shared.db import rows
+from shared.i18n import TIMEZONE
+
+pytestmark = pytest.mark.asyncio
+
+# The kiosk runs in English so the assertions hold once the Danish catalog has
+# these messages too; demo communities then show their English names.
+SIZE = (120, 40)
+DAYTIME = datetime(2026, 11, 27, 10, 0, tzinfo=TIMEZONE)
+EVENING = datetime(2026, 11, 27, 22, 15, tzinfo=TIMEZONE)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Fix the kiosk's clock for the broadcast preview and progress; set clock.now to move it."""
+    import kiosk.coordinator.broadcast_form as form
+    import kiosk.coordinator.broadcast_progress as progress
+
+    class Clock:
+        now = DAYTIME
+
+        def __call__(self):
+            return self.now.astimezone(timezone.utc)
+
+    fixed = Clock()
+    monkeypatch.setattr(form, "utcnow", fixed)
+    monkeypatch.setattr(progress, "utcnow", fixed)
+    return fixed
+
+
+async def open_tab(visitor):
+    visitor.one("#tabs").active = "tab-communities"
+    await visitor.pilot.pause()
+    visitor.one("#communities").focus()
+    await visitor.pilot.pause()
+
+
+def table(visitor) -> DataTable:
+    return visitor.one("#communities")
+
+
+def row_of(visitor, code: str) -> list[str]:
+    return [str(cell) for cell in table(visitor).get_row(code)]
+
+
+async def highlight(visitor, code: str) -> None:
+    grid = table(visitor)
+    grid.move_cursor(row=grid.get_row_index(code))
+    await visitor.pilot.pause()
+
+
+async def save(visitor) -> None:
+    # A button ignores a second click during its 0.2 s press animation.
+    await visitor.until(lambda: not visitor.one("#save").has_class("-active"))
+    await visitor.tap("#save")
+
+
+async def fill(visitor, **values) -> None:
+    for selector, value in values.items():
+        visitor.one(f"#{selector.replace('_', '-')}").value = value
+    await visitor.pilot.pause()
+
+
+async def test_create_edit_pause_and_archive_a_community(coordinator_session, demo_db):
+    async with coordinator_session(size=SIZE, locale="en") as visitor:
+        app = visitor.app
+        await open_tab(visitor)
+        anna = app.coordinator["id"]
+        assert row_of(visitor, "STRIK") == ["STRIK", "Knitting café", "Kerteminde", "Active", "2"]
+
+        await visitor.press("n")
+        await visitor.until(lambda: app.screen.id == "community-form")
+        visitor.one("#code").focus()
+        await visitor.type("help")
+        await fill(visitor, town="Munkebo", place="Biblioteket", name_da="Brætspil",
+                   name_en="Board games", schedule_da="Fredage kl. 16")
+        await save(visitor)
+        assert visitor.text("#problem") == "HELP is an SMS keyword and cannot be a code"
+        await fill(visitor, code="strik")
+        await save(visitor)
+        assert visitor.text("#problem") == "The code STRIK is already used"
+        await fill(visitor, code="brætspil", name_da="")
+        await save(visitor)
+        assert visitor.text("#problem") == "Write the name in Dansk."
+        await fill(visitor, name_da="Brætspil")
+        await save(visitor)
+        await visitor.until(lambda: app.screen.id == "coordinator")
+        assert row_of(visitor, "BRAETSPIL") == [
+            "BRAETSPIL", "Board games", "Munkebo", "Active", "0"]
+        assert table(visitor).cursor_row == table(visitor).get_row_index("BRAETSPIL")
+
+        await visitor.press("e")
+        await visitor.until(lambda: app.screen.id == "community-form")
+        assert visitor.one("#code").disabled and visitor.one("#code").value == "BRAETSPIL"
+        assert visitor.one("#name-da").value == "Brætspil"
+        await fill(visitor, name_en="Board game club")
+        await visitor.press("enter")  # Input.Submitted saves as well
+        await visitor.until(lambda: app.screen.id == "coordinator")
+        assert row_of(visitor, "BRAETSPIL")[1] == "Board game club"
+
+        await visitor.press("p")
+        assert row_of(visitor, "BRAETSPIL")[3] == "Paused"
+        await visitor.press("p")
+        assert row_of(visitor, "BRAETSPIL")[3] == "Active"
+        await visitor.press("p")
+
+        await visitor.press("x")
+        await visitor.until(lambda: app.screen.id == "community-confirm")
+        await visitor.press("escape")  # no: nothing happens
+        assert row_of(visitor, "BRAETSPIL")[3] == "Paused"
+        await visitor.press("x")
+        await visitor.until(lambda: app.screen.id == "community-confirm")
+        await visitor.tap("#yes")
+        await visitor.until(lambda: row_of(visitor, "BRAETSPIL")[3] == "Archived")
+        await visitor.press("p")  # an archived community stays archived
+        assert row_of(visitor, "BRAETSPIL")[3] == "Archived"
+
+    community = get_community(demo_db, "BRAETSPIL")
+    assert community_texts(demo_db, "BRAETSPIL")["en"]["name"] == "Board game club"
+    entries = [(e["action"], e["record_kind"], e["record_id"]) for e in audit_log(demo_db)
+               if e["record_kind"] == "community"]
+    assert entries[::-1] == [(action, "community", community["id"]) for action in (
+        "community_create", "community_edit", "community_pause", "community_resume",
+        "community_pause", "community_archive")]
+    assert {e["coordinator_id"] for e in audit_log(demo_db)
+            if e["record_kind"] == "community"} == {anna}
+
+
+async def test_member_list_shows_the_demo_members(coordinator_session):
+    async with coordinator_session(size=SIZE, locale="en") as visitor:
+        app = visitor.app
+        await open_tab(visitor)
+        await highlight(visitor, "STRIK")
+        await visitor.press("enter")
+        await visitor.until(lambda: app.screen.id == "community-members")
+        members = visitor.one("#members")
+        phones = [str(members.get_row_at(i)[0]) for i in range(members.row_count)]
+        assert phones == ["+4520110101", "+4520110606"]
+        assert [str(c) for c in members.get_row_at(1)][2:] == [
+            "Kiosk", "Kerteminde Bibliotek", "yes"]
+        assert "Members of STRIK: Knitting café" in visitor.screen_text()
+        await visitor.press("escape")
+        await visitor.until(lambda: app.screen.id == "coordinator")
+
+
+async def test_broadcast_preview_send_and_progress(coordinator_session, demo_db, clock, now):
+    # STRIK has two demo members; one more who opted out gets nothing.
+    quiet = touch_contact(demo_db, "20 11 09 99", now=now)
+    join_community(demo_db, quiet["id"], "STRIK", channel="sms", now=now)
+    opt_out(demo_db, quiet["id"], now=now)
+    async with coordinator_session(size=SIZE, locale="en") as visitor:
+        app = visitor.app
+        await open_tab(visitor)
+        await highlight(visitor, "STRIK")
+        await visitor.press("b")
+        await visitor.until(lambda: app.screen.id == "broadcast")
+        assert visitor.one("#send").disabled
+        await visitor.type("Hej")
+        assert visitor.text("#preview-size") == "3 characters · GSM-7 · 1 segment per SMS"
+        assert visitor.text("#preview-recipients") == (
+            "2 recipients (1 member has opted out and gets nothing)")
+        assert visitor.text("#preview-cost") == (
+            f"In all: 2 segments, about {money(app, Decimal('0.70'))}")
+        assert visitor.text("#preview-when") == "It will be sent right away."
+        assert not visitor.one("#send").disabled
+
+        clock.now = EVENING
+        visitor.one("#body").insert(" 🙂")
+        await visitor.pilot.pause()
+        assert visitor.text("#preview-size") == "5 characters · UCS-2 · 1 segment per SMS"
+        assert "GSM-7" in visitor.text("#preview-encoding")
+        assert visitor.text("#preview-when") == "Quiet hours: it will be sent from 08:00."
+        visitor.one("#body").text = "x" * 161
+        await visitor.pilot.pause()
+        assert visitor.text("#preview-size") == "161 characters · GSM-7 · 2 segments per SMS"
+        assert visitor.text("#preview-cost") == (
+            f"In all: 4 segments, about {money(app, Decimal('1.40'))}")
+        visitor.one("#body").text = "Hej 🙂 Vi ses på fredag"
+        await visitor.pilot.pause()
+
+        await visitor.tap("#send")
+        await visitor.until(lambda: app.screen.id == "community-confirm")
+        assert "Send this SMS to 2 members of Knitting café?" in visitor.text("#question")
+        await visitor.tap("#yes")
+        await visitor.until(lambda: app.screen.id == "coordinator")
+
+        messages = rows(demo_db, "SELECT * FROM messages WHERE kind = 'broadcast' ORDER BY id")
+        assert len(messages) == 2 and {m["phone"] for m in messages} == {
+            "+4520110101", "+4520110606"}
+        broadcast_id = messages[0]["broadcast_id"]
+        assert broadcast_id is not None
+        assert {(m["broadcast_id"], m["status"], m["body"], m["encoding"]) for m in messages} == {
+            (broadcast_id, "queued", "Hej 🙂 Vi ses på fredag", "UCS-2")}
+        entry = audit_log(demo_db)[0]
+        assert (entry["action"], entry["record_kind"], entry["record_id"],
+                entry["coordinator_id"]) == ("broadcast", "community",
+                                             get_community(demo_db, "STRIK")["id"],
+                                             app.coordinator["id"])
+
+        counts = lambda: visitor.text("#broadcast-counts")  # noqa: E731
+        assert counts().startswith("Queued 2 · sending 0 · sent 0 · delivered 0 · failed 0")
+        assert "it will be sent from 08:00" in counts()
+        bar = visitor.one("#broadcast-bar")
+        assert (bar.total, bar.progress) == (2, 0)
+
+        demo_db.execute("UPDATE messages SET status = 'delivered' WHERE id = ?",
+                        (messages[0]["id"],))
+        await visitor.until(lambda: counts().startswith(
+            "Queued 1 · sending 0 · sent 0 · delivered 1 · failed 0"), timeout=4)
+        assert (bar.total, bar.progress) == (2, 1)
+        demo_db.execute("UPDATE messages SET status = 'failed' WHERE id = ?",
+                        (messages[1]["id"],))
+        await visitor.until(lambda: "delivered 1 · failed 1" in counts(), timeout=4)
+        assert "All handed over to the SMS provider." in counts()
+        assert visitor.one("#broadcast-progress").timer is None  # it stopped refreshing
+        assert isinstance(bar, ProgressBar) and bar.progress == 2
+
+
+MARKUP_NAMES = ("[@click=app.quit]x", "[/x]")
+
+
+def notified(app, message: str) -> bool:
+    """Tell whether the app raised this notification with markup off."""
+    # run_test() does not draw toasts, so look at what was raised.
+    return any(n.message == message and not n.markup for n in app._notifications)
+
+
+async def test_coordinator_text_shows_literally_everywhere(coordinator_session, demo_db, now):
+    create_community(demo_db, code="KLIK", town="[/x]", place="[b]sted[/b]", now=now,
+                     texts={"da": {"name": MARKUP_NAMES[0], "schedule": "[/x]"},
+                            "en": {"name": MARKUP_NAMES[0]}})
+    create_community(demo_db, code="SLUT", town="Dalby", now=now,
+                     texts={"da": {"name": MARKUP_NAMES[1]}})
+    member = touch_contact(demo_db, "20 11 08 88", now=now)
+    join_community(demo_db, member["id"], "KLIK", channel="kiosk", location="[/x]", now=now)
+    async with coordinator_session(size=SIZE, locale="en") as visitor:
+        app = visitor.app
+        await open_tab(visitor)
+        assert row_of(visitor, "KLIK")[1:3] == ["[@click=app.quit]x", "[/x]"]
+        assert row_of(visitor, "SLUT")[1] == "[/x]"
+        await highlight(visitor, "KLIK")
+        shown = visitor.screen_text()
+        assert "[@click=app.quit]x" in shown and "[/x]" in shown
+
+        await visitor.press("enter")
+        await visitor.until(lambda: app.screen.id == "community-members")
+        shown = visitor.screen_text()
+        assert "Members of KLIK: [@click=app.quit]x" in shown and "[/x]" in shown
+        await visitor.press("escape")
+
+        await visitor.press("e")
+        await visitor.until(lambda: app.screen.id == "community-form")
+        assert "Edit KLIK: [@click=app.quit]x" in visitor.screen_text()
+        assert visitor.one("#schedule-da").value == "[/x]"
+        await visitor.press("escape")
+
+        await visitor.press("b")
+        await visitor.until(lambda: app.screen.id == "broadcast")
+        assert "SMS to the members of KLIK: [@click=app.quit]x" in visitor.screen_text()
+        await visitor.press("escape")
+
+        await visitor.press("p")  # the notification names it, shown without markup
+        assert notified(app, "[@click=app.quit]x is paused: it takes no new members.")
+
+        await visitor.press("x")
+        await visitor.until(lambda: app.screen.id == "community-confirm")
+        assert "Archive KLIK: [@click=app.quit]x?" in visitor.text("#question")
+        await visitor.press("escape")
+
+        await highlight(visitor, "SLUT")
+        for key in ("e", "escape", "b", "escape", "enter", "escape", "p"):
+            await visitor.press(key)
+            await visitor.pilot.pause()
+        assert notified(app, "[/x] is paused: it takes no new members.")
+        assert app.is_running and app.screen.id == "coordinator"

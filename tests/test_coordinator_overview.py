@@ -1,0 +1,117 @@
+"""Coordinator mode, Overview and Audit log: weekly numbers, queues, the log and CSV exports."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from shared.db import rows
+from shared.exports import EXPORT_KINDS, export_table
+from shared.offers import record_offer
+
+pytestmark = pytest.mark.asyncio
+
+# The demo is loaded relative to conftest's NOW (Friday 27 November 2026, week 48);
+# this week began Monday 23 November at 00:00 in Copenhagen, 22 November 23:00 UTC.
+WEEK_48 = "2026-11-22T23:00:00+00:00"
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock(monkeypatch, now):
+    monkeypatch.setattr("kiosk.coordinator.overview_pane.utcnow", lambda: now)
+
+
+async def open_tab(visitor, tab: str) -> None:
+    visitor.one("#tabs").active = tab
+    await visitor.pilot.pause()
+
+
+def numbers(visitor, kind: str, channel: str) -> list[int]:
+    return [int(n) for n in visitor.text(f"#numbers-{kind}-{channel}").split()]
+
+
+def offers_this_week(db, now) -> dict[str, int]:
+    found = rows(db, "SELECT channel, count(*) AS n FROM offers WHERE created_at >= ?"
+                     " AND created_at <= ? GROUP BY channel", (WEEK_48, now.isoformat()))
+    return {r["channel"]: r["n"] for r in found}
+
+
+async def test_overview_counts_match_the_database(coordinator_session, demo_db, now):
+    expected = offers_this_week(demo_db, now)
+    waiting = rows(demo_db, "SELECT count(*) AS n FROM offers WHERE status = 'pending'")[0]["n"]
+    async with coordinator_session() as k:
+        await open_tab(k, "tab-overview")
+        await k.until(lambda: k.text("#overview-weeks") != "")
+        assert k.text("#overview-weeks").split() == [str(w) for w in range(41, 49)]
+        for channel in ("sms", "kiosk"):
+            counts = numbers(k, "offers", channel)
+            assert len(counts) == 8
+            assert counts[-1] == expected.get(channel, 0)
+            assert list(k.one(f"#spark-offers-{channel}").data) == counts
+        assert sum(numbers(k, "offers", "sms") + numbers(k, "offers", "kiosk")) == 7
+        queue = k.text("#queue-offers")
+        assert f"; {waiting} " in queue
+        assert k.app.ngettext("{n} day", "{n} days", 7).format(n=7) in queue  # 7 days 3 hours
+        assert "Langeskov Bibliotek: 1" in k.text("#places-offers")
+        drawn = k.screen_text()
+        assert k.app._("Offers (SMS)") in drawn and "▁" in drawn
+    assert expected == {"sms": 3, "kiosk": 1}  # the demo, as a sanity check of the above
+
+
+async def test_g_counts_again(coordinator_session, demo_db, now):
+    async with coordinator_session() as k:
+        await open_tab(k, "tab-overview")
+        await k.until(lambda: k.text("#overview-weeks") != "")
+        before = numbers(k, "offers", "kiosk")[-1]
+        record_offer(demo_db, description="En stige", channel="kiosk", now=now,
+                     location="Munkebo Bibliotek")
+        k.one("#overview").focus()
+        await k.press("g")
+        await k.until(lambda: numbers(k, "offers", "kiosk")[-1] == before + 1)
+        assert "Munkebo Bibliotek: 1" in k.text("#places-offers")
+
+
+async def test_audit_log_lists_the_login_newest_first(coordinator_session):
+    async with coordinator_session() as k:
+        await open_tab(k, "tab-audit")
+        table = k.one("#audit-table")
+        await k.until(lambda: table.row_count > 0)
+        newest = [str(cell) for cell in table.get_row_at(0)]
+        assert newest[1:3] == ["Anna", "login"]
+        assert "login" in k.screen_text()
+
+
+async def test_csv_export_writes_every_kind_with_a_header(coordinator_session, demo_db,
+                                                          db_path):
+    folder = db_path.parent / "exports"
+    async with coordinator_session() as k:
+        await open_tab(k, "tab-audit")
+        await k.tap("#export-all")
+        await k.until(lambda: folder.exists() and len(list(folder.iterdir())) == 5)
+        table = k.one("#audit-table")
+        await k.until(lambda: str(table.get_row_at(0)[2]) == "export")
+    files = {path.name.split("-")[0]: path for path in folder.iterdir()}
+    assert set(files) == set(EXPORT_KINDS)
+    for kind, path in files.items():
+        assert path.suffix == ".csv"
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            written = list(csv.reader(f))
+        names, records = export_table(demo_db, kind)
+        assert written[0] == names  # a header even when there are no rows (messages)
+        assert len(written) == len(records) + 1
+    offers = files["offers"].read_text(encoding="utf-8-sig")
+    assert "Jeg har en trailer og en god boremaskine" in offers
+    exported = rows(demo_db, "SELECT * FROM audit WHERE action = 'export'")
+    assert sorted(e["record_kind"] for e in exported) == sorted(EXPORT_KINDS)
+    assert {e["coordinator_id"] for e in exported} == {k.app.coordinator["id"]}
+
+
+async def test_one_kind_at_a_time(coordinator_session, db_path):
+    folder = db_path.parent / "exports"
+    async with coordinator_session() as k:
+        await open_tab(k, "tab-audit")
+        await k.tap("#export-members")
+        await k.until(lambda: folder.exists() and any(folder.iterdir()))
+        await k.pilot.pause(0.1)
+    assert [p.name.split("-")[0] for p in folder.iterdir()] == ["members"]
