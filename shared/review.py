@@ -51,7 +51,11 @@ def decide_offer(
         raise InvalidValue("Write the question to ask")
     with immediate(db):
         offer = get_offer(db, offer_id)
-        community = get_community(db, community_code) if decision == "match" else None
+        citizen = row(db, "SELECT language FROM contacts WHERE id = ?", (offer["contact_id"],))
+        # The community's name as the citizen will read it, in their own language.
+        community = (get_community(db, community_code,
+                                   (citizen and citizen["language"]) or "da")
+                     if decision == "match" else None)
         if decision == "match" and offer["status"] == "pending":
             # Matching an offer nobody has approved yet approves it on the way.
             change_offer_status(db, offer_id, "approved", now=now, reviewer_id=coordinator_id)
