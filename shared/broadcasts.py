@@ -72,8 +72,7 @@ def audience(db: Database, code: str) -> Audience:
 
 
 def in_quiet_hours(now: datetime, start: time, end: time) -> bool:
-    """Tell whether now falls in the quiet window on a Copenhagen clock (as the worker does)."""
-    # Mirrors sms_gateway.worker.in_quiet_hours: shared/ never imports the gateway.
+    """Tell whether now falls in the quiet window on a Copenhagen clock (the worker uses this too)."""
     local = now.astimezone(TIMEZONE).time()
     if start == end:
         return False

@@ -9,11 +9,11 @@ from datetime import datetime, time, timedelta
 from time import monotonic
 from typing import Callable
 
+from shared.broadcasts import in_quiet_hours  # the one quiet-hours rule, shared with the kiosk
 from shared.clock import utcnow
 from shared.contacts import opt_out
 from shared.db import Database, OperationalError, open_db
 from shared.errors import IllegalTransition
-from shared.i18n import TIMEZONE
 from shared.messages import (abandon_interrupted, apply_status_callback, claim_next,
                              get_message, mark_failed, mark_retry, mark_sent)
 from shared.settings import Settings
@@ -26,16 +26,6 @@ MAX_ATTEMPTS = 8
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(hours=1)
 OPTED_OUT = "21610"  # Twilio: the recipient has replied STOP to this sender
-
-
-def in_quiet_hours(now: datetime, start: time, end: time) -> bool:
-    """Tell whether now falls in the quiet window, read on a Copenhagen clock."""
-    local = now.astimezone(TIMEZONE).time()
-    if start == end:
-        return False
-    if start < end:
-        return start <= local < end
-    return local >= start or local < end  # the window crosses midnight
 
 
 def retry_delay(attempts: int) -> timedelta:
