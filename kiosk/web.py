@@ -27,7 +27,7 @@ def offline_templates(folder: Path) -> Path:
 
 def kiosk_command(location: str | None) -> str:
     """Return the command textual-serve runs for each browser connection."""
-    command = [sys.executable, "-m", "shared.cli", "kiosk"]
+    command = [sys.executable, "-m", "faelles", "kiosk"]
     if location:
         command += ["--location", location]
     return shlex.join(command)

@@ -1,6 +1,6 @@
 """The SMS conversation engine: state + inbound text -> new state, replies, effects.
 
-Pure: no SQL, no clock, no I/O. The service in shared/sms_service.py loads the
+Pure: no SQL, no clock, no I/O. The service in shared/services/sms.py loads the
 facts, calls step() and applies the effects in one transaction.
 """
 

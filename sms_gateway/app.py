@@ -16,7 +16,7 @@ from shared.db import open_db, sqlite_version
 from shared.errors import InvalidPhoneNumber
 from shared.messages import STATUS_RANK, apply_status_callback
 from shared.settings import Settings, load_settings
-from shared.sms_service import handle_inbound_sms
+from shared.services.sms import handle_inbound_sms
 
 log = logging.getLogger("faelles.gateway")
 OPTED_OUT_ERROR = "21610"

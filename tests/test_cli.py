@@ -1,4 +1,4 @@
-"""Tests for shared.cli: the `faelles` commands against a store in tmp_path, and their docs."""
+"""Tests for faelles.cli: the `faelles` commands against a store in tmp_path, and their docs."""
 
 import csv
 import io
@@ -11,7 +11,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from shared.cli import main
+from faelles.cli import main
 from shared.clock import utcnow
 from shared.contacts import find_contact
 from shared.coordinators import list_coordinators, verify_pin

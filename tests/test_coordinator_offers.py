@@ -9,7 +9,7 @@ from shared.contacts import find_contact, opt_out
 from shared.db import row, rows
 from shared.offers import get_offer, record_offer
 from shared.replies import Reply, render_reply
-from shared.review import decide_offer
+from shared.services.coordinator import decide_offer
 
 pytestmark = pytest.mark.asyncio
 

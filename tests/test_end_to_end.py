@@ -28,7 +28,7 @@ def free_port() -> int:
 
 
 def faelles(*args: str) -> list[str]:
-    return [sys.executable, "-m", "shared.cli", *args]
+    return [sys.executable, "-m", "faelles", *args]
 
 
 class Screen:

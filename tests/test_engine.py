@@ -35,7 +35,7 @@ from shared import demo_data, engine
 from shared.engine import CommunityFact, Facts, State, step
 from shared.keywords import ANSWER_WORDS, KEYWORDS
 from shared.replies import Reply, fit_reply, render_reply
-from shared.sms_service import language_aliases
+from shared.services.sms import language_aliases
 from shared.sms_text import fits
 
 CONVERSATIONS = Path(__file__).resolve().parent / "conversations"

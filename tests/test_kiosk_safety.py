@@ -6,7 +6,7 @@ import pytest
 
 from shared.communities import create_community
 from shared.db import row
-from shared.kiosk_actions import submit_feedback
+from shared.services.kiosk import submit_feedback
 
 pytestmark = pytest.mark.asyncio
 

@@ -15,5 +15,5 @@ def test_the_page_template_has_no_third_party_font(tmp_path):
 
 def test_each_connection_runs_the_kiosk_at_its_location():
     command = shlex.split(kiosk_command("Rådhuset, Hans Schacksvej 4"))
-    assert command[1:] == ["-m", "shared.cli", "kiosk", "--location",
+    assert command[1:] == ["-m", "faelles", "kiosk", "--location",
                            "Rådhuset, Hans Schacksvej 4"]

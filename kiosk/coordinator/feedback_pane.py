@@ -22,7 +22,7 @@ from shared.errors import FaellesError
 from shared.feedback import TRANSITIONS, feedback_towns, get_feedback, list_feedback
 from shared.i18n import N_, TIMEZONE, format_when, language_name
 from shared.replies import REPLY_BUDGET_SEGMENTS, Reply, render_reply
-from shared.review import answer_feedback, mark_feedback
+from shared.services.coordinator import answer_feedback, mark_feedback
 from shared.sms_text import measure, sanitise
 
 ALL = "all"
@@ -33,7 +33,7 @@ STATUS_LABELS = {"new": N_("New"), "read": N_("Read"), "answered": N_("Answered"
 SINCE_LABELS = {ALL: N_("Any date"), "today": N_("Today"), "7": N_("Last 7 days"),
                 "30": N_("Last 30 days")}
 IN_LANGUAGE = {"da": N_("in Danish"), "en": N_("in English")}
-# What the SMS to a contact is rendered in when they never chose (shared.review._tell).
+# What the SMS to a contact is rendered in when they never chose (shared.services.coordinator._tell).
 DEFAULT_SMS_LANGUAGE = "da"
 NO_VALUE = "—"
 
@@ -188,7 +188,7 @@ class ReplyDialog(ModalScreen[str | None]):
         if not self.answer():
             problem.update(self.app._("Write an answer first."))
         elif self.sends_sms and not self.count():
-            # shared.review cuts every notice to the budget with "...": refuse
+            # shared.services.coordinator cuts every notice to the budget with "...": refuse
             # rather than send the citizen half an answer.
             problem.update(self.app._("The answer is too long for {n} SMS segments. "
                                       "Please shorten it.").format(n=REPLY_BUDGET_SEGMENTS))

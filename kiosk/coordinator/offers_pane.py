@@ -24,7 +24,7 @@ from shared.errors import FaellesError
 from shared.i18n import N_
 from shared.offers import TRANSITIONS, get_offer, offers_with_status
 from shared.replies import Reply, render_reply
-from shared.review import MAX_NOTE, decide_offer
+from shared.services.coordinator import MAX_NOTE, decide_offer
 from shared.sms_text import sanitise
 
 REVIEW = "review"
@@ -163,7 +163,7 @@ class NoteDialog(ModalScreen[str | None]):
         if self.decision == "ask" and not self.note():
             problem.update(self.app._("Write the question first."))
         elif self.sends_sms and not self.count():
-            # shared.review cuts a notice that is too long with "...": the
+            # shared.services.coordinator cuts a notice that is too long with "...": the
             # question itself would be lost, so refuse instead.
             problem.update(self.app._("Too long for the SMS. Please shorten it."))
         else:

@@ -10,7 +10,7 @@ from textual.widgets import Button, ContentSwitcher, Static, TextArea
 from kiosk.screens.base import StepScreen
 from kiosk.screens.forms import checked_phone, chosen, phone_field, problem_line, town_select
 from shared.clock import utcnow
-from shared.kiosk_actions import submit_feedback
+from shared.services.kiosk import submit_feedback
 
 FACES = {1: "😞", 2: "🙁", 3: "😐", 4: "🙂", 5: "😄"}
 

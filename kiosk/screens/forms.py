@@ -7,7 +7,7 @@ from textual.widgets import Input, Select, Static
 
 from shared.communities import list_communities
 from shared.errors import InvalidPhoneNumber
-from shared.kiosk_actions import NumberNotAllowed
+from shared.services.kiosk import NumberNotAllowed
 from shared.phones import is_allowed, normalise_phone
 
 NO_TOWN = "-"

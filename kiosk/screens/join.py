@@ -11,7 +11,7 @@ from kiosk.screens.base import StepScreen
 from kiosk.screens.forms import checked_phone, phone_field, problem_line
 from shared.clock import utcnow
 from shared.communities import get_community
-from shared.kiosk_actions import join_with_proven_number
+from shared.services.kiosk import join_with_proven_number
 from shared.replies import Reply, fit_reply, render_reply
 from shared.verification import (CannotText, CodeExpired, CountryNotAllowed, TooManyCodes,
                                  WrongCode, check_code, request_code)

@@ -13,7 +13,7 @@ from kiosk.screens.base import StepScreen
 from kiosk.screens.forms import checked_phone, chosen, phone_field, problem_line, town_select
 from shared.clock import utcnow
 from shared.i18n import N_
-from shared.kiosk_actions import submit_offer
+from shared.services.kiosk import submit_offer
 from shared.sms_text import sanitise
 
 CATEGORY_LABELS = {

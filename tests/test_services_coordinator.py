@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from shared.coordinators import add_coordinator
 from shared.db import row
-from shared.review import decide_offer
+from shared.services.coordinator import decide_offer
 
 
 def test_a_match_names_the_community_in_the_citizens_language(demo_db, now):

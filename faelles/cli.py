@@ -95,7 +95,7 @@ def load_and_report_demo(db) -> None:
               help="The number the dev phone texts from.")
 def demo(port: int, location: str, phone: bool, phone_number: str) -> None:
     """Create the demo database, start the gateway and worker, and open the kiosk."""
-    from shared.background import start_services
+    from faelles.background import start_services
 
     with open_store() as db:
         load_and_report_demo(db)

@@ -25,7 +25,7 @@ class Services:
 
 def faelles_command(*args: str) -> list[str]:
     """Return the command line that runs `faelles ARGS` with this interpreter."""
-    return [sys.executable, "-m", "shared.cli", *args]
+    return [sys.executable, "-m", "faelles", *args]
 
 
 def wait_until_healthy(url: str, process: subprocess.Popen, timeout: float) -> None:

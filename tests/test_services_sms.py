@@ -14,7 +14,7 @@ from shared.contacts import find_contact
 from shared.db import open_db, row
 from shared.engine import FLOW_TTL
 from shared.replies import Reply, render_reply
-from shared.sms_service import handle_inbound_sms
+from shared.services.sms import handle_inbound_sms
 from shared.sms_text import fits
 
 PHONE = "+4522334455"

@@ -1,0 +1,5 @@
+"""Run the `faelles` command as python -m faelles."""
+
+from faelles.cli import main
+
+main()
