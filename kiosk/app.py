@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, Iterator
 
 from textual import events
 from textual.app import App
 from textual.binding import Binding
+from textual.theme import Theme
 from textual.worker import Worker, WorkerState
 
 from shared.i18n import DEFAULT_LOCALE, available_locales, best_locale, translator
@@ -21,6 +23,27 @@ RESET_AFTER_S = 120.0
 # Coordinator mode logs out by itself after three minutes without input.
 COORDINATOR_LOGOUT_S = 180.0
 
+# High contrast by default: many visitors see poorly. Screens and widgets use
+# these variables ($primary, $accent...) instead of copying colours.
+KIOSK_THEME = Theme(
+    name="faelles",
+    primary="#003b73",     # title bars, dialogs, help lines
+    secondary="#001a33",
+    accent="#ffff66",      # headings, focus, borders
+    error="#ff8080",
+    warning="#ffcc66",
+    success="#80ff80",
+    foreground="#ffffff",
+    background="#000000",
+    surface="#001a33",
+    panel="#003b73",
+    dark=True,
+)
+
+
+class UIThreadDatabaseError(RuntimeError):
+    """Database work was asked for on the UI thread, where it would freeze the screen."""
+
 
 class KioskApp(App, inherit_bindings=False):
     """Fælles at a library or town hall: offer, join, give feedback."""
@@ -30,6 +53,8 @@ class KioskApp(App, inherit_bindings=False):
     # No command palette, no text selection, no quit key: a visitor must not be
     # able to leave the kiosk or reach anything it does not offer.
     ENABLE_COMMAND_PALETTE = False
+    # Refuse database work on the UI thread (see store()).
+    strict_threads = False
     ALLOW_SELECT = False
     BINDINGS = [Binding("tab", "focus_next", show=False),
                 Binding("shift+tab", "focus_previous", show=False)]
@@ -37,8 +62,11 @@ class KioskApp(App, inherit_bindings=False):
     def __init__(self, *, db_path: str, location: str | None, locale: str,
                  settings: Settings, warn_after: float = WARN_AFTER_S,
                  reset_after: float = RESET_AFTER_S, open_coordinator: bool = False,
-                 coordinator_logout: float = COORDINATOR_LOGOUT_S):
+                 coordinator_logout: float = COORDINATOR_LOGOUT_S,
+                 clock: Callable[[], float] = time.monotonic, demo_pin: str | None = None):
         super().__init__()
+        self.register_theme(KIOSK_THEME)
+        self.theme = KIOSK_THEME.name
         self.db_path = db_path
         self.location = location
         self.settings = settings
@@ -49,7 +77,13 @@ class KioskApp(App, inherit_bindings=False):
         self.open_coordinator = open_coordinator
         self.coordinator_logout = coordinator_logout
         self.coordinator: dict | None = None
-        self.last_input = time.monotonic()
+        # Injected so tests can move time on instead of waiting for it.
+        self.clock = clock
+        self.last_input = clock()
+        # Shown in the PIN dialog by `faelles demo`, so a newcomer can log in.
+        self.demo_pin = demo_pin
+        self._db = None
+        self._db_lock = threading.Lock()
 
     def _(self, message: str) -> str:
         """Translate a message into the kiosk's current language."""
@@ -64,16 +98,24 @@ class KioskApp(App, inherit_bindings=False):
 
     @contextmanager
     def store(self) -> Iterator:
-        """Open a connection of the calling thread's own to the store."""
-        # Imported here: sqlite-utils is the slowest import of all, and Home
-        # needs no data, so the first screen appears without waiting for it.
-        from shared.db import open_db
+        """Lend a worker thread the kiosk's one connection to the store."""
+        # Never on the UI thread: a query there freezes every key and touch.
+        if self.strict_threads and threading.current_thread() is threading.main_thread():
+            raise UIThreadDatabaseError("database work belongs in a worker thread")
+        with self._db_lock:
+            if self._db is None:
+                # Imported here: sqlite-utils is the slowest import of all, and
+                # Home needs no data, so the first screen appears without it.
+                # Opened (and migrated) once per kiosk process.
+                from shared.db import open_db
 
-        db = open_db(self.db_path)
-        try:
-            yield db
-        finally:
-            db.close()
+                self._db = open_db(self.db_path)
+            yield self._db
+
+    def on_unmount(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
 
     def get_default_screen(self):
         """Start on Home itself rather than pushing it over an empty screen."""
@@ -106,24 +148,28 @@ class KioskApp(App, inherit_bindings=False):
         from shared.clock import utcnow
 
         if self.coordinator is not None:
-            with self.store() as db:
-                record_audit(db, actor=f"coordinator:{self.coordinator['id']}",
-                             action="logout", now=utcnow(),
-                             coordinator_id=self.coordinator["id"])
+            coordinator_id = self.coordinator["id"]
+
+            def audit_logout() -> None:
+                with self.store() as db:
+                    record_audit(db, actor=f"coordinator:{coordinator_id}",
+                                 action="logout", now=utcnow(), coordinator_id=coordinator_id)
+
+            self.run_worker(audit_logout, thread=True, exit_on_error=False, group="logout")
         self.coordinator = None
         self.start_over()
 
     def on_event(self, event: events.Event):
         if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown,
                               events.MouseScrollUp, events.Paste)):
-            self.last_input = time.monotonic()
+            self.last_input = self.clock()
         return super().on_event(event)
 
     def check_inactivity(self) -> None:
         """Warn after a while without input, then start over for the next visitor."""
         from kiosk.screens.idle import IdleScreen
 
-        idle = time.monotonic() - self.last_input
+        idle = self.clock() - self.last_input
         if self.coordinator is not None:
             if idle >= self.coordinator_logout:
                 self.logout()
@@ -150,7 +196,7 @@ class KioskApp(App, inherit_bindings=False):
         # language and drops any focus or scroll a visitor left behind.
         self.screen.refresh(recompose=True)
         self.call_after_refresh(self.screen.focus_first)
-        self.last_input = time.monotonic()
+        self.last_input = self.clock()
 
     def set_language(self, locale: str) -> None:
         """Show the kiosk in another language, starting from Home."""

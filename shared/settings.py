@@ -27,6 +27,8 @@ class Settings:
     quiet_end: time = time(8, 0)
     send_rate: float = 1.0
     allowed_country_codes: tuple[str, ...] = ("45",)
+    # The number citizens text, as the kiosk shows it; None when not configured.
+    sms_number: str | None = None
 
 
 def load_settings(environ: dict | None = None) -> Settings:
@@ -52,4 +54,5 @@ def load_settings(environ: dict | None = None) -> Settings:
         allowed_country_codes=tuple(
             c.strip().lstrip("+") for c in
             (env.get("FAELLES_ALLOWED_COUNTRY_CODES") or "45").split(",") if c.strip()),
+        sms_number=(env.get("FAELLES_SMS_NUMBER") or "").strip() or None,
     )

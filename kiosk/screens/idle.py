@@ -33,7 +33,9 @@ class IdleScreen(ModalScreen):
         self.set_interval(1.0, self.tick)
 
     def tick(self) -> None:
-        self.seconds_left = max(0, self.seconds_left - 1)
+        # From the app's clock, not by counting ticks: a busy machine skips ticks.
+        app = self.app
+        self.seconds_left = max(0, int(app.reset_after - (app.clock() - app.last_input)))
         self.query_one("#countdown", Static).update(self.countdown_text())
 
     @on(Button.Pressed, "#still-here")
