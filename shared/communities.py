@@ -12,11 +12,11 @@ from shared.errors import IllegalTransition, InvalidValue, NotFound
 from shared.i18n import N_
 from shared.keywords import fold, reserved_words
 from shared.sms_text import sanitise
+from shared.vocabulary import CHANNELS, DEFAULT_LOCALE
 
 STATUSES = ("active", "paused", "archived")
-CHANNELS = ("sms", "kiosk")
 CODE_PATTERN = re.compile(r"^[A-Z0-9]{3,10}$")
-DEFAULT_LANGUAGE = "da"
+DEFAULT_LANGUAGE = DEFAULT_LOCALE  # old name; kiosk/coordinator/community_form.py reads it
 
 
 def validate_code(code: str) -> str:
@@ -78,10 +78,10 @@ LEFT JOIN community_texts d ON d.community_id = c.id AND d.language = :fallback
 """
 
 
-def get_community(db: Database, code: str, language: str = DEFAULT_LANGUAGE) -> dict:
+def get_community(db: Database, code: str, language: str = DEFAULT_LOCALE) -> dict:
     """Return the community with this code in the given language, or raise NotFound."""
     found = row(db, _SELECT.format(members=_MEMBER_COUNT) + " WHERE c.code = :code",
-                {"language": language, "fallback": DEFAULT_LANGUAGE, "code": fold(code)})
+                {"language": language, "fallback": DEFAULT_LOCALE, "code": fold(code)})
     if found is None:
         raise NotFound(f"No community with code {code}")
     return found
@@ -90,13 +90,13 @@ def get_community(db: Database, code: str, language: str = DEFAULT_LANGUAGE) -> 
 def list_communities(
     db: Database,
     *,
-    language: str = DEFAULT_LANGUAGE,
+    language: str = DEFAULT_LOCALE,
     town: str | None = None,
     statuses: tuple[str, ...] = ("active",),
     count_members: bool = True,
 ) -> list[dict]:
     """Return communities ordered by town and code, optionally in one town."""
-    params: dict = {"language": language, "fallback": DEFAULT_LANGUAGE, "town": town}
+    params: dict = {"language": language, "fallback": DEFAULT_LOCALE, "town": town}
     params.update({f"s{i}": status for i, status in enumerate(statuses)})
     marks = ", ".join(f":s{i}" for i in range(len(statuses)))
     sql = _SELECT.format(members=_MEMBER_COUNT if count_members else "NULL")
@@ -168,7 +168,7 @@ def leave_community(db: Database, contact_id: int, code: str, *, now: datetime) 
         ).rowcount > 0
 
 
-def memberships_of(db: Database, contact_id: int, language: str = DEFAULT_LANGUAGE) -> list[dict]:
+def memberships_of(db: Database, contact_id: int, language: str = DEFAULT_LOCALE) -> list[dict]:
     """Return the contact's current memberships with community code and name."""
     return rows(db,
         "SELECT m.*, c.code, coalesce(t.name, d.name) AS name FROM memberships m"
@@ -176,7 +176,7 @@ def memberships_of(db: Database, contact_id: int, language: str = DEFAULT_LANGUA
         " LEFT JOIN community_texts t ON t.community_id = c.id AND t.language = ?"
         " LEFT JOIN community_texts d ON d.community_id = c.id AND d.language = ?"
         " WHERE m.contact_id = ? AND m.left_at IS NULL ORDER BY m.joined_at",
-        (language, DEFAULT_LANGUAGE, contact_id))
+        (language, DEFAULT_LOCALE, contact_id))
 
 
 def members_of(db: Database, code: str) -> list[dict]:
@@ -235,8 +235,8 @@ def community_texts(db: Database, code: str) -> dict[str, dict[str, str]]:
 def _require_default_name(texts: dict[str, dict[str, str]]) -> None:
     # Every other language falls back to the default one (see _SELECT), so a
     # community without a name there would show up nameless.
-    if not texts.get(DEFAULT_LANGUAGE, {}).get("name"):
-        raise InvalidValue(f"A community needs a name in {DEFAULT_LANGUAGE!r}")
+    if not texts.get(DEFAULT_LOCALE, {}).get("name"):
+        raise InvalidValue(f"A community needs a name in {DEFAULT_LOCALE!r}")
 
 
 def add_community(

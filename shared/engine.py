@@ -11,11 +11,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from shared.keywords import MORE_WORDS, YES_WORDS, fold, keyword_index
-from shared.offers import CATEGORIES
 from shared.replies import Reply
+from shared.vocabulary import CATEGORIES, DEFAULT_LOCALE
 
 FLOW_TTL = timedelta(minutes=60)
-DEFAULT_LANGUAGE = "da"
+DEFAULT_LANGUAGE = DEFAULT_LOCALE  # the old name, still read by shared/services/sms.py
 # Intents that win over any flow in progress (design.md).
 PRIORITY_INTENTS = frozenset({"stop", "start", "help"})
 # Steps whose answer is the citizen's own words rather than a choice.
@@ -173,7 +173,7 @@ def facts_needed(state: State | None, text: str) -> frozenset[str]:
 def step(state: State | None, text: str, facts: Facts, now: datetime) -> Outcome:
     """Run one inbound text through the conversation and return what follows."""
     turn = parse(text)
-    language = facts.language or turn.keyword_language or DEFAULT_LANGUAGE
+    language = facts.language or turn.keyword_language or DEFAULT_LOCALE
     effects: tuple = ()
     if facts.language is None:
         effects = (SetLanguage(language),)

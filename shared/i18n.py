@@ -9,12 +9,13 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from shared.vocabulary import DEFAULT_LOCALE
+
 # Babel itself is imported where dates are formatted: the catalogs it compiles
 # are read with the standard library, which keeps the kiosk's start quick.
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
-DEFAULT_LOCALE = "da"
 TIMEZONE = ZoneInfo("Europe/Copenhagen")
 
 

@@ -7,9 +7,8 @@ from datetime import datetime
 from shared.clock import iso
 from shared.db import Database, immediate, row, rows
 from shared.errors import IllegalTransition, InvalidValue, NotFound
+from shared.vocabulary import CATEGORIES, CHANNELS
 
-CATEGORIES = ("time", "knowhow", "things", "room", "transport", "initiative")
-CHANNELS = ("sms", "kiosk")
 MAX_DESCRIPTION = 1000
 
 # Status -> the statuses it may move to. needs_info returns to pending when the
