@@ -3,7 +3,8 @@
 An equivalent of import-linter's contracts (harlequin keeps its core free of
 Textual this way), read from the source with ast so that an import inside a
 function counts as much as one at the top, and checked again in a fresh
-interpreter for what a real import loads.
+interpreter for what a real import loads. The same reading of the source keeps
+the default language defined once, in shared/vocabulary.py.
 """
 
 from __future__ import annotations
@@ -149,3 +150,33 @@ def test_importing_a_pure_module_loads_no_store(root):
 def test_importing_all_of_shared_loads_neither_app_nor_ui():
     statement = "; ".join(f"import {module}" for module in SHARED_MODULES)
     assert hits(loaded_by(statement), ABOVE_SHARED) == set()
+
+
+# --- one definition of the default language ------------------------------------------------
+
+
+def default_language_literals(source: str) -> list[int]:
+    """Return the lines where "da" is a constant, a parameter default or an `or` fallback."""
+    def is_da(node) -> bool:
+        return isinstance(node, ast.Constant) and node.value == "da"
+
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and is_da(node.value):
+            lines.append(node.lineno)
+        elif isinstance(node, ast.arguments):
+            lines += [d.lineno for d in (*node.defaults, *node.kw_defaults) if is_da(d)]
+        elif isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
+            lines += [v.lineno for v in node.values if is_da(v)]
+    return lines
+
+
+def test_the_default_language_is_defined_once():
+    # Catalog keys such as {"da": ...} in keywords and demo data are data, not the default.
+    found = {str(path.relative_to(ROOT)): default_language_literals(path.read_text("utf-8"))
+             for path in SHARED.rglob("*.py") if path != SHARED / "vocabulary.py"}
+    assert {path: lines for path, lines in found.items() if lines} == {}
+    from shared import communities, engine, i18n, vocabulary
+
+    assert i18n.DEFAULT_LOCALE is vocabulary.DEFAULT_LOCALE == "da"
+    assert engine.DEFAULT_LANGUAGE is communities.DEFAULT_LANGUAGE is vocabulary.DEFAULT_LOCALE
