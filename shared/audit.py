@@ -8,6 +8,11 @@ from shared.clock import iso
 from shared.db import Database, rows
 
 
+def coordinator_actor(coordinator_id: int) -> str:
+    """Return the audit actor for a coordinator, e.g. 'coordinator:7'."""
+    return f"coordinator:{coordinator_id}"
+
+
 def record_audit(
     db: Database,
     *,

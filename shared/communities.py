@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from shared.audit import record_audit
+from shared.audit import coordinator_actor, record_audit
 from shared.clock import iso
 from shared.db import Database, immediate, row, rows
 from shared.errors import IllegalTransition, InvalidValue, NotFound
@@ -252,7 +252,7 @@ def add_community(
     with immediate(db):
         community_id = create_community(db, code=code, town=town, texts=texts, now=now,
                                         place=sanitise(" ".join(place.split()), MAX_PLACE))
-        record_audit(db, actor=f"coordinator:{coordinator_id}", action="community_create",
+        record_audit(db, actor=coordinator_actor(coordinator_id), action="community_create",
                      now=now, record_kind="community", record_id=community_id,
                      coordinator_id=coordinator_id)
     return community_id
@@ -292,7 +292,7 @@ def update_community(
                 (community["id"], language, text["name"], text["description"],
                  text["schedule"]))
         _require_default_name(community_texts(db, code))  # raising rolls it all back
-        record_audit(db, actor=f"coordinator:{coordinator_id}", action="community_edit",
+        record_audit(db, actor=coordinator_actor(coordinator_id), action="community_edit",
                      now=now, record_kind="community", record_id=community["id"],
                      coordinator_id=coordinator_id)
 
@@ -304,6 +304,6 @@ def change_community_status(
     with immediate(db):
         set_community_status(db, code, status, now=now)
         community = row(db, "SELECT id FROM communities WHERE code = ?", (fold(code),))
-        record_audit(db, actor=f"coordinator:{coordinator_id}", action=STATUS_ACTIONS[status],
+        record_audit(db, actor=coordinator_actor(coordinator_id), action=STATUS_ACTIONS[status],
                      now=now, record_kind="community", record_id=community["id"],
                      coordinator_id=coordinator_id)

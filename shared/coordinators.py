@@ -7,7 +7,7 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from shared.audit import record_audit
+from shared.audit import coordinator_actor, record_audit
 from shared.clock import iso, parse
 from shared.db import Database, IntegrityError, immediate, row, rows
 from shared.errors import InvalidValue, LockedOut, NotFound, WrongPin
@@ -86,7 +86,7 @@ def authenticate(db: Database, coordinator_id: int, pin: str, *, now: datetime) 
         if correct:
             db.execute("UPDATE coordinators SET failed_attempts = 0, locked_until = NULL"
                        " WHERE id = ?", (coordinator_id,))
-            record_audit(db, actor=f"coordinator:{coordinator_id}", action="login", now=now,
+            record_audit(db, actor=coordinator_actor(coordinator_id), action="login", now=now,
                          coordinator_id=coordinator_id)
             found.update(failed_attempts=0, locked_until=None)
             return {k: v for k, v in found.items() if k != "pin_hash"}
@@ -95,7 +95,7 @@ def authenticate(db: Database, coordinator_id: int, pin: str, *, now: datetime) 
         locked_until = iso(now + LOCKOUT) if failed >= MAX_FAILED_ATTEMPTS else None
         db.execute("UPDATE coordinators SET failed_attempts = ?, locked_until = ? WHERE id = ?",
                    (0 if locked_until else failed, locked_until, coordinator_id))
-        record_audit(db, actor=f"coordinator:{coordinator_id}", now=now,
+        record_audit(db, actor=coordinator_actor(coordinator_id), now=now,
                      action="lockout" if locked_until else "failed_login",
                      coordinator_id=coordinator_id)
     if locked_until:

@@ -124,6 +124,19 @@ def test_erase_contact_is_audited_without_the_number(db, contact, now):
         assert not any("20112233" in str(value) for value in table_row.values())
 
 
+def test_erase_contact_by_a_coordinator_names_them(db, contact, now):
+    erase_contact(db, contact["phone"], now=now, coordinator_id=7)
+    entry = audit_log(db)[0]
+    assert (entry["action"], entry["actor"], entry["coordinator_id"]) == (
+        "erase_contact", "coordinator:7", 7)
+
+
+def test_erase_contact_needs_to_know_who(db, contact, now):
+    with pytest.raises(TypeError):
+        erase_contact(db, contact["phone"], now=now)
+    assert find_contact(db, contact["phone"]) is not None
+
+
 def test_erase_unknown_contact_raises_and_audits_nothing(db, contact, now):
     with pytest.raises(NotFound):
         erase_contact(db, "30112233", now=now, actor="cli")

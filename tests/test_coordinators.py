@@ -77,7 +77,8 @@ def test_authenticate_success_resets_the_counter(db, coordinator_id, now):
     assert (found["id"], found["name"], found["failed_attempts"]) == (coordinator_id, "Birthe", 0)
     assert "pin_hash" not in found
     assert list_coordinators(db)[0]["failed_attempts"] == 0
-    assert [e["action"] for e in audit_log(db)][:2] == ["login", "failed_login"]
+    assert [(e["action"], e["actor"]) for e in audit_log(db)][:2] == [
+        ("login", f"coordinator:{coordinator_id}"), ("failed_login", f"coordinator:{coordinator_id}")]
 
 
 def test_authenticate_unknown_coordinator(db, now):
