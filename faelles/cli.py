@@ -11,6 +11,8 @@ from pathlib import Path
 
 import click
 
+from faelles.demo_pin import demo_pin_file, read_demo_pin, save_demo_pin
+from faelles.logs import configure_logging, log_file_beside, stop_logging
 from shared import demo as demo_module
 from shared.clock import utcnow
 from shared.contacts import erase_contact
@@ -57,11 +59,18 @@ def print_summary(db) -> None:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", is_flag=True, help="Log more detail.")
-def main(verbose: bool) -> None:
+@click.pass_context
+def main(ctx: click.Context, verbose: bool) -> None:
     """Fælles: SMS and kiosk engagement for a municipality."""
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
-                        format="%(asctime)s %(name)s %(levelname)s %(message)s",
-                        stream=sys.stderr)
+    configure_logging(verbose)
+    ctx.call_on_close(stop_logging)
+
+
+def log_to_file() -> Path:
+    """Log to faelles.log beside the database from now on: a TUI is about to draw."""
+    path = log_file_beside(db_path_from_env())
+    configure_logging(click.get_current_context().find_root().params["verbose"], path)
+    return path
 
 
 @main.command()
@@ -75,15 +84,36 @@ def init(demo: bool) -> None:
         print_summary(db)
 
 
-def load_and_report_demo(db) -> None:
-    """Load the demo data and print the coordinator PIN once."""
+def load_and_report_demo(db, pin_file: Path | None = None) -> str | None:
+    """Load the demo data and print the coordinator's new PIN; return the PIN if known.
+
+    With pin_file the new PIN is kept there, and read back when the demo was loaded before.
+    """
+    name = demo_module.demo_data.DEMO_COORDINATOR
     pin = demo_module.load_demo(db, now=utcnow())
     if pin is None:
         click.echo(_("The demo data is already loaded."))
-        return
-    click.echo(_("Demo data loaded. Coordinator “{name}” has PIN {pin} "
-                 "(shown only this once).").format(name=demo_module.demo_data.DEMO_COORDINATOR,
-                                                   pin=pin))
+        kept = read_demo_pin(pin_file) if pin_file else None
+        return kept if kept and demo_module.demo_pin_works(db, kept) else None
+    if pin_file is None:
+        click.echo(_("Demo data loaded. Coordinator “{name}” has PIN {pin} "
+                     "(shown only this once).").format(name=name, pin=pin))
+        return pin
+    save_demo_pin(pin_file, pin)
+    click.echo(_("Demo data loaded. Coordinator “{name}” has PIN {pin}; it is kept in {path} "
+                 "and shown at the kiosk's coordinator login.").format(name=name, pin=pin,
+                                                                        path=pin_file))
+    return pin
+
+
+def remind_demo_pin(pin: str | None, pin_file: Path) -> None:
+    """Print the demo coordinator's PIN again, or how to get a coordinator without it."""
+    if pin:
+        click.echo(_("Demo coordinator “{name}”: PIN {pin} (kept in {path}).").format(
+            name=demo_module.demo_data.DEMO_COORDINATOR, pin=pin, path=pin_file))
+    else:
+        click.echo(_("No demo PIN is kept in {path}. Add a coordinator of your own: "
+                     "faelles coordinator add NAME").format(path=pin_file))
 
 
 @main.command()
@@ -97,8 +127,11 @@ def demo(port: int, location: str, phone: bool, phone_number: str) -> None:
     """Create the demo database, start the gateway and worker, and open the kiosk."""
     from faelles.background import start_services
 
+    if not phone:
+        log_to_file()
+    pin_file = demo_pin_file(db_path_from_env())
     with open_store() as db:
-        load_and_report_demo(db)
+        pin = load_and_report_demo(db, pin_file)
         print_summary(db)
     with start_services(port=port, log_dir=Path(db_path_from_env()).parent) as services:
         click.echo(_("SMS gateway on {url} and outbox worker started (console transport); "
@@ -117,8 +150,10 @@ def demo(port: int, location: str, phone: bool, phone_number: str) -> None:
 
             settings = load_settings()
             make_kiosk(settings.db_path, location=location, locale=kiosk_locale(),
-                       settings=settings).run()
+                       settings=settings, demo_pin=pin).run()
     click.echo(_("Gateway and worker stopped."))
+    if not phone:
+        remind_demo_pin(pin, pin_file)
 
 
 @main.command()
@@ -237,9 +272,11 @@ def kiosk(location, web, host, port, open_coordinator) -> None:
 
         make_server(location, host, port).serve()
         return
+    log_to_file()
     from kiosk import make_kiosk
 
     settings = load_settings()
+    log.info("kiosk at %s on %s", location or "-", settings.db_path)
     make_kiosk(settings.db_path, location=location, locale=kiosk_locale(),
                settings=settings, open_coordinator=open_coordinator).run()
 

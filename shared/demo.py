@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from shared import demo_data
 from shared.communities import create_community, join_community
 from shared.contacts import set_language, touch_contact
-from shared.coordinators import add_coordinator
+from shared.coordinators import add_coordinator, verify_pin
 from shared.db import Database, immediate, row
 from shared.feedback import record_feedback
 from shared.offers import record_offer
@@ -18,6 +18,13 @@ def has_demo(db: Database) -> bool:
     """Tell whether the demo data set is already loaded."""
     return row(db, "SELECT 1 FROM coordinators WHERE name = ?",
                (demo_data.DEMO_COORDINATOR,)) is not None
+
+
+def demo_pin_works(db: Database, pin: str) -> bool:
+    """Tell whether pin is (still) the demo coordinator's PIN."""
+    found = row(db, "SELECT pin_hash FROM coordinators WHERE name = ?",
+                (demo_data.DEMO_COORDINATOR,))
+    return found is not None and verify_pin(pin, found["pin_hash"])
 
 
 def load_demo(db: Database, *, now: datetime) -> str | None:

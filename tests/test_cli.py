@@ -1,17 +1,32 @@
 """Tests for faelles.cli: the `faelles` commands against a store in tmp_path, and their docs."""
 
 import csv
+import fcntl
 import io
 import json
+import logging
+import os
+import pty
 import re
+import select
+import shlex
+import stat
+import struct
+import subprocess
+import termios
+import time
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import click
 import pytest
 from click.testing import CliRunner
 
 from faelles.cli import main
+from faelles.demo_pin import read_demo_pin, save_demo_pin
+from kiosk.web import kiosk_command
 from shared.clock import utcnow
 from shared.contacts import find_contact
 from shared.coordinators import list_coordinators, verify_pin
@@ -81,25 +96,25 @@ def test_init_demo_prints_a_working_pin_once(faelles, opened):
 
 def test_export_communities_as_json(faelles):
     faelles("init", "--demo")
-    communities = json.loads(faelles("export", "communities", "--format", "json").output)
+    communities = json.loads(faelles("export", "communities", "--format", "json").stdout)
     assert len(communities) >= 12
     assert all(c["code"] for c in communities)
-    lines = faelles("export", "communities", "--format", "csv").output.splitlines()
+    lines = faelles("export", "communities", "--format", "csv").stdout.splitlines()
     assert lines[0].split(",")[0] == "code"
     assert len(lines) == len(communities) + 1
 
 
 def test_export_offers_as_csv_has_a_header(faelles):
     faelles("init", "--demo")
-    as_json = json.loads(faelles("export", "offers").output)
-    rows = list(csv.DictReader(io.StringIO(faelles("export", "offers", "--format", "csv").output)))
+    as_json = json.loads(faelles("export", "offers").stdout)
+    rows = list(csv.DictReader(io.StringIO(faelles("export", "offers", "--format", "csv").stdout)))
     assert {"id", "phone", "category", "description", "status"} <= set(rows[0])
     assert [r["id"] for r in rows] == [str(o["id"]) for o in as_json]
 
 
 def test_export_csv_of_nothing_still_has_a_header(faelles):
     faelles("init")
-    header = faelles("export", "offers", "--format", "csv").output.splitlines()[0]
+    header = faelles("export", "offers", "--format", "csv").stdout.splitlines()[0]
     assert header.split(",")[:2] == ["id", "phone"]
 
 
@@ -223,3 +238,136 @@ def test_every_command_is_in_the_readme(words, command):
     assert README.exists(), "README.md is missing"
     mention = re.compile(rf"`{re.escape(' '.join(words))}(?![\w-])")
     assert mention.search(README.read_text(encoding="utf-8"))
+
+
+# --- what a TUI command does with its logs and the demo PIN (issue 8) -----------------------
+
+
+@pytest.fixture
+def fake_kiosk(monkeypatch):
+    """Replace the kiosk with one that logs while it "runs"; return the options it was given."""
+    import kiosk
+
+    given = []
+
+    def make_kiosk(db_path, **options):
+        given.append(options)
+        return SimpleNamespace(run=lambda: logging.getLogger("faelles.kiosk").warning("drawing"))
+
+    monkeypatch.setattr(kiosk, "make_kiosk", make_kiosk)
+    return given
+
+
+@pytest.fixture
+def fake_services(monkeypatch):
+    """Let `faelles demo` start no gateway or worker."""
+    from faelles import background
+
+    @contextmanager
+    def start_services(*, port, log_dir, transport="console"):
+        yield background.Services(f"http://127.0.0.1:{port}", log_dir, [])
+
+    monkeypatch.setattr(background, "start_services", start_services)
+
+
+def test_kiosk_logs_to_a_file_beside_the_database_not_the_terminal(faelles, store, fake_kiosk):
+    faelles("init")
+    result = faelles("kiosk", "--location", "Munkebo Bibliotek")
+    assert (result.stdout, result.stderr) == ("", "")
+    logged = (store.parent / "faelles.log").read_text(encoding="utf-8")
+    assert "faelles INFO kiosk at Munkebo Bibliotek" in logged
+    assert "faelles.kiosk WARNING drawing" in logged
+    assert "demo_pin" not in fake_kiosk[0]
+
+
+def test_commands_without_a_tui_still_log_to_stderr(faelles, store):
+    result = faelles("init")
+    assert "faelles INFO database" in result.stderr
+    assert not (store.parent / "faelles.log").exists()
+
+
+def test_the_log_file_is_let_go_when_the_command_ends(faelles, fake_kiosk):
+    faelles("kiosk")
+    assert not [h for h in logging.getLogger().handlers if hasattr(h, "faelles_previous_level")]
+
+
+def test_demo_logs_to_a_file_and_gives_the_kiosk_its_new_pin(faelles, store, fake_kiosk,
+                                                             fake_services, opened):
+    result = faelles("demo", "--port", "5050")
+    assert "INFO" not in result.output and result.stderr == ""
+    logged = (store.parent / "faelles.log").read_text(encoding="utf-8")
+    assert "faelles INFO database" in logged and "drawing" in logged
+    pin_file = store.parent / "demo-pin"
+    pin = pin_file.read_text().strip()
+    assert stat.S_IMODE(pin_file.stat().st_mode) == 0o600
+    assert fake_kiosk[0]["demo_pin"] == pin
+    assert re.findall(r"\bPIN (\d{6})\b", result.output) == [pin, pin]
+    assert "http://127.0.0.1:5050" in result.output
+    # The reminder is the last thing printed, after the kiosk has given the terminal back.
+    assert pin in result.output.splitlines()[-1]
+    stored = opened().execute("SELECT pin_hash FROM coordinators WHERE name = ?",
+                              (DEMO_COORDINATOR,)).fetchone()[0]
+    assert verify_pin(pin, stored)
+
+
+def test_demo_again_reads_the_kept_pin(faelles, store, fake_kiosk, fake_services):
+    faelles("demo")
+    pin = (store.parent / "demo-pin").read_text().strip()
+    second = faelles("demo")
+    assert "already loaded" in second.output
+    assert fake_kiosk[1]["demo_pin"] == pin
+    assert pin in second.output.splitlines()[-1]
+
+
+def test_demo_shows_no_pin_it_cannot_vouch_for(faelles, store, fake_kiosk, fake_services):
+    faelles("init", "--demo")  # its PIN was printed once and kept nowhere
+    (store.parent / "demo-pin").write_text("123456\n")  # and this one is not it
+    result = faelles("demo")
+    assert fake_kiosk[0]["demo_pin"] is None
+    assert "faelles coordinator add NAME" in result.output.splitlines()[-1]
+
+
+def test_a_kept_pin_is_private_even_over_an_older_file(tmp_path):
+    path = tmp_path / "var" / "demo-pin"
+    path.parent.mkdir()
+    path.write_text("old\n")
+    path.chmod(0o644)
+    save_demo_pin(path, "123456")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert read_demo_pin(path) == "123456"
+    assert read_demo_pin(tmp_path / "none") is None
+
+
+def test_init_demo_keeps_no_pin_file(faelles, store):
+    faelles("init", "--demo")
+    assert not (store.parent / "demo-pin").exists()
+
+
+def test_a_browser_kiosk_child_logs_to_the_file_not_its_terminal(store):
+    # textual-serve runs this command once per browser, on a terminal it streams to the page.
+    open_db(store).close()
+    command = shlex.split(kiosk_command("Langeskov Bibliotek"))
+    main_fd, child_fd = pty.openpty()
+    fcntl.ioctl(child_fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    env = {**os.environ, "FAELLES_DB": str(store), "TERM": "xterm-256color",
+           "FAELLES_LOCALE": "da"}
+    child = subprocess.Popen(command, stdin=child_fd, stdout=child_fd, stderr=child_fd,
+                             env=env, cwd=README.parent, start_new_session=True)
+    os.close(child_fd)
+    log_file, screen = store.parent / "faelles.log", b""
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and child.poll() is None:
+            ready, _, _ = select.select([main_fd], [], [], 0.1)
+            if ready:
+                screen += os.read(main_fd, 65536)
+            logged = log_file.exists() and "kiosk at" in log_file.read_text()
+            if (logged and len(screen) > 2000) or b" INFO " in screen:  # drawn, or spoilt
+                break
+        assert child.poll() is None, screen.decode(errors="replace")
+        assert "kiosk at Langeskov Bibliotek" in log_file.read_text()
+        assert b" INFO " not in screen and b"faelles" not in screen
+    finally:
+        child.kill()
+        child.wait()
+        os.close(main_fd)

@@ -8,7 +8,7 @@ from shared import demo_data
 from shared.communities import list_communities
 from shared.coordinators import verify_pin
 from shared.db import open_db
-from shared.demo import has_demo, load_demo, summarise
+from shared.demo import demo_pin_works, has_demo, load_demo, summarise
 
 
 def test_demo_has_enough_communities_across_towns(demo_db):
@@ -83,3 +83,10 @@ def test_summarise_an_empty_store(db):
 def test_demo_contacts_keep_their_language(demo_db):
     languages = dict(demo_db.execute("SELECT phone, language FROM contacts").fetchall())
     assert languages == {c["phone"]: c["language"] for c in demo_data.CONTACTS}
+
+
+def test_demo_pin_works_only_for_the_demo_coordinators_pin(db, now):
+    assert not demo_pin_works(db, "123456")  # no demo loaded
+    pin = load_demo(db, now=now)
+    assert demo_pin_works(db, pin)
+    assert not demo_pin_works(db, f"{(int(pin) + 1) % 10**6:06d}")

@@ -1,0 +1,45 @@
+"""Where the `faelles` commands log: standard error, or a file while a TUI owns the terminal."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+FORMAT = "%(asctime)s %(name)s %(levelname)s %(message)s"
+LOG_FILE = "faelles.log"
+
+
+def log_file_beside(db_path: str) -> Path:
+    """Return the log file for a store: faelles.log next to the database, e.g. var/faelles.log."""
+    return Path(db_path).parent / LOG_FILE
+
+
+def configure_logging(verbose: bool, log_file: Path | None = None) -> None:
+    """Send log records to standard error, or only to log_file when one is given."""
+    # A StreamHandler keeps the real stderr it was given: while Textual draws the
+    # kiosk, every record written there lands on the screen (issue 8). So a
+    # command that runs a TUI swaps our handler for a file before it starts.
+    root = logging.getLogger()
+    previous_level = stop_logging()
+    if log_file is None:
+        handler = logging.StreamHandler(sys.stderr)
+    else:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(log_file, encoding="utf-8")
+    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.faelles_previous_level = previous_level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+
+
+def stop_logging() -> int:
+    """Remove the handler configure_logging added, restore the level; return that level."""
+    root = logging.getLogger()
+    level = root.level
+    for handler in [h for h in root.handlers if hasattr(h, "faelles_previous_level")]:
+        level = handler.faelles_previous_level
+        root.removeHandler(handler)
+        handler.close()
+    root.setLevel(level)
+    return level
