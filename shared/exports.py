@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from shared.db import Database
 
 _QUERIES = {
@@ -49,3 +52,19 @@ def export_table(db: Database, kind: str) -> tuple[list[str], list[dict]]:
     cursor = db.conn.execute(_QUERIES[kind])
     names = [column[0] for column in cursor.description]
     return names, [dict(zip(names, values)) for values in cursor.fetchall()]
+
+
+def write_private(folder: Path, name: str, suffix: str, text: str) -> Path:
+    """Write text to a new file readable by its owner only; never overwrite one."""
+    # Exports hold personal data: keep them out of other users' reach.
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for attempt in range(1, 100):
+        path = folder / (f"{name}{suffix}" if attempt == 1 else f"{name}-{attempt}{suffix}")
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            continue
+        with open(descriptor, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        return path
+    raise FileExistsError(f"Too many exports named {name} in {folder}")

@@ -38,9 +38,17 @@ def sms_queued(app, in_language: str) -> str:
 async def choose(visitor, offer_id: int) -> None:
     """Put the cursor on the offer, as the arrow keys would."""
     pane = visitor.one("#offers-pane")
+    await visitor.until(lambda: offer_id in [offer["id"] for offer in pane.offers])
     visitor.one("#offers-table").move_cursor(
         row=[offer["id"] for offer in pane.offers].index(offer_id))
     await visitor.pilot.pause()
+
+
+async def approve(visitor) -> None:
+    """Press a, see the SMS it sends, and confirm."""
+    await visitor.press("a")
+    await visitor.until(lambda: visitor.app.screen.id == "confirm")
+    await visitor.press("enter")
 
 
 async def decided(visitor, db, offer_id: int, status: str, note: str) -> None:
@@ -57,10 +65,10 @@ async def test_approve_queues_an_sms_in_the_citizens_language_and_audits(
         anna = app.coordinator["id"]
         assert app.screen.focused is visitor.one("#offers-table")
         await choose(visitor, english)
-        await visitor.press("a")
+        await approve(visitor)
         await decided(visitor, demo_db, english, "approved", sms_queued(app, "in English"))
         await choose(visitor, danish)
-        await visitor.press("a")
+        await approve(visitor)
         await decided(visitor, demo_db, danish, "approved", sms_queued(app, "in Danish"))
         # Approved offers leave the review queue.
         assert english not in [offer["id"] for offer in visitor.one("#offers-pane").offers]
@@ -83,11 +91,11 @@ async def test_ask_for_information_sends_the_question(coordinator_session, demo_
         app = visitor.app
         await choose(visitor, offer_id)
         await visitor.press("i")
-        await visitor.until(lambda: app.screen.id == "note-dialog")
+        await visitor.until(lambda: app.screen.id == "message-dialog")
         await visitor.press("enter")  # no question yet: refused, the dialog stays
-        assert app._("Write the question first.") in visitor.text("#note-problem")
+        assert app._("Write the question first.") in visitor.text("#message-problem")
         await visitor.type(question)
-        assert "GSM-7" in visitor.text("#note-counter")
+        assert "GSM-7" in visitor.text("#message-counter")
         await visitor.press("enter")
         await decided(visitor, demo_db, offer_id, "needs_info", sms_queued(app, "in Danish"))
         # Still in the queue, now waiting for the citizen's answer.
@@ -109,12 +117,12 @@ async def test_reject_with_a_reason_and_cancel_changes_nothing(coordinator_sessi
         app = visitor.app
         await choose(visitor, offer_id)
         await visitor.press("r")
-        await visitor.until(lambda: app.screen.id == "note-dialog")
+        await visitor.until(lambda: app.screen.id == "message-dialog")
         await visitor.press("escape")
         await visitor.until(lambda: app.screen.id == "coordinator")
         assert get_offer(demo_db, offer_id)["status"] == "pending"
         await visitor.press("r")
-        await visitor.until(lambda: app.screen.id == "note-dialog")
+        await visitor.until(lambda: app.screen.id == "message-dialog")
         await visitor.type(reason)
         await visitor.press("enter")
         await decided(visitor, demo_db, offer_id, "rejected", sms_queued(app, "in Danish"))
@@ -129,10 +137,13 @@ async def test_match_with_a_community_chosen_by_typing(coordinator_session, demo
         app = visitor.app
         await choose(visitor, offer_id)
         await visitor.press("m")
-        await visitor.until(lambda: app.screen.id == "community-dialog")
+        await visitor.until(lambda: app.screen.id == "community-picker")
         # The offer's own town (Martofte) comes first.
         assert visitor.one("#community-list").get_option_at_index(0).id == "RENKYST"
         await visitor.type("lekt")
+        await visitor.press("enter")
+        await visitor.until(lambda: app.screen.id == "confirm")
+        assert "LEKTIE" in visitor.text("#confirm-question")
         await visitor.press("enter")
         await decided(visitor, demo_db, offer_id, "matched", sms_queued(app, "in Danish"))
     offer = get_offer(demo_db, offer_id)
@@ -151,11 +162,11 @@ async def test_no_sms_to_an_opted_out_citizen_or_without_a_number(
         app = visitor.app
         await choose(visitor, stopped)
         assert app._("No SMS: the citizen has opted out.") in visitor.screen_text()
-        await visitor.press("a")
+        await approve(visitor)
         await decided(visitor, demo_db, stopped, "approved",
                       app._("No SMS: the citizen has opted out."))
         await choose(visitor, anonymous)
-        await visitor.press("a")
+        await approve(visitor)
         await decided(visitor, demo_db, anonymous, "approved", app._("No SMS: no number."))
     assert outbox(demo_db) == []
 
@@ -167,7 +178,8 @@ async def test_an_illegal_decision_changes_nothing(coordinator_session, demo_db,
     async with coordinator_session() as visitor:
         app = visitor.app
         visitor.one("#offers-status").value = "approved"
-        await visitor.pilot.pause()
+        pane = visitor.one("#offers-pane")
+        await visitor.until(lambda: [offer["id"] for offer in pane.offers] == [offer_id])
         assert [offer["id"] for offer in visitor.one("#offers-pane").offers] == [offer_id]
         visitor.one("#offers-table").focus()
         await visitor.press("a", "i")
@@ -189,7 +201,7 @@ async def test_a_decision_someone_else_made_meanwhile_wins(coordinator_session, 
         # Another coordinator rejects it while this table still shows it pending:
         # the service refuses, and the pane says so.
         decide_offer(demo_db, offer_id, "reject", coordinator_id=None, now=now)
-        await visitor.press("a")
+        await approve(visitor)
         await visitor.until(lambda: notified(app, app._(
             "Nothing changed: offer no. {id} is “{status}” and cannot be approved.").format(
             id=offer_id, status=app._("Rejected"))))
@@ -204,8 +216,8 @@ async def test_an_empty_queue_says_so_kindly(coordinator_session, demo_db):
     demo_db.execute("UPDATE offers SET status = 'withdrawn'")
     async with coordinator_session() as visitor:
         app = visitor.app
-        assert app._("Nothing to review. Every offer has an answer. Thank you!") in \
-            visitor.screen_text()
+        await visitor.until(lambda: app._("Nothing to review. Every offer has an answer. "
+                                          "Thank you!") in visitor.screen_text())
         await visitor.press("a", "m")  # nothing under the cursor: nothing happens
         assert app.screen.id == "coordinator"
 
@@ -215,6 +227,7 @@ async def test_citizen_text_is_shown_literally(coordinator_session, demo_db, now
                         location="[b]kiosk", now=now) for text in HOSTILE]
     async with coordinator_session() as visitor:
         app = visitor.app
+        await choose(visitor, ids[-1])
         table = visitor.screen_text()
         for piece in ("[@click=app.quit]x", "[/x]", "[link=http://x]y[/link]", "rød farve",
                       "[/town]"):
@@ -223,9 +236,28 @@ async def test_citizen_text_is_shown_literally(coordinator_session, demo_db, now
         for offer_id, shown in zip(ids, ("[@click=app.quit]x", "[/x]", "[link=http://x]y[/link]",
                                          "rød farve")):
             await choose(visitor, offer_id)
-            assert shown in visitor.text("#offers-detail")
+            await visitor.until(lambda: shown in visitor.text("#offers-detail"))
         await choose(visitor, ids[0])
         await visitor.tap("#offers-detail")  # where a parsed [@click] would quit
-        await visitor.press("a")
+        await approve(visitor)
         await decided(visitor, demo_db, ids[0], "approved", app._("No SMS: no number."))
         assert app.is_running and app.return_code is None
+
+
+async def test_a_stray_a_sends_nothing_until_confirmed(coordinator_session, demo_db):
+    offer_id = offer_of(demo_db, "+4520110303")
+    async with coordinator_session() as visitor:
+        app = visitor.app
+        await choose(visitor, offer_id)
+        await visitor.press("a")
+        await visitor.until(lambda: app.screen.id == "confirm")
+        # The dialog shows the very SMS the citizen would get, in their language.
+        shown = visitor.text("#confirm-details")
+        assert render_reply(Reply("offer_approved", {"id": offer_id}), "en")[:40] in shown
+        assert get_offer(demo_db, offer_id)["status"] == "pending"
+        assert outbox(demo_db) == []
+        await visitor.press("escape")
+        await visitor.until(lambda: app.screen.id == "coordinator")
+    assert get_offer(demo_db, offer_id)["status"] == "pending"
+    assert outbox(demo_db) == []
+    assert row(demo_db, "SELECT count(*) AS n FROM audit WHERE action = 'offer_approve'")["n"] == 0

@@ -2,96 +2,68 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 from pathlib import Path
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, DataTable, Static, Tabs
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.widgets import Button, Static
 
-from kiosk.coordinator.people_pane import exports_folder, stamp, write_private
-from shared.audit import audit_log, record_audit
+from kiosk.coordinator.pane import ListPane
+from kiosk.coordinator.people_pane import exports_folder
+from kiosk.widgets.cells import cell
 from shared.clock import parse, utcnow
-from shared.coordinators import list_coordinators
-from shared.exports import EXPORT_KINDS, export_table
+from shared.exports import EXPORT_KINDS
 from shared.i18n import N_, format_when
+from shared.labels import AUDIT_ACTIONS, RECORD_KINDS, label
+from shared.services.coordinator import audit_entries, export_csv_files
 
 KIND_LABELS = {"offers": N_("Offers"), "feedback": N_("Feedback"),
                "communities": N_("Communities"), "members": N_("Members"),
                "messages": N_("Messages")}
-COLUMNS = (N_("When"), N_("Who"), N_("Action"), N_("Record"), N_("Record no."))
-COORDINATOR_ACTOR = re.compile(r"^coordinator:(\d+)$")
 
 
-class AuditPane(Vertical):
+class AuditPane(ListPane):
     """Who did what to which record, and when; no message content is ever logged."""
 
-    BINDINGS = [
-        Binding("g", "reload", "Refresh", show=False),
-        Binding("e", "export_all", "Export all", show=False),
-    ]
     DEFAULT_CSS = """
-    /* TabPane is height: auto in Textual 8: the table takes a share of the screen. */
-    AuditPane { height: auto; }
-    #audit-exports { height: auto; }
-    #audit-exports Static { padding: 1 1 0 0; width: auto; }
-    #audit-exports Button { margin: 0 1 0 0; min-width: 10; }
-    #audit-table { height: auto; max-height: 70vh; }
-    AuditPane .help { color: #cccccc; }
+    AuditPane #audit-exports Static { width: auto; padding: 0 1 0 0; }
+    AuditPane #audit-exports Button { margin: 0 1 0 0; }
+    AuditPane .detail-box { height: 3; }
     """
+    COLUMNS = (N_("When"), N_("Who"), N_("Action"), N_("Record"), N_("Record no."))
+    TABLE_ID = "audit-table"
+    KEY_HELP = N_("g refresh · e export everything to CSV files")
+    BINDINGS = [Binding("g", "reload", show=False), Binding("e", "export_all", show=False)]
 
     def __init__(self, exports_dir: Path | None = None):
         super().__init__(id="audit")
         self.exports_dir = exports_dir
 
-    def compose(self) -> ComposeResult:
+    def compose_bar(self) -> ComposeResult:
         _ = self.app._
-        with Horizontal(id="audit-exports"):
+        with Horizontal(id="audit-exports", classes="bar"):
             yield Static(_("Export to CSV files:"), markup=False)
             for kind in EXPORT_KINDS:
                 yield Button(_(KIND_LABELS.get(kind, kind)), id=f"export-{kind}",
-                             classes="export")
-            yield Button(_("All (e)"), id="export-all", classes="export")
-        table = DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
-        for label in COLUMNS:
-            table.add_column(_(label))
-        yield table
-        yield Static(_("g refresh · e export everything"), classes="help", markup=False)
+                             classes="export", compact=True)
+            yield Button(_("All (e)"), id="export-all", classes="export", compact=True)
 
-    def on_show(self) -> None:
-        self.action_reload()
-        focused = self.screen.focused
-        # Someone on the tab bar is switching tabs with the arrow keys: leave them there.
-        if focused is None or not (isinstance(focused, Tabs) or self in focused.ancestors):
-            self.query_one(DataTable).focus()
+    def fetch(self, db) -> list[dict]:
+        return audit_entries(db)
 
-    def action_reload(self) -> None:
-        self.load()
+    def cells(self, entry: dict) -> list:
+        _ = self.app._
+        return [Text(format_when(parse(entry["at"]), self.app.locale, "short")),
+                cell(entry["who"], 24), Text(label(AUDIT_ACTIONS, entry["action"], _)),
+                Text(label(RECORD_KINDS, entry["record_kind"], _)),
+                Text("" if entry["record_id"] is None else str(entry["record_id"]))]
 
-    @work(thread=True, exit_on_error=False, exclusive=True, group="audit")
-    def load(self) -> None:
-        with self.app.store() as db:
-            entries = audit_log(db)
-            names = {c["id"]: c["name"] for c in list_coordinators(db)}
-        self.app.call_from_thread(self.show_entries, entries, names)
-
-    def show_entries(self, entries: list[dict], names: dict[int, str]) -> None:
-        table = self.query_one(DataTable)
-        table.clear()
-        for entry in entries:
-            table.add_row(
-                Text(format_when(parse(entry["at"]), self.app.locale, "short")),
-                Text(who(entry, names)),
-                Text(entry["action"]),
-                Text(entry["record_kind"] or ""),
-                Text("" if entry["record_id"] is None else str(entry["record_id"])),
-                key=str(entry["id"]),
-            )
+    def details(self, entry: dict, extra: dict) -> Content:
+        return Content(" · ".join(str(part) for part in self.cells(entry) if str(part)))
 
     @on(Button.Pressed, ".export")
     def export_pressed(self, event: Button.Pressed) -> None:
@@ -103,39 +75,14 @@ class AuditPane(Vertical):
 
     def start_export(self, kinds: tuple[str, ...]) -> None:
         folder = self.exports_dir or exports_folder(self.app)
-        self.export(kinds, self.screen.coordinator_id, folder)
+        coordinator_id = self.coordinator_id
+        self.act(lambda db: export_csv_files(db, kinds, folder, coordinator_id=coordinator_id,
+                                             now=utcnow()),
+                 lambda paths: self.exported(folder, paths), lambda error: None)
 
-    @work(thread=True, exit_on_error=False, group="audit-export")
-    def export(self, kinds: tuple[str, ...], coordinator_id: int, folder: Path) -> None:
-        """Write each kind to its own CSV file, with a header even when empty, audited."""
-        now = utcnow()
-        paths = []
-        with self.app.store() as db:
-            for kind in kinds:
-                names, records = export_table(db, kind)
-                buffer = io.StringIO()
-                writer = csv.DictWriter(buffer, fieldnames=names)
-                writer.writeheader()
-                writer.writerows(records)
-                # The byte order mark lets Excel read æ, ø and å as UTF-8.
-                paths.append(write_private(folder, f"{kind}-{stamp(now)}", ".csv",
-                                           "\ufeff" + buffer.getvalue()))
-                record_audit(db, actor=f"coordinator:{coordinator_id}", action="export",
-                             now=now, record_kind=kind, coordinator_id=coordinator_id)
+    def exported(self, folder: Path, paths: list[Path]) -> None:
         message = self.app.ngettext("Saved {n} file in {folder}: {files}",
                                     "Saved {n} files in {folder}: {files}", len(paths))
-        self.app.notify(message.format(n=len(paths), folder=folder,
-                                       files=", ".join(p.name for p in paths)), markup=False)
-        self.app.call_from_thread(self.load)
-
-    def on_worker_state_changed(self, event) -> None:
-        # Worker.StateChanged does not bubble: let the app report a failure kindly.
-        self.app.on_worker_state_changed(event)
-
-
-def who(entry: dict, names: dict[int, str]) -> str:
-    """Return the coordinator's name for an entry, or its actor (cli, sms, ...)."""
-    coordinator_id = entry["coordinator_id"]
-    if coordinator_id is None and (match := COORDINATOR_ACTOR.match(entry["actor"])):
-        coordinator_id = int(match.group(1))
-    return names.get(coordinator_id, entry["actor"])
+        self.tell(message.format(n=len(paths), folder=folder,
+                                 files=", ".join(p.name for p in paths)))
+        self.reload()

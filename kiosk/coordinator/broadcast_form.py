@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static, TextArea
 
-from kiosk.coordinator.community_confirm import CommunityConfirmScreen
 from kiosk.screens.base import literal
-from shared.broadcasts import (MAX_BODY, Audience, Estimate, audience, estimate_broadcast,
-                               send_broadcast)
+from kiosk.widgets.confirm import ConfirmDialog
+from shared.broadcasts import MAX_BODY, Audience, Estimate, audience, estimate_broadcast
 from shared.clock import utcnow
 from shared.communities import get_community
 from shared.errors import FaellesError
+from shared.services.coordinator import broadcast
 
 
 def money(app, amount) -> str:
@@ -26,13 +26,14 @@ def money(app, amount) -> str:
     return format_currency(amount, CURRENCY, locale=app.locale)
 
 
-class BroadcastScreen(ModalScreen[int | None]):
-    """Write the text, see what it costs, confirm, send; dismiss with the broadcast id."""
+class BroadcastScreen(ModalScreen):
+    """Write the text, see what it costs, confirm, send; dismiss with the Broadcast or None."""
 
     DEFAULT_CSS = """
     BroadcastScreen { align: center middle; }
-    #broadcast-box { width: 100; height: auto; max-height: 38; padding: 0 1;
-                     background: #001a33; border: heavy #ffff66; }
+    #broadcast-box { width: 100; max-width: 100%; height: auto; max-height: 100%; padding: 0 1;
+                     background: $surface; border: heavy $accent; }
+    #broadcast-box TextArea { height: 5; }
     #broadcast-box .preview { height: auto; }
     #broadcast-buttons { height: auto; }
     #broadcast-buttons Button { margin: 1 2 0 0; }
@@ -48,12 +49,8 @@ class BroadcastScreen(ModalScreen[int | None]):
 
     def compose(self) -> ComposeResult:
         _ = self.app._
-        with self.app.store() as db:
-            self.community_name = get_community(db, self.code, self.app.locale)["name"] or ""
-            self.audience = audience(db, self.code)
         with Vertical(id="broadcast-box"):
-            yield Static(literal(_("SMS to the members of {code}: {name}").format(
-                code=self.code, name=self.community_name)), classes="title")
+            yield Static("", id="broadcast-title", classes="title")
             yield TextArea(id="body", soft_wrap=True, tab_behavior="focus",
                            placeholder=_("Write the SMS here."))
             yield Static("", id="preview-size", classes="preview", markup=False)
@@ -69,6 +66,21 @@ class BroadcastScreen(ModalScreen[int | None]):
     def on_mount(self) -> None:
         self.show_preview()
         self.query_one("#body", TextArea).focus()
+        self.load_audience()
+
+    @work(thread=True, exit_on_error=False, group="audience")
+    def load_audience(self) -> None:
+        with self.app.store() as db:
+            name = get_community(db, self.code, self.app.locale)["name"] or ""
+            reach = audience(db, self.code)
+        self.app.call_from_thread(self.show_audience, name, reach)
+
+    def show_audience(self, name: str, reach: Audience) -> None:
+        self.community_name, self.audience = name, reach
+        self.query_one("#broadcast-title", Static).update(literal(
+            self.app._("SMS to the members of {code}: {name}").format(code=self.code,
+                                                                     name=name)))
+        self.show_preview()
 
     def estimate(self) -> Estimate:
         settings = self.app.settings
@@ -124,22 +136,29 @@ class BroadcastScreen(ModalScreen[int | None]):
             "Send this SMS to {n} members of {name}? Estimated cost: {cost}",
             estimate.recipients).format(n=estimate.recipients, name=self.community_name,
                                         cost=money(self.app, estimate.cost))
-        self.app.push_screen(CommunityConfirmScreen(question, self.app._("Yes, send it")),
-                             self.send)
+        self.app.push_screen(ConfirmDialog(question, self.app._("Yes, send it")), self.send)
 
     def send(self, confirmed: bool | None) -> None:
-        if not confirmed:
-            return
+        if confirmed:
+            settings = self.app.settings
+            self.queue(self.query_one("#body", TextArea).text, settings.quiet_start,
+                       settings.quiet_end)
+
+    @work(thread=True, exit_on_error=False, group="send")
+    def queue(self, body: str, quiet_start, quiet_end) -> None:
         try:
             with self.app.store() as db:
-                broadcast_id = send_broadcast(
-                    db, self.code, self.query_one("#body", TextArea).text,
-                    coordinator_id=self.coordinator_id, now=utcnow())
+                sent = broadcast(db, self.code, body, coordinator_id=self.coordinator_id,
+                                 now=utcnow(), quiet_start=quiet_start, quiet_end=quiet_end)
         except FaellesError as exc:
-            self.query_one("#problem", Static).update(literal(str(exc)))
+            self.app.call_from_thread(self.query_one("#problem", Static).update,
+                                      literal(str(exc)))
             return
-        self.dismiss(broadcast_id)
+        self.app.call_from_thread(self.dismiss, sent)
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    def on_worker_state_changed(self, event) -> None:
+        self.app.on_worker_state_changed(event)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.timer import Timer
@@ -19,7 +20,7 @@ class BroadcastProgress(Vertical):
 
     DEFAULT_CSS = """
     BroadcastProgress { height: auto; display: none; padding: 0 1;
-                        border-top: solid #ffff66; }
+                        border-top: solid $accent; }
     BroadcastProgress.following { display: block; }
     BroadcastProgress Static { height: auto; }
     """
@@ -46,10 +47,16 @@ class BroadcastProgress(Vertical):
         self.refresh_counts()
 
     def refresh_counts(self) -> None:
-        if self.broadcast_id is None:
-            return
+        if self.broadcast_id is not None:
+            self.count(self.broadcast_id)
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="progress")
+    def count(self, broadcast_id: int) -> None:
         with self.app.store() as db:
-            counts = broadcast_progress(db, self.broadcast_id)
+            counts = broadcast_progress(db, broadcast_id)
+        self.app.call_from_thread(self.show_counts, counts)
+
+    def show_counts(self, counts: dict[str, int]) -> None:
         self.counts = counts
         self.query_one("#broadcast-bar", ProgressBar).update(total=counts["total"] or 1,
                                                              progress=counts["done"])

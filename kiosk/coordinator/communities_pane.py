@@ -2,111 +2,99 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, DataTable, Static
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.widgets import Button, DataTable
 
 from kiosk.coordinator.broadcast_form import BroadcastScreen
 from kiosk.coordinator.broadcast_progress import BroadcastProgress
-from kiosk.coordinator.community_confirm import CommunityConfirmScreen
 from kiosk.coordinator.community_form import CommunityFormScreen
-from kiosk.coordinator.community_members import CommunityMembersScreen, cell
+from kiosk.coordinator.community_members import CommunityMembersScreen
+from kiosk.coordinator.pane import ListPane
+from kiosk.screens.base import literal
+from kiosk.widgets.cells import cell
+from kiosk.widgets.confirm import ConfirmDialog
 from shared.clock import utcnow
-from shared.communities import STATUSES, change_community_status, list_communities
-from shared.errors import FaellesError
 from shared.i18n import N_
+from shared.labels import COMMUNITY_STATUSES, label
+from shared.services.coordinator import archive_community, community_table, pause_or_resume
 
-STATUS_LABELS = {"active": N_("Active"), "paused": N_("Paused"), "archived": N_("Archived")}
 
-
-class CommunitiesPane(Vertical):
+class CommunitiesPane(ListPane):
     """Every community in a table; keys or buttons act on the highlighted one."""
 
     DEFAULT_CSS = """
-    /* TabbedContent and TabPane are height: auto, where 1fr would take the
-       whole screen's height and make the screen scroll: size by content. */
-    CommunitiesPane { height: auto; }
-    CommunitiesPane #community-actions { height: auto; }
-    CommunitiesPane #community-actions Button { margin: 0 1 0 0; min-width: 10; }
-    CommunitiesPane #communities { height: auto; max-height: 55vh; }
-    CommunitiesPane #community-hint { color: #c0c0c0; height: auto; }
+    CommunitiesPane #community-actions Button { margin: 0 1 0 0; }
+    CommunitiesPane .detail-box { height: 30%; }
     """
+    COLUMNS = (N_("Code"), N_("Name"), N_("Town"), N_("Status"), N_("Members"))
+    TABLE_ID = "communities"
+    KEY_HELP = N_("n new · e edit · p pause/resume · x archive · Enter members · "
+                  "b SMS to members")
     BINDINGS = [
         Binding("n", "new", show=False),
         Binding("e", "edit", show=False),
         Binding("p", "pause", show=False),
         Binding("x", "archive", show=False),
         Binding("b", "broadcast", show=False),
+        Binding("g,f5", "reload", show=False),
     ]
 
     def __init__(self):
         super().__init__(id="communities-pane")
-        self.communities: dict[str, dict] = {}
 
-    def compose(self) -> ComposeResult:
+    def compose_bar(self) -> ComposeResult:
         _ = self.app._
         # Buttons as well as keys: a kiosk may have a touch screen and no keyboard.
-        with Horizontal(id="community-actions"):
-            yield Button(_("New"), id="community-new", classes="small")
-            yield Button(_("Edit"), id="community-edit", classes="small")
-            yield Button(_("Pause / resume"), id="community-pause", classes="small")
-            yield Button(_("Archive"), id="community-archive", classes="small")
-            yield Button(_("Members"), id="community-members", classes="small")
-            yield Button(_("SMS to members"), id="community-broadcast", classes="small")
-        yield Static(_("Keys: n new · e edit · p pause/resume · x archive · Enter members · "
-                       "b SMS to members"), id="community-hint", markup=False)
-        table = DataTable(id="communities", cursor_type="row", zebra_stripes=True)
-        table.add_columns(_("Code"), _("Name"), _("Town"), _("Status"), _("Members"))
-        yield table
+        with Horizontal(id="community-actions", classes="bar"):
+            for name, text in (("new", _("New")), ("edit", _("Edit")),
+                               ("pause", _("Pause / resume")), ("archive", _("Archive")),
+                               ("members", _("Members")), ("broadcast", _("SMS to members"))):
+                yield Button(text, id=f"community-{name}", compact=True)
+
+    def compose(self) -> ComposeResult:
+        yield from super().compose()
         yield BroadcastProgress(id="broadcast-progress")
 
-    def on_mount(self) -> None:
-        self.load()
+    def fetch(self, db) -> list[dict]:
+        return community_table(db, self.app.locale)
 
-    def on_show(self) -> None:
-        self.load()
+    def cells(self, c: dict) -> list:
+        return [cell(c["code"]), cell(c["name"] or "", 30), cell(c["town"], 16),
+                Text(label(COMMUNITY_STATUSES, c["status"], self.app._)), Text(str(c["members"]))]
 
-    @property
-    def coordinator_id(self) -> int:
-        return self.screen.coordinator_id
+    def empty_text(self) -> str:
+        return self.app._("There are no communities yet.")
 
-    def load(self, select: str | None = None) -> None:
-        """Fill the table from the store, keeping the cursor on select or where it was."""
-        table = self.query_one("#communities", DataTable)
-        select = select or self.highlighted()
-        with self.app.store() as db:
-            found = list_communities(db, language=self.app.locale, statuses=STATUSES)
-        # Archived ones last: they are kept for the record, not for work.
-        found.sort(key=lambda c: c["status"] == "archived")
-        self.communities = {c["code"]: c for c in found}
-        table.clear()
-        for c in found:
-            table.add_row(cell(c["code"]), cell(c["name"] or ""), cell(c["town"]),
-                          Text(self.app._(STATUS_LABELS[c["status"]])), Text(str(c["members"])),
-                          key=c["code"])
-        if select in self.communities:
-            table.move_cursor(row=table.get_row_index(select))
+    def details(self, c: dict, extra: dict) -> Content:
+        _ = self.app._
+        return Content.assemble(
+            (f"{c['code']} · ", "bold"), (literal(c["name"] or ""), "bold"), "\n",
+            literal(_("Where: {place}, {town}").format(place=c["place"] or "-", town=c["town"])),
+            "\n", literal(_("When: {schedule}").format(schedule=c["schedule"] or "-")), "\n",
+            literal(c["description"] or ""))
 
     def highlighted(self) -> str | None:
-        """Return the code of the community under the cursor, or None."""
-        table = self.query_one("#communities", DataTable)
-        if not table.row_count:
-            return None
-        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        item = self.current()
+        return item["code"] if item else None
 
     def chosen(self) -> dict | None:
-        code = self.highlighted()
-        if code is None:
-            self.app.notify(self.app._("There are no communities yet."), markup=False)
-            return None
-        return self.communities[code]
+        item = self.current()
+        if item is None:
+            self.tell(self.app._("There are no communities yet."))
+        return item
 
-    def tell(self, message: str, severity: str = "information") -> None:
-        # notify() parses markup, and messages here carry coordinator-typed names.
-        self.app.notify(message, severity=severity, markup=False)
+    def reload_to(self, code: str) -> None:
+        self.act(lambda db: community_table(db, self.app.locale),
+                 lambda items: self.fill(items, next((c["id"] for c in items
+                                                      if c["code"] == code), None), 0),
+                 lambda error: None)
 
     @on(Button.Pressed, "#community-new")
     def action_new(self) -> None:
@@ -120,8 +108,8 @@ class CommunitiesPane(Vertical):
 
     def saved(self, code: str | None) -> None:
         if code is not None:
-            self.load(select=code)
-            self.query_one("#communities").focus()
+            self.reload_to(code)
+            self.table.focus()
             self.tell(self.app._("Saved {code}.").format(code=code))
 
     @on(Button.Pressed, "#community-pause")
@@ -129,14 +117,19 @@ class CommunitiesPane(Vertical):
         community = self.chosen()
         if community is None:
             return
-        if community["status"] == "archived":
-            self.tell(self.app._("An archived community stays archived."), "warning")
-            return
-        status = "paused" if community["status"] == "active" else "active"
-        self.change_status(community, status)
+        coordinator_id = self.coordinator_id
+        self.act(lambda db: pause_or_resume(db, community["code"], coordinator_id=coordinator_id,
+                                            now=utcnow()),
+                 partial(self.paused, community), self.refused)
+
+    def paused(self, community: dict, status: str) -> None:
         self.tell((self.app._("{name} is paused: it takes no new members.")
                    if status == "paused" else self.app._("{name} is active again."))
                   .format(name=community["name"] or community["code"]))
+        self.reload(keep=community["id"])
+
+    def refused(self, error) -> None:
+        self.tell(self.app._("An archived community stays archived."), "warning")
 
     @on(Button.Pressed, "#community-archive")
     def action_archive(self) -> None:
@@ -144,28 +137,26 @@ class CommunitiesPane(Vertical):
         if community is None:
             return
         if community["status"] == "archived":
-            self.tell(self.app._("An archived community stays archived."), "warning")
+            self.refused(None)
             return
         question = self.app._(
             "Archive {code}: {name}? It can no longer be found or joined, and this cannot "
             "be undone.").format(code=community["code"], name=community["name"] or "")
+        self.app.push_screen(ConfirmDialog(question, self.app._("Yes, archive it"), danger=True),
+                             partial(self.archive, community))
 
-        def archive(confirmed: bool | None) -> None:
-            if confirmed:
-                self.change_status(community, "archived")
-                self.tell(self.app._("{code} is archived.").format(code=community["code"]))
+    def archive(self, community: dict, confirmed: bool | None) -> None:
+        if not confirmed:
+            return
+        coordinator_id = self.coordinator_id
 
-        self.app.push_screen(CommunityConfirmScreen(question, self.app._("Yes, archive it")),
-                             archive)
+        def archived(_result) -> None:
+            self.tell(self.app._("{code} is archived.").format(code=community["code"]))
+            self.reload(keep=community["id"])
 
-    def change_status(self, community: dict, status: str) -> None:
-        try:
-            with self.app.store() as db:
-                change_community_status(db, community["code"], status,
-                                        coordinator_id=self.coordinator_id, now=utcnow())
-        except FaellesError as exc:
-            self.tell(str(exc), "error")
-        self.load(select=community["code"])
+        self.act(lambda db: archive_community(db, community["code"],
+                                              coordinator_id=coordinator_id, now=utcnow()),
+                 archived, self.refused)
 
     @on(DataTable.RowSelected, "#communities")
     @on(Button.Pressed, "#community-members")
@@ -181,13 +172,17 @@ class CommunitiesPane(Vertical):
         if community["status"] == "archived":
             self.tell(self.app._("An archived community gets no SMS."), "warning")
             return
+        self.app.push_screen(BroadcastScreen(community["code"], self.coordinator_id),
+                             partial(self.broadcast_sent, community))
 
-        def sent(broadcast_id: int | None) -> None:
-            if broadcast_id is None:
-                return
-            self.query_one(BroadcastProgress).follow(
-                broadcast_id, self.app._("SMS to the members of {code}: {name}").format(
-                    code=community["code"], name=community["name"] or ""))
-            self.tell(self.app._("The SMS is on its way."))
-
-        self.app.push_screen(BroadcastScreen(community["code"], self.coordinator_id), sent)
+    def broadcast_sent(self, community: dict, sent) -> None:
+        if sent is None:
+            return
+        _ = self.app._
+        self.query_one(BroadcastProgress).follow(
+            sent.id, _("SMS to the members of {code}: {name}").format(
+                code=community["code"], name=community["name"] or ""))
+        # Quiet hours hold a broadcast: say when it leaves rather than "on its way".
+        self.tell(_("Quiet hours: the SMS is sent from {time}.").format(
+            time=sent.held_until.strftime("%H:%M")) if sent.held_until
+            else _("The SMS is on its way."))

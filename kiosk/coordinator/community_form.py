@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
@@ -14,10 +14,10 @@ from shared.communities import (DEFAULT_LANGUAGE, MAX_PLACE, MAX_TOWN, TEXT_LIMI
                                 add_community, code_problem, community_texts, get_community,
                                 update_community)
 from shared.errors import FaellesError
-from shared.i18n import available_locales, language_name
+from shared.i18n import N_, available_locales, language_name
 from shared.keywords import fold
 
-FIELDS = ("name", "description", "schedule")
+FIELDS = {"name": N_("Name"), "schedule": N_("When it meets"), "description": N_("Description")}
 
 
 class CommunityFormScreen(ModalScreen[str | None]):
@@ -25,20 +25,13 @@ class CommunityFormScreen(ModalScreen[str | None]):
 
     DEFAULT_CSS = """
     CommunityFormScreen { align: center middle; }
-    #community-form { width: 116; height: auto; max-height: 38; padding: 0 1;
-                      background: #001a33; border: heavy #ffff66; }
-    #community-form .form-row { height: auto; }
-    /* Inputs keep the app's top margin: labels sit level with the typed text. */
-    #community-form .field-label { width: 14; padding: 2 1 0 0; }
-    #community-form .heads { height: 1; margin: 1 0 0 0; }
-    #community-form .corner { width: 14; }
-    #community-form .column-head { text-style: bold; padding: 0 1; }
-    #community-form .language { width: 14; padding: 2 1 0 0; text-style: bold; }
-    #community-form #code { width: 16; }
-    #community-form #town { width: 24; }
-    #community-form #place { width: 1fr; }
-    #community-form .name, #community-form .schedule { width: 1fr; }
-    #community-form .description { width: 2fr; }
+    #community-form { width: 96; max-width: 100%; height: auto; max-height: 100%; padding: 0 1;
+                      background: $surface; border: heavy $accent; }
+    #community-form .form-row { height: auto; margin: 1 0 0 0; }
+    #community-form .field-label { width: 16; }
+    #community-form Input { width: 1fr; margin: 0 1 0 0; }
+    #community-form #code { width: 14; }
+    #community-form .language { text-style: bold; color: $accent; margin: 1 0 0 0; }
     #community-form #form-buttons { height: auto; }
     #community-form #form-buttons Button { margin: 1 2 0 0; }
     """
@@ -51,40 +44,26 @@ class CommunityFormScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         _ = self.app._
-        community, texts = {}, {}
-        if self.code is not None:
-            with self.app.store() as db:
-                community = get_community(db, self.code, self.app.locale)
-                texts = community_texts(db, self.code)
         with VerticalScroll(id="community-form"):
-            if self.code is None:
-                yield Static(_("New community"), classes="title", markup=False)
-            else:
-                yield Static(literal(_("Edit {code}: {name}").format(
-                    code=self.code, name=community["name"] or "")), classes="title")
+            yield Static(_("New community") if self.code is None else "", id="form-title",
+                         classes="title", markup=False)
             with Horizontal(classes="form-row"):
                 yield Static(_("SMS code"), classes="field-label", markup=False)
                 # The code is fixed once created: members text LEAVE with it.
-                yield Input(self.code or "", id="code", max_length=10,
+                yield Input(self.code or "", id="code", max_length=10, compact=True,
                             placeholder=_("e.g. STRIK"), disabled=self.code is not None)
                 yield Static(_("Town"), classes="field-label", markup=False)
-                yield Input(community.get("town", ""), id="town", max_length=MAX_TOWN)
+                yield Input("", id="town", max_length=MAX_TOWN, compact=True)
+            with Horizontal(classes="form-row"):
                 yield Static(_("Place"), classes="field-label", markup=False)
-                yield Input(community.get("place", ""), id="place", max_length=MAX_PLACE)
-            with Horizontal(classes="form-row heads"):
-                yield Static("", classes="corner", markup=False)
-                yield Static(_("Name"), classes="column-head name", markup=False)
-                yield Static(_("Description"), classes="column-head description",
-                             markup=False)
-                yield Static(_("When it meets"), classes="column-head schedule",
-                             markup=False)
+                yield Input("", id="place", max_length=MAX_PLACE, compact=True)
             for language in available_locales():
-                text = texts.get(language, {})
-                with Horizontal(classes="form-row"):
-                    yield Static(literal(language_name(language)), classes="language")
-                    for field in FIELDS:
-                        yield Input(text.get(field, ""), id=f"{field}-{language}",
-                                    classes=field, max_length=TEXT_LIMITS[field])
+                yield Static(literal(language_name(language)), classes="language")
+                for field, heading in FIELDS.items():
+                    with Horizontal(classes="form-row"):
+                        yield Static(_(heading), classes="field-label", markup=False)
+                        yield Input("", id=f"{field}-{language}", classes=field, compact=True,
+                                    max_length=TEXT_LIMITS[field])
             yield Static("", id="problem", classes="problem", markup=False)
             with Horizontal(id="form-buttons"):
                 yield Button(_("Save"), id="save", classes="modal-button")
@@ -92,6 +71,25 @@ class CommunityFormScreen(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         self.query_one("#town" if self.code else "#code", Input).focus()
+        if self.code is not None:
+            self.load()
+
+    @work(thread=True, exit_on_error=False, group="form")
+    def load(self) -> None:
+        with self.app.store() as db:
+            community = get_community(db, self.code, self.app.locale)
+            texts = community_texts(db, self.code)
+        self.app.call_from_thread(self.fill, community, texts)
+
+    def fill(self, community: dict, texts: dict) -> None:
+        self.query_one("#form-title", Static).update(literal(self.app._(
+            "Edit {code}: {name}").format(code=self.code, name=community["name"] or "")))
+        self.query_one("#town", Input).value = community["town"] or ""
+        self.query_one("#place", Input).value = community["place"] or ""
+        for language, text in texts.items():
+            for field in FIELDS:
+                if self.query(f"#{field}-{language}"):
+                    self.query_one(f"#{field}-{language}", Input).value = text.get(field) or ""
 
     def value(self, selector: str) -> str:
         return self.query_one(selector, Input).value.strip()
@@ -100,15 +98,12 @@ class CommunityFormScreen(ModalScreen[str | None]):
         return {language: {field: self.value(f"#{field}-{language}") for field in FIELDS}
                 for language in available_locales()}
 
-    def problem(self) -> str | None:
+    def problem(self, code_problem_found) -> str | None:
         """Return what must be fixed before saving, in the kiosk's language, or None."""
         _ = self.app._
-        if self.code is None:
-            with self.app.store() as db:
-                found = code_problem(db, self.value("#code"))
-            if found is not None:
-                msgid, fields = found
-                return _(msgid).format(**fields)
+        if code_problem_found is not None:
+            msgid, fields = code_problem_found
+            return _(msgid).format(**fields)
         if not self.value("#town"):
             return _("Write the town.")
         texts = self.texts()
@@ -124,27 +119,35 @@ class CommunityFormScreen(ModalScreen[str | None]):
     @on(Button.Pressed, "#save")
     @on(Input.Submitted)
     def action_save(self) -> None:
-        show = self.query_one("#problem", Static)
-        problem = self.problem()
-        if problem is not None:
-            show.update(literal(problem))  # it may repeat the typed code
-            return
         fields = dict(town=self.value("#town"), place=self.value("#place"),
-                      texts=self.texts(), coordinator_id=self.coordinator_id, now=utcnow())
-        try:
-            with self.app.store() as db:
+                      texts=self.texts(), coordinator_id=self.coordinator_id)
+        self.save(self.value("#code") if self.code is None else self.code, fields)
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="form")
+    def save(self, code: str, fields: dict) -> None:
+        with self.app.store() as db:
+            found = code_problem(db, code) if self.code is None else None
+            problem = self.app.call_from_thread(self.problem, found)
+            if problem is not None:
+                self.app.call_from_thread(self.show_problem, problem)  # it may repeat the code
+                return
+            try:
                 if self.code is None:
-                    code = self.value("#code")
-                    add_community(db, code=code, **fields)
+                    add_community(db, code=code, now=utcnow(), **fields)
                 else:
-                    code = self.code
-                    update_community(db, code, **fields)
-        except FaellesError as exc:
-            # Someone took the code meanwhile, or the like: the service says why.
-            show.update(literal(str(exc)))
-            return
-        self.dismiss(fold(code))
+                    update_community(db, code, now=utcnow(), **fields)
+            except FaellesError as exc:
+                # Someone took the code meanwhile, or the like: the service says why.
+                self.app.call_from_thread(self.show_problem, str(exc))
+                return
+        self.app.call_from_thread(self.dismiss, fold(code))
+
+    def show_problem(self, problem: str) -> None:
+        self.query_one("#problem", Static).update(literal(problem))
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    def on_worker_state_changed(self, event) -> None:
+        self.app.on_worker_state_changed(event)

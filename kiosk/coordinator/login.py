@@ -10,13 +10,20 @@ from textual.widgets import Button, Input, Select, Static
 
 from kiosk.screens.base import literal
 from shared.clock import utcnow
-from shared.coordinators import authenticate, list_coordinators
+from shared.coordinators import list_coordinators
 from shared.errors import LockedOut, WrongPin
+from shared.services.coordinator import log_in
 
 
 class PinScreen(ModalScreen):
     """Choose your name, type your PIN."""
 
+    DEFAULT_CSS = """
+    PinScreen { align: center middle; }
+    PinScreen #pin-box { width: 60; max-width: 100%; height: auto; padding: 0 2 1 2;
+                         background: $primary; border: heavy $accent; }
+    PinScreen #demo-pin { color: $accent; padding: 1 0 0 0; }
+    """
     BINDINGS = [("escape", "cancel", "")]
 
     def __init__(self):
@@ -24,22 +31,42 @@ class PinScreen(ModalScreen):
 
     def compose(self) -> ComposeResult:
         _ = self.app._
-        with self.app.store() as db:
-            people = list_coordinators(db)
         with Vertical(id="pin-box"):
             yield Static(_("Coordinator login"), classes="title", markup=False)
-            yield Select([(literal(p["name"]), p["id"]) for p in people], id="who",
-                         prompt=_("Who are you?"), value=people[0]["id"] if len(people) == 1
-                         else Select.NULL)
+            # The names are filled in by a worker: no database work while composing.
+            yield Select([], id="who", prompt=_("Who are you?"))
             yield Input(placeholder=_("PIN"), password=True, id="pin-code",
                         restrict=r"[0-9]*", max_length=8)
             yield Static("", id="problem", classes="problem", markup=False)
             yield Button(_("Log in"), id="login", classes="primary")
             yield Button(_("Cancel"), id="cancel", classes="small")
+            if self.app.demo_pin:
+                from shared.demo_data import DEMO_COORDINATOR
+
+                yield Static(_("Demo: the coordinator “{name}” has PIN {pin}.").format(
+                    name=DEMO_COORDINATOR, pin=self.app.demo_pin), id="demo-pin", markup=False)
 
     def on_mount(self) -> None:
+        self.query_one("#who", Select).focus()
+        self.load_names()
+
+    @work(thread=True, exit_on_error=False, group="names")
+    def load_names(self) -> None:
+        with self.app.store() as db:
+            people = list_coordinators(db)
+        self.app.call_from_thread(self.show_names, people)
+
+    def show_names(self, people: list[dict]) -> None:
         who = self.query_one("#who", Select)
-        (self.query_one("#pin-code") if who.value != Select.NULL else who).focus()
+        who.set_options([(literal(p["name"]), p["id"]) for p in people])
+        if len(people) == 1:
+            who.value = people[0]["id"]
+            self.query_one("#pin-code").focus()
+
+    @on(Select.Changed, "#who")
+    def chosen(self, event: Select.Changed) -> None:
+        if event.value != Select.NULL:
+            self.query_one("#pin-code").focus()
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
@@ -59,7 +86,7 @@ class PinScreen(ModalScreen):
         _ = self.app._
         try:
             with self.app.store() as db:
-                coordinator = authenticate(db, coordinator_id, pin, now=utcnow())
+                coordinator = log_in(db, coordinator_id, pin, now=utcnow())
         except LockedOut:
             message = _("Too many wrong PINs. This login is locked for 5 minutes.")
         except WrongPin:

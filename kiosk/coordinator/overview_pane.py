@@ -38,15 +38,16 @@ class OverviewPane(VerticalScroll):
     """What came in over the last weeks, and how long the oldest work has waited."""
 
     BINDINGS = [Binding("g", "refresh_overview", "Refresh", show=False)]
+    KEY_HELP = N_("g count again · ↑↓ scroll")
     DEFAULT_CSS = """
     /* TabPane is height: auto in Textual 8: grow with the lines, scroll past a share. */
-    OverviewPane { height: auto; max-height: 85vh; padding: 0 1; }
+    OverviewPane { height: 1fr; padding: 0 1; }
     OverviewPane .series { height: 1; }
     OverviewPane .series-name { width: 20; }
     OverviewPane Sparkline { width: 16; margin: 0 2 0 0; }
     OverviewPane .spark-gap { width: 18; }
-    OverviewPane .heading { text-style: bold; color: #ffff66; padding: 1 0 0 0; }
-    OverviewPane .places { color: #cccccc; }
+    OverviewPane .heading { text-style: bold; color: $accent; padding: 1 0 0 0; }
+    OverviewPane .places { color: $foreground-muted; }
     #overview-refresh { margin: 1 0 0 0; }
     """
 
@@ -70,7 +71,7 @@ class OverviewPane(VerticalScroll):
         yield Static(_("Waiting now"), classes="heading", markup=False)
         yield Static("", id="queue-offers", markup=False)
         yield Static("", id="queue-feedback", markup=False)
-        yield Button(_("Refresh (g)"), id="overview-refresh")
+        yield Button(_("Refresh (g)"), id="overview-refresh", compact=True)
 
     def on_show(self) -> None:
         # Counted when the tab opens, not at login: nobody waits for unseen numbers.

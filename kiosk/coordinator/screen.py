@@ -1,4 +1,4 @@
-"""Coordinator mode: one screen with a tab per kind of work."""
+"""Coordinator mode: one screen with a numbered tab per kind of work, and a line of keys."""
 
 from __future__ import annotations
 
@@ -10,12 +10,28 @@ from textual.screen import Screen
 from textual.widgets import Button, Static, TabbedContent, TabPane
 
 from kiosk.screens.base import literal
+from shared.i18n import N_
+
+TABS = (("offers", N_("Offers")), ("feedback", N_("Feedback")),
+        ("communities", N_("Communities")), ("people", N_("People")),
+        ("overview", N_("Overview")), ("audit", N_("Audit log")))
 
 
 class CoordinatorScreen(Screen):
     """Offers, feedback, communities, people, overview and the audit log."""
 
-    BINDINGS = [Binding("ctrl+l", "logout", show=False)]
+    DEFAULT_CSS = """
+    CoordinatorScreen .title-bar { height: 1; background: $primary; }
+    CoordinatorScreen .title-bar .title { padding: 0 1; width: 1fr; color: $accent; }
+    CoordinatorScreen #logout { min-width: 12; }
+    CoordinatorScreen #tabs { height: 1fr; }
+    CoordinatorScreen #tabs > ContentSwitcher { height: 1fr; }
+    CoordinatorScreen TabPane { height: 1fr; padding: 0; }
+    CoordinatorScreen #keys { dock: bottom; height: auto; background: $primary; padding: 0 1; }
+    """
+    BINDINGS = [Binding("ctrl+l", "logout", show=False)] + [
+        Binding(str(number), f"tab('{name}')", show=False)
+        for number, (name, _label) in enumerate(TABS, start=1)]
 
     def __init__(self, coordinator: dict):
         super().__init__(id="coordinator")
@@ -30,27 +46,37 @@ class CoordinatorScreen(Screen):
         from kiosk.coordinator.people_pane import PeoplePane
 
         _ = self.app._
+        where = self.app.location
+        title = _("Coordinator: {name}").format(name=self.coordinator["name"])
         with Horizontal(classes="title-bar"):
-            yield Static(literal(_("Coordinator: {name}").format(name=self.coordinator["name"])),
-                         classes="title")
-            yield Button(_("Log out"), id="logout", classes="back")
+            yield Static(literal(f"{title} · {where}" if where else title), classes="title")
+            yield Button(_("Log out"), id="logout", compact=True)
+        panes = (OffersPane, FeedbackPane, CommunitiesPane, PeoplePane, OverviewPane, AuditPane)
         with TabbedContent(id="tabs"):
-            with TabPane(_("Offers"), id="tab-offers"):
-                yield OffersPane()
-            with TabPane(_("Feedback"), id="tab-feedback"):
-                yield FeedbackPane()
-            with TabPane(_("Communities"), id="tab-communities"):
-                yield CommunitiesPane()
-            with TabPane(_("People"), id="tab-people"):
-                yield PeoplePane()
-            with TabPane(_("Overview"), id="tab-overview"):
-                yield OverviewPane()
-            with TabPane(_("Audit log"), id="tab-audit"):
-                yield AuditPane()
+            for number, ((name, label), pane) in enumerate(zip(TABS, panes), start=1):
+                with TabPane(f"{number} {_(label)}", id=f"tab-{name}"):
+                    yield pane()
+        yield Static("", id="keys", markup=False)
 
     @property
     def coordinator_id(self) -> int:
         return self.coordinator["id"]
+
+    def on_mount(self) -> None:
+        self.show_keys()
+
+    @on(TabbedContent.TabActivated)
+    def show_keys(self) -> None:
+        """Show the open tab's keys, and how to move between tabs and leave."""
+        _ = self.app._
+        tabs = self.query_one(TabbedContent)
+        pane = tabs.get_pane(tabs.active).children[0] if tabs.active else None
+        own = _(pane.KEY_HELP) if getattr(pane, "KEY_HELP", "") else ""
+        common = _("1–6 change tab · Tab next field · Ctrl+L log out")
+        self.query_one("#keys", Static).update(f"{own}\n{common}" if own else common)
+
+    def action_tab(self, name: str) -> None:
+        self.query_one(TabbedContent).active = f"tab-{name}"
 
     @on(Button.Pressed, "#logout")
     def action_logout(self) -> None:

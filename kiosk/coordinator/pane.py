@@ -1,0 +1,175 @@
+"""The shape of every coordinator pane: a list of records, the highlighted one's details.
+
+A pane says what to fetch (in a worker, on the kiosk's connection), how a row
+looks and what its details say; the coordinator service decides everything else.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.widgets import DataTable, Static, Tabs
+from textual.worker import get_current_worker
+
+from shared.errors import FaellesError
+
+
+class ListPane(Vertical):
+    """A table over one kind of record with a details box under it."""
+
+    DEFAULT_CSS = """
+    ListPane { height: 1fr; }
+    ListPane .bar { height: auto; }
+    ListPane .count { height: 1; padding: 0 1; }
+    ListPane DataTable { height: 1fr; min-height: 3; }
+    ListPane .detail-box { height: 40%; min-height: 3; border-top: solid $accent; padding: 0 1; }
+    """
+    COLUMNS: tuple[str, ...] = ()  # msgids of the column headings
+    KEY_HELP = ""  # msgid: this pane's keys, shown on the screen's help line
+    TABLE_ID = ""  # the table's id; PANE-table when not given
+
+    def __init__(self, *, id: str):
+        super().__init__(id=id)
+        self.items: list[dict] = []
+
+    # -- what a pane fills in ----------------------------------------------------
+
+    def compose_bar(self) -> ComposeResult:
+        """Yield what stands above the table (filters, a count)."""
+        yield from ()
+
+    def fetch(self, db) -> list[dict]:
+        """Return the records to list; runs in a worker thread."""
+        raise NotImplementedError
+
+    def fetch_details(self, db, item: dict) -> dict:
+        """Return what the details need beyond the row; runs in a worker thread."""
+        return {}
+
+    def cells(self, item: dict) -> list:
+        raise NotImplementedError
+
+    def details(self, item: dict, extra: dict) -> Content:
+        raise NotImplementedError
+
+    def empty_text(self) -> str | Content:
+        return ""
+
+    def listed(self) -> None:
+        """Called after the table is filled (update a count, say)."""
+
+    # -- the list ----------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        _ = self.app._
+        yield from self.compose_bar()
+        table = DataTable(id=self.TABLE_ID or f"{self.id.removesuffix('-pane')}-table",
+                          cursor_type="row", zebra_stripes=True)
+        for label in self.COLUMNS:
+            table.add_column(_(label))
+        yield table
+        with VerticalScroll(classes="detail-box", can_focus=False):
+            yield Static("", id=f"{self.id.removesuffix('-pane')}-detail", classes="detail")
+
+    @property
+    def table(self) -> DataTable:
+        return self.query_one(DataTable)
+
+    @property
+    def coordinator_id(self) -> int:
+        return self.screen.coordinator_id
+
+    def on_show(self) -> None:
+        # Fresh records each time the tab opens; the cursor stays where it was.
+        self.reload(keep=self.current_id())
+        focused = self.screen.focused
+        # Someone on the tab bar is switching tabs with the arrow keys: leave them there.
+        if focused is None or not (isinstance(focused, Tabs) or self in focused.ancestors):
+            self.table.focus()
+
+    def action_reload(self) -> None:
+        self.reload(keep=self.current_id())
+
+    def reload(self, keep: int | None = None) -> None:
+        """Fetch the records again, keeping the cursor on keep or at its row."""
+        self.load(keep, self.table.cursor_row)
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="list")
+    def load(self, keep, index: int) -> None:
+        with self.app.store() as db:
+            items = self.fetch(db)
+        if not get_current_worker().is_cancelled:  # a newer load replaced this one
+            self.app.call_from_thread(self.fill, items, keep, index)
+
+    def fill(self, items: list[dict], keep, index: int) -> None:
+        table = self.table
+        self.items = items
+        table.clear()
+        for item in items:
+            table.add_row(*self.cells(item), key=str(item["id"]))
+        ids = [item["id"] for item in items]
+        if ids:
+            table.move_cursor(row=ids.index(keep) if keep in ids
+                              else max(0, min(index, len(ids) - 1)))
+        self.listed()
+        self.show_details()
+
+    def current(self) -> dict | None:
+        row = self.table.cursor_row
+        if not self.items or not 0 <= row < len(self.items):
+            return None
+        return self.items[row]
+
+    def current_id(self):
+        item = self.current()
+        return item["id"] if item else None
+
+    # -- details -----------------------------------------------------------------
+
+    @on(DataTable.RowHighlighted)
+    def show_details(self) -> None:
+        item = self.current()
+        if item is None:
+            self.query_one(".detail", Static).update(self.empty_text())
+            return
+        self.load_details(item)
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="details")
+    def load_details(self, item: dict) -> None:
+        with self.app.store() as db:
+            extra = self.fetch_details(db, item)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self.show_item, item, extra)
+
+    def show_item(self, item: dict, extra: dict) -> None:
+        if self.current_id() == item["id"]:  # the cursor may have moved on meanwhile
+            self.query_one(".detail", Static).update(self.details(item, extra))
+
+    # -- acting through the service ----------------------------------------------
+
+    def act(self, call: Callable, done: Callable, failed: Callable[[FaellesError], None]) -> None:
+        """Run call(db) in a worker; then done(result) or failed(error) on the UI thread."""
+        self.run_service(call, done, failed)
+
+    @work(thread=True, exit_on_error=False, group="act")
+    def run_service(self, call: Callable, done: Callable, failed: Callable) -> None:
+        try:
+            with self.app.store() as db:
+                result = call(db)
+        except FaellesError as error:
+            self.app.call_from_thread(failed, error)
+            return
+        self.app.call_from_thread(done, result)
+
+    def tell(self, message: str, severity: str = "information") -> None:
+        # notify() parses markup, and messages may carry citizens' or coordinators' text.
+        self.app.notify(message, severity=severity, markup=False)
+
+    def on_worker_state_changed(self, event) -> None:
+        # Worker.StateChanged does not bubble in Textual 8: hand it to the app,
+        # which tells the coordinator kindly that something went wrong.
+        self.app.on_worker_state_changed(event)

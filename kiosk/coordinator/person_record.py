@@ -1,0 +1,78 @@
+"""Everything stored about one contact, as readable text in the coordinator's language."""
+
+from __future__ import annotations
+
+from textual.content import Content
+
+from shared.clock import parse
+from shared.i18n import format_when
+from shared.labels import (CATEGORIES, CHANNELS, FEEDBACK_KINDS, FEEDBACK_STATUSES,
+                           MESSAGE_STATUSES, OFFER_STATUSES, label)
+from shared.sms_text import sanitise
+
+
+def describe(data: dict, app) -> Content:
+    """Return a contact's data as text; stored text is never parsed as markup."""
+    _ = app._
+    parts: list = []
+    codes = data.get("community_codes", {})
+
+    def when(text: str | None) -> str:
+        return format_when(parse(text), app.locale, "short") if text else "-"
+
+    def line(*pieces: str | None, indent: int = 2, style: str = "") -> None:
+        text = " · ".join(sanitise(str(p), max_chars=2000) for p in pieces if p not in (None, ""))
+        parts.append((" " * indent + text + "\n", style))
+
+    def heading(title: str, items: list) -> None:
+        parts.append(("\n" + f"{title} ({len(items)})" + "\n", "bold"))
+        if not items:
+            line(_("None."), style="italic")
+
+    contact = data["contact"]
+    parts.append((_("Contact no. {id}").format(id=contact["id"]) + "\n", "bold"))
+    line(_("Phone: {phone}").format(phone=contact["phone"]),
+         _("Language: {language}").format(language=contact["language"] or "-"))
+    line(_("Opted out {when}").format(when=when(contact["opted_out_at"]))
+         if contact["opted_out"] else _("Receives SMS"))
+    line(_("First seen {when}").format(when=when(contact["first_seen"])),
+         _("last seen {when}").format(when=when(contact["last_seen"])))
+
+    heading(_("Memberships"), data["memberships"])
+    for m in data["memberships"]:
+        line(codes.get(m["community_id"], f"#{m['community_id']}"),
+             _("joined {when}").format(when=when(m["joined_at"])),
+             m["left_at"] and _("left {when}").format(when=when(m["left_at"])),
+             label(CHANNELS, m["channel"], _), m["location"])
+
+    heading(_("Offers"), data["offers"])
+    for o in data["offers"]:
+        line(f"#{o['id']}", label(OFFER_STATUSES, o["status"], _),
+             label(CATEGORIES, o["category"], _), o["town"], label(CHANNELS, o["channel"], _),
+             o["location"], when(o["created_at"]))
+        line(o["description"], indent=4)
+        if o["availability"]:
+            line(_("When: {schedule}").format(schedule=o["availability"]), indent=4)
+        if o["review_note"]:
+            line(_("Note: {note}").format(note=o["review_note"]), indent=4)
+
+    heading(_("Feedback"), data["feedback"])
+    for f in data["feedback"]:
+        line(f"#{f['id']}", label(FEEDBACK_KINDS, f["kind"], _),
+             label(FEEDBACK_STATUSES, f["status"], _), f["rating"] and f"{f['rating']}/5",
+             f["town"], label(CHANNELS, f["channel"], _), f["location"], when(f["created_at"]))
+        line(f["text"], indent=4)
+        if f["reply"]:
+            line(_("Reply: {reply}").format(reply=f["reply"]), indent=4)
+
+    heading(_("Messages"), data["messages"])
+    for m in data["messages"]:
+        line("→" if m["direction"] == "out" else "←", when(m["created_at"]),
+             label(MESSAGE_STATUSES, m["status"], _))
+        line(m["body"], indent=4)
+
+    heading(_("Conversations"), data["conversations"])
+    for c in data["conversations"]:
+        line(c["flow"], c["step"], _("ends {when}").format(when=when(c["expires_at"])))
+        line(c["data"], indent=4)
+    return Content.assemble(*parts)

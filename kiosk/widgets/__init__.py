@@ -1,0 +1,1 @@
+"""Widgets and dialogs that more than one screen or pane uses, one per file."""

@@ -1,0 +1,53 @@
+"""The words a coordinator reads for stored codes: statuses, categories, channels, actions.
+
+Each is an English msgid, translated where it is drawn; the codes stay in the store.
+"""
+
+from __future__ import annotations
+
+from shared.i18n import N_
+
+OFFER_STATUSES = {"pending": N_("Pending"), "needs_info": N_("Needs info"),
+                  "approved": N_("Approved"), "matched": N_("Matched"), "done": N_("Done"),
+                  "rejected": N_("Rejected"), "withdrawn": N_("Withdrawn")}
+CATEGORIES = {"time": N_("Time"), "knowhow": N_("Know-how"), "things": N_("Things to lend"),
+              "room": N_("A room"), "transport": N_("A lift"),
+              "initiative": N_("New initiative")}
+FEEDBACK_KINDS = {"ros": N_("Praise (ros)"), "ris": N_("Complaint (ris)"),
+                  "ide": N_("Idea (idé)")}
+FEEDBACK_STATUSES = {"new": N_("New"), "read": N_("Read"), "answered": N_("Answered"),
+                     "archived": N_("Archived")}
+COMMUNITY_STATUSES = {"active": N_("Active"), "paused": N_("Paused"),
+                      "archived": N_("Archived")}
+CHANNELS = {"sms": N_("SMS"), "kiosk": N_("Kiosk")}
+MESSAGE_STATUSES = {"received": N_("received"), "queued": N_("queued"),
+                    "sending": N_("sending"), "sent": N_("sent"),
+                    "delivered": N_("delivered"), "failed": N_("failed"),
+                    "undelivered": N_("undelivered"), "held": N_("held")}
+RECORD_KINDS = {"offer": N_("offer"), "feedback": N_("feedback"),
+                "community": N_("community"), "contact": N_("contact"),
+                "coordinator": N_("coordinator"), "offers": N_("offers"),
+                "communities": N_("communities"), "members": N_("members"),
+                "messages": N_("messages")}
+AUDIT_ACTIONS = {
+    "login": N_("logged in"), "logout": N_("logged out"),
+    "failed_login": N_("wrong PIN"), "lockout": N_("locked out after wrong PINs"),
+    "add_coordinator": N_("coordinator created"),
+    "offer_approve": N_("offer approved"), "offer_ask": N_("asked about offer"),
+    "offer_reject": N_("offer rejected"), "offer_match": N_("offer matched"),
+    "feedback_answer": N_("feedback answered"), "feedback_read": N_("feedback read"),
+    "feedback_archived": N_("feedback archived"),
+    "community_create": N_("community created"), "community_edit": N_("community edited"),
+    "community_pause": N_("community paused"), "community_resume": N_("community resumed"),
+    "community_archive": N_("community archived"), "broadcast": N_("SMS to members"),
+    "access_view": N_("data viewed"), "access_export": N_("data exported"),
+    "export": N_("exported"), "erase_contact": N_("contact erased"),
+    "erase_confirmed": N_("erasure confirmed"), "purge": N_("old records deleted"),
+}
+
+
+def label(labels: dict[str, str], code: str | None, gettext) -> str:
+    """Return the translated label of a code, or the code itself when none is known."""
+    if code is None:
+        return ""
+    return gettext(labels[code]) if code in labels else code
