@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LANGS := da en
+# The SMS gateway's port for `make run`: make run PORT=5050
+PORT ?= 5000
 
 .PHONY: run test i18n catalogs clean
 
@@ -17,7 +19,7 @@ catalogs: $(STAMP)
 	$(BIN)/pybabel compile -d locales -D messages --statistics
 
 run: catalogs
-	$(BIN)/faelles demo
+	$(BIN)/faelles demo --port $(PORT)
 
 test: catalogs
 	$(BIN)/python -m pytest
