@@ -66,11 +66,10 @@ def main(ctx: click.Context, verbose: bool) -> None:
     ctx.call_on_close(stop_logging)
 
 
-def log_to_file() -> Path:
+def log_to_file() -> None:
     """Log to faelles.log beside the database from now on: a TUI is about to draw."""
-    path = log_file_beside(db_path_from_env())
-    configure_logging(click.get_current_context().find_root().params["verbose"], path)
-    return path
+    verbose = click.get_current_context().find_root().params["verbose"]
+    configure_logging(verbose, log_file_beside(db_path_from_env()))
 
 
 @main.command()
