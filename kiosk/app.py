@@ -144,16 +144,15 @@ class KioskApp(App, inherit_bindings=False):
 
     def logout(self) -> None:
         """Leave coordinator mode for Home, audited."""
-        from shared.audit import record_audit
         from shared.clock import utcnow
+        from shared.services.coordinator import log_out
 
         if self.coordinator is not None:
             coordinator_id = self.coordinator["id"]
 
             def audit_logout() -> None:
                 with self.store() as db:
-                    record_audit(db, actor=f"coordinator:{coordinator_id}",
-                                 action="logout", now=utcnow(), coordinator_id=coordinator_id)
+                    log_out(db, coordinator_id, now=utcnow())
 
             self.run_worker(audit_logout, thread=True, exit_on_error=False, group="logout")
         self.coordinator = None

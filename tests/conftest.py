@@ -154,6 +154,14 @@ class Visitor:
             await self.pilot.pause(0.02)
         await self.pilot.pause()  # and let the new state be laid out and drawn
 
+    async def settle(self) -> None:
+        """Let every worker finish (loads and saves run in threads) and the screen redraw."""
+        await self.pilot.pause()
+        await self.app.workers.wait_for_complete()
+        await self.pilot.pause()
+        await self.app.workers.wait_for_complete()
+        await self.pilot.pause()
+
     def screen_text(self) -> str:
         """Return the screen as drawn, as plain text lines (what export_screenshot draws)."""
         import io

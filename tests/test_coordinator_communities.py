@@ -42,9 +42,9 @@ def clock(monkeypatch):
 
 async def open_tab(visitor):
     visitor.one("#tabs").active = "tab-communities"
-    await visitor.pilot.pause()
+    await visitor.settle()
     visitor.one("#communities").focus()
-    await visitor.pilot.pause()
+    await visitor.settle()
 
 
 def table(visitor) -> DataTable:
@@ -58,13 +58,14 @@ def row_of(visitor, code: str) -> list[str]:
 async def highlight(visitor, code: str) -> None:
     grid = table(visitor)
     grid.move_cursor(row=grid.get_row_index(code))
-    await visitor.pilot.pause()
+    await visitor.settle()
 
 
 async def save(visitor) -> None:
     # A button ignores a second click during its 0.2 s press animation.
     await visitor.until(lambda: not visitor.one("#save").has_class("-active"))
     await visitor.tap("#save")
+    await visitor.settle()
 
 
 async def fill(visitor, **values) -> None:
@@ -97,34 +98,41 @@ async def test_create_edit_pause_and_archive_a_community(coordinator_session, de
         await fill(visitor, name_da="Brætspil")
         await save(visitor)
         await visitor.until(lambda: app.screen.id == "coordinator")
+        await visitor.settle()
         assert row_of(visitor, "BRAETSPIL") == [
             "BRAETSPIL", "Board games", "Munkebo", "Active", "0"]
         assert table(visitor).cursor_row == table(visitor).get_row_index("BRAETSPIL")
 
         await visitor.press("e")
         await visitor.until(lambda: app.screen.id == "community-form")
+        await visitor.settle()
         assert visitor.one("#code").disabled and visitor.one("#code").value == "BRAETSPIL"
         assert visitor.one("#name-da").value == "Brætspil"
         await fill(visitor, name_en="Board game club")
         await visitor.press("enter")  # Input.Submitted saves as well
         await visitor.until(lambda: app.screen.id == "coordinator")
+        await visitor.settle()
         assert row_of(visitor, "BRAETSPIL")[1] == "Board game club"
 
         await visitor.press("p")
+        await visitor.settle()
         assert row_of(visitor, "BRAETSPIL")[3] == "Paused"
         await visitor.press("p")
+        await visitor.settle()
         assert row_of(visitor, "BRAETSPIL")[3] == "Active"
         await visitor.press("p")
+        await visitor.settle()
 
         await visitor.press("x")
-        await visitor.until(lambda: app.screen.id == "community-confirm")
+        await visitor.until(lambda: app.screen.id == "confirm")
         await visitor.press("escape")  # no: nothing happens
         assert row_of(visitor, "BRAETSPIL")[3] == "Paused"
         await visitor.press("x")
-        await visitor.until(lambda: app.screen.id == "community-confirm")
-        await visitor.tap("#yes")
+        await visitor.until(lambda: app.screen.id == "confirm")
+        await visitor.tap("#confirm-yes")
         await visitor.until(lambda: row_of(visitor, "BRAETSPIL")[3] == "Archived")
         await visitor.press("p")  # an archived community stays archived
+        await visitor.settle()
         assert row_of(visitor, "BRAETSPIL")[3] == "Archived"
 
     community = get_community(demo_db, "BRAETSPIL")
@@ -145,6 +153,7 @@ async def test_member_list_shows_the_demo_members(coordinator_session):
         await highlight(visitor, "STRIK")
         await visitor.press("enter")
         await visitor.until(lambda: app.screen.id == "community-members")
+        await visitor.settle()
         members = visitor.one("#members")
         phones = [str(members.get_row_at(i)[0]) for i in range(members.row_count)]
         assert phones == ["+4520110101", "+4520110606"]
@@ -166,6 +175,7 @@ async def test_broadcast_preview_send_and_progress(coordinator_session, demo_db,
         await highlight(visitor, "STRIK")
         await visitor.press("b")
         await visitor.until(lambda: app.screen.id == "broadcast")
+        await visitor.settle()
         assert visitor.one("#send").disabled
         await visitor.type("Hej")
         assert visitor.text("#preview-size") == "3 characters · GSM-7 · 1 segment per SMS"
@@ -191,10 +201,14 @@ async def test_broadcast_preview_send_and_progress(coordinator_session, demo_db,
         await visitor.pilot.pause()
 
         await visitor.tap("#send")
-        await visitor.until(lambda: app.screen.id == "community-confirm")
-        assert "Send this SMS to 2 members of Knitting café?" in visitor.text("#question")
-        await visitor.tap("#yes")
+        await visitor.until(lambda: app.screen.id == "confirm")
+        assert "Send this SMS to 2 members of Knitting café?" in visitor.text("#confirm-question")
+        await visitor.tap("#confirm-yes")
         await visitor.until(lambda: app.screen.id == "coordinator")
+        await visitor.settle()
+        # Sent in the evening: quiet hours hold it, and the coordinator is told when it goes.
+        assert notified(app, "Quiet hours: the SMS is sent from 08:00.")
+        assert not notified(app, "The SMS is on its way.")
 
         messages = rows(demo_db, "SELECT * FROM messages WHERE kind = 'broadcast' ORDER BY id")
         assert len(messages) == 2 and {m["phone"] for m in messages} == {
@@ -256,32 +270,36 @@ async def test_coordinator_text_shows_literally_everywhere(coordinator_session, 
 
         await visitor.press("enter")
         await visitor.until(lambda: app.screen.id == "community-members")
+        await visitor.settle()
         shown = visitor.screen_text()
         assert "Members of KLIK: [@click=app.quit]x" in shown and "[/x]" in shown
         await visitor.press("escape")
 
         await visitor.press("e")
         await visitor.until(lambda: app.screen.id == "community-form")
+        await visitor.settle()
         assert "Edit KLIK: [@click=app.quit]x" in visitor.screen_text()
         assert visitor.one("#schedule-da").value == "[/x]"
         await visitor.press("escape")
 
         await visitor.press("b")
         await visitor.until(lambda: app.screen.id == "broadcast")
+        await visitor.settle()
         assert "SMS to the members of KLIK: [@click=app.quit]x" in visitor.screen_text()
         await visitor.press("escape")
 
         await visitor.press("p")  # the notification names it, shown without markup
+        await visitor.settle()
         assert notified(app, "[@click=app.quit]x is paused: it takes no new members.")
 
         await visitor.press("x")
-        await visitor.until(lambda: app.screen.id == "community-confirm")
-        assert "Archive KLIK: [@click=app.quit]x?" in visitor.text("#question")
+        await visitor.until(lambda: app.screen.id == "confirm")
+        assert "Archive KLIK: [@click=app.quit]x?" in visitor.text("#confirm-question")
         await visitor.press("escape")
 
         await highlight(visitor, "SLUT")
         for key in ("e", "escape", "b", "escape", "enter", "escape", "p"):
             await visitor.press(key)
-            await visitor.pilot.pause()
+            await visitor.settle()
         assert notified(app, "[/x] is paused: it takes no new members.")
         assert app.is_running and app.screen.id == "coordinator"

@@ -43,21 +43,22 @@ async def open_feedback(visitor) -> None:
     visitor.one("#tabs").active = "tab-feedback"
     await visitor.pilot.pause()
     visitor.one("#feedback-table").focus()
-    await visitor.pilot.pause()
+    await visitor.settle()
 
 
 async def choose(visitor, feedback_id: int) -> None:
     """Put the cursor on the feedback, as the arrow keys would."""
     pane = visitor.one("#feedback-pane")
+    await visitor.until(lambda: feedback_id in [item["id"] for item in pane.items])
     visitor.one("#feedback-table").move_cursor(
         row=[item["id"] for item in pane.items].index(feedback_id))
-    await visitor.pilot.pause()
+    await visitor.settle()
 
 
 async def filtered(visitor, **values) -> int:
     for name, value in values.items():
         visitor.one(f"#feedback-{name}").value = value
-    await visitor.pilot.pause()
+    await visitor.settle()
     return visitor.one("#feedback-table").row_count
 
 
@@ -123,9 +124,10 @@ async def test_reply_by_sms_to_a_contact_and_stored_for_anonymous(coordinator_se
         await open_feedback(visitor)
         await choose(visitor, danish)
         await visitor.press("r")
-        await visitor.until(lambda: app.screen.id == "reply-dialog")
+        await visitor.until(lambda: app.screen.id == "message-dialog")
         await visitor.press("ctrl+s")  # nothing written yet: refused
-        assert app._("Write an answer first.") in visitor.text("#reply-problem")
+        await visitor.settle()
+        assert app._("Write an answer first.") in visitor.text("#message-problem")
         await visitor.type(answer)
         await visitor.press("ctrl+s")
         await visitor.until(lambda: get_feedback(demo_db, danish)["status"] == "answered")
@@ -135,8 +137,9 @@ async def test_reply_by_sms_to_a_contact_and_stored_for_anonymous(coordinator_se
 
         await choose(visitor, anonymous)
         await visitor.press("r")
-        await visitor.until(lambda: app.screen.id == "reply-dialog")
-        assert app._("No SMS: anonymous. The answer is only stored.") in visitor.screen_text()
+        await visitor.until(lambda: app.screen.id == "message-dialog")
+        await visitor.settle()
+        assert app._("No SMS: no number.") in visitor.screen_text()
         await visitor.type("Tak!")
         await visitor.press("ctrl+s")
         await visitor.until(lambda: get_feedback(demo_db, anonymous)["status"] == "answered")
@@ -162,28 +165,31 @@ async def test_live_counter_shows_encoding_and_segments_and_refuses_too_long(
         await open_feedback(visitor)
         await choose(visitor, english)
         await visitor.press("r")
-        await visitor.until(lambda: app.screen.id == "reply-dialog")
-        counter = lambda: visitor.text("#reply-counter")  # noqa: E731
+        await visitor.until(lambda: app.screen.id == "message-dialog")
+        counter = lambda: visitor.text("#message-counter")  # noqa: E731
         await visitor.type("Hi")
+        await visitor.settle()
         assert "GSM-7" in counter() and size("Hi").segments == 1
         assert app.ngettext("{n} SMS segment", "{n} SMS segments", 1).format(n=1) in counter()
         await visitor.type(" 😀")
+        await visitor.settle()
         assert "UCS-2" in counter()
-        text_area = visitor.one("#reply-text")
+        text_area = visitor.one("#message-text")
         text_area.insert("x" * 150)
-        await visitor.pilot.pause()
+        await visitor.settle()
         segments = size("Hi 😀" + "x" * 150).segments
         assert segments == 3
         assert app.ngettext("{n} SMS segment", "{n} SMS segments", 3).format(n=3) in counter()
         assert app._("Too long: at most {n} SMS segments. Please shorten it.").format(n=2) \
             in counter()
         await visitor.press("ctrl+s")  # refused: the SMS would be cut
-        assert app.screen.id == "reply-dialog"
+        await visitor.settle()
+        assert app.screen.id == "message-dialog"
         assert get_feedback(demo_db, english)["status"] == "new"
         long_gsm = "Thank you for the idea. " * 11  # within 2 GSM-7 segments
         text_area.clear()
         text_area.insert(long_gsm)
-        await visitor.pilot.pause()
+        await visitor.settle()
         assert "GSM-7" in counter() and size(long_gsm.strip()).segments == 2
         assert app.ngettext("{n} SMS segment", "{n} SMS segments", 2).format(n=2) in counter()
         await visitor.press("ctrl+s")
@@ -212,9 +218,9 @@ async def test_citizen_text_is_shown_literally(coordinator_session, demo_db, now
         await choose(visitor, ids[0])
         await visitor.tap("#feedback-detail")  # where a parsed [@click] would quit
         await visitor.press("r")
-        await visitor.until(lambda: app.screen.id == "reply-dialog")
+        await visitor.until(lambda: app.screen.id == "message-dialog")
         assert "[@click=app.quit]x" in visitor.screen_text()
-        await visitor.tap("#reply-original")
+        await visitor.tap("#message-original")
         await visitor.press("escape")
         await visitor.until(lambda: app.screen.id == "coordinator")
         assert app.is_running and app.return_code is None

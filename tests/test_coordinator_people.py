@@ -104,14 +104,14 @@ async def test_erase_asks_for_the_last_digits_then_erases_everything(coordinator
         await find(k, PHONE)
         await k.until(lambda: "STRIK" in record(k))
         await k.tap("#people-erase")
-        await k.until(lambda: k.app.screen.id == "confirm-erase")
+        await k.until(lambda: k.app.screen.id == "confirm")
         await k.type("9999")
         await k.press("enter")
-        assert k.app.screen.id == "confirm-erase"
+        assert k.app.screen.id == "confirm"
         assert find_contact(demo_db, PHONE) is not None
-        k.one("#erase-digits").value = ""
+        k.one("#confirm-typed").value = ""
         await k.type("0101")
-        await k.tap("#erase-confirm")
+        await k.tap("#confirm-yes")
         await k.until(lambda: k.app.screen.id == "coordinator" and record(k) == "")
         await k.until(lambda: find_contact(demo_db, PHONE) is None)
         assert k.one("#people-erase").disabled
@@ -132,8 +132,8 @@ async def test_cancelling_the_erase_keeps_the_contact(coordinator_session, demo_
         await find(k, PHONE)
         await k.until(lambda: "STRIK" in record(k))
         await k.tap("#people-erase")
-        await k.until(lambda: k.app.screen.id == "confirm-erase")
-        await k.tap("#erase-cancel")
+        await k.until(lambda: k.app.screen.id == "confirm")
+        await k.tap("#confirm-no")
         await k.until(lambda: k.app.screen.id == "coordinator")
         assert "STRIK" in record(k)
     assert find_contact(demo_db, PHONE) is not None

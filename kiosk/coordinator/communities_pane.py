@@ -65,6 +65,9 @@ class CommunitiesPane(ListPane):
     def fetch(self, db) -> list[dict]:
         return community_table(db, self.app.locale)
 
+    def row_key(self, c: dict) -> str:
+        return c["code"]
+
     def cells(self, c: dict) -> list:
         return [cell(c["code"]), cell(c["name"] or "", 30), cell(c["town"], 16),
                 Text(label(COMMUNITY_STATUSES, c["status"], self.app._)), Text(str(c["members"]))]

@@ -10,11 +10,11 @@ from textual.widgets import Button, Input, Static
 
 from kiosk.screens.base import literal
 from shared.clock import utcnow
-from shared.communities import (DEFAULT_LANGUAGE, MAX_PLACE, MAX_TOWN, TEXT_LIMITS,
+from shared.communities import (MAX_PLACE, MAX_TOWN, TEXT_LIMITS,
                                 add_community, code_problem, community_texts, get_community,
                                 update_community)
 from shared.errors import FaellesError
-from shared.i18n import N_, available_locales, language_name
+from shared.i18n import DEFAULT_LOCALE, N_, available_locales, language_name
 from shared.keywords import fold
 
 FIELDS = {"name": N_("Name"), "schedule": N_("When it meets"), "description": N_("Description")}
@@ -107,9 +107,9 @@ class CommunityFormScreen(ModalScreen[str | None]):
         if not self.value("#town"):
             return _("Write the town.")
         texts = self.texts()
-        if not texts[DEFAULT_LANGUAGE]["name"]:
+        if not texts[DEFAULT_LOCALE]["name"]:
             return _("Write the name in {language}.").format(
-                language=language_name(DEFAULT_LANGUAGE))
+                language=language_name(DEFAULT_LOCALE))
         for language, text in texts.items():
             if not text["name"] and (text["description"] or text["schedule"]):
                 return _("Write the name in {language} too, or leave that language "

@@ -56,6 +56,9 @@ class ListPane(Vertical):
     def details(self, item: dict, extra: dict) -> Content:
         raise NotImplementedError
 
+    def row_key(self, item: dict) -> str:
+        return str(item["id"])
+
     def empty_text(self) -> str | Content:
         return ""
 
@@ -110,7 +113,7 @@ class ListPane(Vertical):
         self.items = items
         table.clear()
         for item in items:
-            table.add_row(*self.cells(item), key=str(item["id"]))
+            table.add_row(*self.cells(item), key=self.row_key(item))
         ids = [item["id"] for item in items]
         if ids:
             table.move_cursor(row=ids.index(keep) if keep in ids

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
-from shared.i18n import N_, language_name
+from shared.i18n import DEFAULT_LOCALE, N_, language_name
 from shared.replies import REPLY_BUDGET_SEGMENTS
 from shared.services.coordinator import Notice
 
@@ -15,7 +15,7 @@ def in_language(app, language: str | None) -> str:
     """Return 'in Danish', 'in English'... in the kiosk's language."""
     if language in IN_LANGUAGE:
         return app._(IN_LANGUAGE[language])
-    return app._("in {language}").format(language=language_name(language or "da"))
+    return app._("in {language}").format(language=language_name(language or DEFAULT_LOCALE))
 
 
 def no_sms_text(app, reason: str | None) -> str | None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from shared.audit import audit_log, record_audit
+from shared.audit import audit_log, coordinator_actor, record_audit
 from shared.broadcasts import quiet_hours_end, send_broadcast
 from shared.clock import iso
 from shared.communities import (STATUSES as COMMUNITY_STATUSES, change_community_status,
@@ -51,14 +51,10 @@ class TooLong(InvalidValue):
     """An SMS that would not fit the reply budget: refused, never cut."""
 
 
-def actor(coordinator_id: int) -> str:
-    """Return the audit actor for a coordinator."""
-    return f"coordinator:{coordinator_id}"
-
-
 def _audit(db: Database, coordinator_id: int, action: str, now: datetime,
            kind: str | None = None, record_id: int | None = None) -> None:
-    record_audit(db, actor=actor(coordinator_id), action=action, now=now, record_kind=kind,
+    record_audit(db, actor=coordinator_actor(coordinator_id), action=action, now=now,
+                 record_kind=kind,
                  record_id=record_id, coordinator_id=coordinator_id)
 
 
@@ -342,7 +338,7 @@ def erase_person(db: Database, contact_id: int, *, coordinator_id: int,
     """Erase a contact and everything linked to them, audited with who confirmed it."""
     with immediate(db):
         phone = get_contact(db, contact_id)["phone"]
-        removed = erase_contact(db, phone, now=now, actor=actor(coordinator_id))
+        removed = erase_contact(db, phone, now=now, coordinator_id=coordinator_id)
         _audit(db, coordinator_id, "erase_confirmed", now, "contact", contact_id)
     return removed
 
