@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from contextlib import contextmanager
@@ -205,6 +206,9 @@ class KioskApp(App, inherit_bindings=False):
         # A failing save must never end the kiosk: tell the visitor kindly instead.
         if event.state == WorkerState.ERROR:
             self.log.error(f"worker {event.worker.name} failed: {event.worker.error!r}")
+            # Into the log file too (never the terminal the kiosk draws on).
+            logging.getLogger("faelles.kiosk").error(
+                "worker %s failed", event.worker.name, exc_info=event.worker.error)
             self.notify(self._("Sorry, something went wrong. Please try again, or ask "
                                "the staff for help."), severity="error", markup=False)
 

@@ -34,8 +34,9 @@ class AuditPane(ListPane):
     AuditPane #audit-exports Button { margin: 0 1 0 0; }
     AuditPane .detail-box { height: 3; }
     """
-    COLUMNS = (N_("When"), N_("Who"), N_("Action"), N_("Record"), N_("Record no."))
+    COLUMNS = (N_("When"), N_("Who"), N_("Action"), N_("Record"), N_("No."))
     TABLE_ID = "audit-table"
+    FIXED_WIDTH = 16 + 20 + 12 + 5 + 2 * 5 + 2
     KEY_HELP = N_("g refresh · e export everything to CSV files")
     BINDINGS = [Binding("g", "reload", show=False), Binding("e", "export_all", show=False)]
 
@@ -58,8 +59,9 @@ class AuditPane(ListPane):
     def cells(self, entry: dict) -> list:
         _ = self.app._
         return [Text(format_when(parse(entry["at"]), self.app.locale, "short")),
-                cell(entry["who"], 24), Text(label(AUDIT_ACTIONS, entry["action"], _)),
-                Text(label(RECORD_KINDS, entry["record_kind"], _)),
+                cell(entry["who"], 20),
+                cell(label(AUDIT_ACTIONS, entry["action"], _), self.rest_width()),
+                cell(label(RECORD_KINDS, entry["record_kind"], _), 12),
                 Text("" if entry["record_id"] is None else str(entry["record_id"]))]
 
     def details(self, entry: dict, extra: dict) -> Content:

@@ -27,7 +27,7 @@ class CommunityFormScreen(ModalScreen[str | None]):
     CommunityFormScreen { align: center middle; }
     #community-form { width: 96; max-width: 100%; height: auto; max-height: 100%; padding: 0 1;
                       background: $surface; border: heavy $accent; }
-    #community-form .form-row { height: auto; margin: 1 0 0 0; }
+    #community-form .form-row { height: auto; }
     #community-form .field-label { width: 16; }
     #community-form Input { width: 1fr; margin: 0 1 0 0; }
     #community-form #code { width: 14; }

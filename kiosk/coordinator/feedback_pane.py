@@ -20,7 +20,7 @@ from kiosk.widgets.message_dialog import MessageDialog
 from kiosk.widgets.sms_counter import in_language, no_sms_text
 from shared.clock import parse, utcnow
 from shared.feedback import feedback_towns, get_feedback
-from shared.i18n import N_, format_when
+from shared.i18n import N_, format_day, format_when
 from shared.labels import FEEDBACK_KINDS, FEEDBACK_STATUSES, label
 from shared.services.coordinator import (
     answer_feedback, answer_notice, can_answer, can_mark, coordinator_names, feedback_items,
@@ -38,8 +38,8 @@ class FeedbackPane(ListPane):
     DEFAULT_CSS = """
     FeedbackPane #feedback-filters Select { width: 1fr; margin: 0 1 0 0; }
     """
-    COLUMNS = (N_("Date"), N_("Kind"), N_("Rating"), N_("Town"), N_("Status"), N_("From"),
-               N_("Text"))
+    COLUMNS = (N_("Date"), N_("Kind"), N_("Rating"), N_("Status"), N_("From"), N_("Text"))
+    FIXED_WIDTH = 10 + 12 + 4 + 9 + 12 + 2 * 6 + 2
     KEY_HELP = N_("r answer · d mark read · e archive · f filters · g refresh")
     BINDINGS = [
         Binding("r", "reply", show=False),
@@ -108,21 +108,20 @@ class FeedbackPane(ListPane):
     def cells(self, item: dict) -> list:
         _ = self.app._
         return [
-            Text(format_when(parse(item["created_at"]), self.app.locale, "short")),
-            Text(label(FEEDBACK_KINDS, item["kind"], _)),
+            Text(format_day(parse(item["created_at"]), self.app.locale, "short")),
+            cell(label(FEEDBACK_KINDS, item["kind"], _), 12),
             Text(f"{FACES[item['rating']]} {item['rating']}" if item["rating"] else NO_VALUE),
-            cell(item["town"], 14),
             Text(label(FEEDBACK_STATUSES, item["status"], _)),
             self.sender(item),
-            cell(item["text"], 40),
+            cell(item["text"], self.rest_width()),
         ]
 
     def sender(self, item: dict) -> Text:
         if item["phone"] is None:
             return Text(self.app._("anonymous"), style="italic")
         if item["opted_out"]:
-            return Text.assemble(cell(item["phone"], 16), (" ⊘", "bold"))
-        return cell(item["phone"], 16)
+            return Text.assemble(cell(item["phone"], 11), (" ⊘", "bold"))
+        return cell(item["phone"], 12)
 
     def empty_text(self) -> str:
         return self.app._("No feedback matches these filters.")

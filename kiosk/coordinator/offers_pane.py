@@ -62,7 +62,8 @@ class OffersPane(ListPane):
     OffersPane .count { width: 1fr; }
     """
     COLUMNS = (N_("No."), N_("Age"), N_("Status"), N_("Category"), N_("Town"), N_("Channel"),
-               N_("Phone"), N_("Description"))
+               N_("Description"))
+    FIXED_WIDTH = 3 + 5 + 12 + 15 + 12 + 5 + 2 * 7 + 2
     KEY_HELP = N_("a approve · i ask · r reject · m match · s status filter · g refresh")
     BINDINGS = [
         Binding("a", "decide('approve')", show=False),
@@ -114,17 +115,14 @@ class OffersPane(ListPane):
 
     def cells(self, offer: dict) -> list:
         _ = self.app._
-        channel = _(label(CHANNELS, offer["channel"], lambda m: m))
-        if offer["location"]:
-            channel = f"{channel} {offer['location']}"
         return [
             Text(str(offer["id"]), justify="right"),
             Text(age(self.app, offer["created_at"]), justify="right"),
             Text(label(OFFER_STATUSES, offer["status"], _),
                  style="bold" if offer["status"] == "needs_info" else ""),
             Text(label(CATEGORIES, offer["category"], _) or NO_VALUE),
-            cell(offer["town"], 12), cell(channel, 14), cell(offer["phone"], 15),
-            cell((offer["description"] or "").strip().split("\n", 1)[0], 26),
+            cell(offer["town"], 12), cell(label(CHANNELS, offer["channel"], _), 5),
+            cell((offer["description"] or "").strip().split("\n", 1)[0], self.rest_width()),
         ]
 
     def empty_text(self):

@@ -31,6 +31,9 @@ class ListPane(Vertical):
     COLUMNS: tuple[str, ...] = ()  # msgids of the column headings
     KEY_HELP = ""  # msgid: this pane's keys, shown on the screen's help line
     TABLE_ID = ""  # the table's id; PANE-table when not given
+    # Columns of the other cells with their padding: the last column gets the rest,
+    # so a row never runs past the right edge (80 columns included).
+    FIXED_WIDTH = 0
 
     def __init__(self, *, id: str):
         super().__init__(id=id)
@@ -55,6 +58,15 @@ class ListPane(Vertical):
 
     def details(self, item: dict, extra: dict) -> Content:
         raise NotImplementedError
+
+    def rest_width(self) -> int:
+        """Return how wide the last column may be at this pane's width."""
+        width = self.size.width or self.app.size.width
+        return max(10, width - self.FIXED_WIDTH)
+
+    def on_resize(self) -> None:
+        if self.items:  # cut the text again for the new width; no database work
+            self.fill(self.items, self.current_id(), self.table.cursor_row)
 
     def row_key(self, item: dict) -> str:
         return str(item["id"])

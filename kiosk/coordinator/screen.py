@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Button, Static, TabbedContent, TabPane
+from textual.widgets import Button, Static, TabbedContent, TabPane, Tabs
 
 from kiosk.screens.base import literal
 from shared.i18n import N_
@@ -20,16 +20,10 @@ TABS = (("offers", N_("Offers")), ("feedback", N_("Feedback")),
 class CoordinatorScreen(Screen):
     """Offers, feedback, communities, people, overview and the audit log."""
 
-    DEFAULT_CSS = """
-    CoordinatorScreen .title-bar { height: 1; background: $primary; }
-    CoordinatorScreen .title-bar .title { padding: 0 1; width: 1fr; color: $accent; }
-    CoordinatorScreen #logout { min-width: 12; }
-    CoordinatorScreen #tabs { height: 1fr; }
-    CoordinatorScreen #tabs > ContentSwitcher { height: 1fr; }
-    CoordinatorScreen TabPane { height: 1fr; padding: 0; }
-    CoordinatorScreen #keys { dock: bottom; height: auto; background: $primary; padding: 0 1; }
-    """
-    BINDINGS = [Binding("ctrl+l", "logout", show=False)] + [
+    CSS_PATH = "coordinator.tcss"
+    BINDINGS = [Binding("ctrl+l", "logout", show=False),
+                # Out of a field (the number in People, a filter) so 1-6 work again.
+                Binding("escape", "leave_field", show=False)] + [
         Binding(str(number), f"tab('{name}')", show=False)
         for number, (name, _label) in enumerate(TABS, start=1)]
 
@@ -48,8 +42,9 @@ class CoordinatorScreen(Screen):
         _ = self.app._
         where = self.app.location
         title = _("Coordinator: {name}").format(name=self.coordinator["name"])
-        with Horizontal(classes="title-bar"):
-            yield Static(literal(f"{title} · {where}" if where else title), classes="title")
+        with Horizontal(id="title-bar"):
+            yield Static(literal(f"{title} · {where}" if where else title),
+                         id="coordinator-title")
             yield Button(_("Log out"), id="logout", compact=True)
         panes = (OffersPane, FeedbackPane, CommunitiesPane, PeoplePane, OverviewPane, AuditPane)
         with TabbedContent(id="tabs"):
@@ -72,8 +67,11 @@ class CoordinatorScreen(Screen):
         tabs = self.query_one(TabbedContent)
         pane = tabs.get_pane(tabs.active).children[0] if tabs.active else None
         own = _(pane.KEY_HELP) if getattr(pane, "KEY_HELP", "") else ""
-        common = _("1–6 change tab · Tab next field · Ctrl+L log out")
+        common = _("1–6 change tab · Esc leave a field · Ctrl+L log out")
         self.query_one("#keys", Static).update(f"{own}\n{common}" if own else common)
+
+    def action_leave_field(self) -> None:
+        self.query_one(TabbedContent).query_one(Tabs).focus()
 
     def action_tab(self, name: str) -> None:
         self.query_one(TabbedContent).active = f"tab-{name}"
