@@ -15,14 +15,13 @@ from faelles.demo_pin import demo_pin_file, read_demo_pin, save_demo_pin
 from faelles.logs import configure_logging, log_file_beside, stop_logging
 from shared import demo as demo_module
 from shared.clock import utcnow
-from shared.contacts import erase_contact
-from shared.coordinators import add_coordinator
 from shared.db import backup_to, db_path_from_env, open_db, sqlite_version
 from shared.errors import FaellesError
 from shared.exports import EXPORT_KINDS, export_table
 from shared.i18n import best_locale, operator_locale, translator
 from shared.phones import normalise_phone
-from shared.retention import purge as purge_store, retention_days
+from shared.retention import retention_days
+from shared.services import operator
 from shared.settings import load_settings
 
 log = logging.getLogger("faelles")
@@ -197,7 +196,7 @@ def coordinator_add(name: str, role: str) -> None:
         raise click.ClickException(_("The two PINs differ. Nothing was saved."))
     try:
         with open_store() as db:
-            add_coordinator(db, name, first, now=utcnow(), role=role)
+            operator.create_coordinator(db, name, first, now=utcnow(), role=role)
     except FaellesError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(_("Coordinator {name} created.").format(name=name))
@@ -213,7 +212,7 @@ def erase(phone: str, yes: bool) -> None:
                         "messages?").format(phone=phone), abort=True)
     try:
         with open_store() as db:
-            removed = erase_contact(db, phone, now=utcnow(), actor="cli")
+            removed = operator.erase(db, phone, now=utcnow())
     except FaellesError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(_("Erased: {counts}").format(
@@ -225,7 +224,7 @@ def purge() -> None:
     """Delete finished records older than FAELLES_RETENTION_DAYS (default 365)."""
     days = retention_days()
     with open_store() as db:
-        removed = purge_store(db, now=utcnow(), days=days)
+        removed = operator.purge_old(db, now=utcnow(), days=days)
     click.echo(_("Removed what was older than {days} days: {counts}").format(
         days=days, counts=", ".join(f"{table} {n}" for table, n in removed.items())))
 

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
-from shared.audit import coordinator_actor, record_audit
 from shared.clock import iso
 from shared.db import Database, immediate, row, rows
 from shared.errors import IllegalTransition, InvalidValue, NotFound
@@ -132,9 +131,6 @@ def send_broadcast(db: Database, code: str, body: str, *, coordinator_id: int,
                                        contact_id=person["contact_id"], kind="broadcast")
             db.execute("UPDATE messages SET broadcast_id = ? WHERE id = ?",
                        (broadcast_id, message_id))
-        record_audit(db, actor=coordinator_actor(coordinator_id), action="broadcast", now=now,
-                     record_kind="community", record_id=community["id"],
-                     coordinator_id=coordinator_id)
     return broadcast_id
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from shared.audit import coordinator_actor, record_audit
 from shared.clock import iso
 from shared.db import Database, immediate, row, rows
 from shared.errors import IllegalTransition, InvalidValue, NotFound
@@ -194,9 +193,6 @@ def members_of(db: Database, code: str) -> list[dict]:
 TEXT_LIMITS = {"name": 60, "description": 400, "schedule": 80}
 MAX_TOWN = 40
 MAX_PLACE = 120
-STATUS_ACTIONS = {"active": "community_resume", "paused": "community_pause",
-                  "archived": "community_archive"}
-
 
 def code_problem(db: Database, code: str) -> tuple[str, dict] | None:
     """Return why code cannot be a new community's code (a msgid and its fields), or None."""
@@ -241,28 +237,24 @@ def _require_default_name(texts: dict[str, dict[str, str]]) -> None:
 
 def add_community(
     db: Database, *, code: str, town: str, place: str, texts: dict[str, dict[str, str]],
-    coordinator_id: int, now: datetime,
+    now: datetime,
 ) -> int:
-    """Create a community for a coordinator, audited; return its id."""
+    """Create a community from a coordinator's form, its texts cleaned; return its id."""
     texts = {language: text for language, text in clean_texts(texts).items() if text["name"]}
     _require_default_name(texts)
     town = sanitise(" ".join(town.split()), MAX_TOWN)
     if not town:
         raise InvalidValue("A community needs a town")
     with immediate(db):
-        community_id = create_community(db, code=code, town=town, texts=texts, now=now,
-                                        place=sanitise(" ".join(place.split()), MAX_PLACE))
-        record_audit(db, actor=coordinator_actor(coordinator_id), action="community_create",
-                     now=now, record_kind="community", record_id=community_id,
-                     coordinator_id=coordinator_id)
-    return community_id
+        return create_community(db, code=code, town=town, texts=texts, now=now,
+                                place=sanitise(" ".join(place.split()), MAX_PLACE))
 
 
 def update_community(
     db: Database, code: str, *, town: str, place: str, texts: dict[str, dict[str, str]],
-    coordinator_id: int, now: datetime,
-) -> None:
-    """Change a community's town, place and texts per language, audited; its code stays.
+    now: datetime,
+) -> int:
+    """Change a community's town, place and texts per language; its code stays; return its id.
 
     A language given with an empty name is removed; languages not given are kept.
     """
@@ -292,18 +284,4 @@ def update_community(
                 (community["id"], language, text["name"], text["description"],
                  text["schedule"]))
         _require_default_name(community_texts(db, code))  # raising rolls it all back
-        record_audit(db, actor=coordinator_actor(coordinator_id), action="community_edit",
-                     now=now, record_kind="community", record_id=community["id"],
-                     coordinator_id=coordinator_id)
-
-
-def change_community_status(
-    db: Database, code: str, status: str, *, coordinator_id: int, now: datetime,
-) -> None:
-    """Pause, reactivate or archive a community for a coordinator, audited."""
-    with immediate(db):
-        set_community_status(db, code, status, now=now)
-        community = row(db, "SELECT id FROM communities WHERE code = ?", (fold(code),))
-        record_audit(db, actor=coordinator_actor(coordinator_id), action=STATUS_ACTIONS[status],
-                     now=now, record_kind="community", record_id=community["id"],
-                     coordinator_id=coordinator_id)
+    return community["id"]

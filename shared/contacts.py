@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from shared.audit import coordinator_actor, record_audit
 from shared.clock import iso
 from shared.db import Database, immediate, row, rows
 from shared.errors import NotFound
@@ -72,16 +71,8 @@ def contact_data(db: Database, contact_id: int) -> dict:
     return data
 
 
-def erase_contact(db: Database, phone: str, *, now: datetime, actor: str | None = None,
-                  coordinator_id: int | None = None) -> dict[str, int]:
-    """Delete a contact and every record linked to them; return what was removed.
-
-    The audit entry names actor ("cli", "sms"), or else the coordinator who erased them.
-    """
-    if actor is None:
-        if coordinator_id is None:
-            raise TypeError("erase_contact needs an actor or a coordinator_id")
-        actor = coordinator_actor(coordinator_id)
+def erase_contact(db: Database, phone: str) -> tuple[int, dict[str, int]]:
+    """Delete a contact and every record linked to them; return its id and what was removed."""
     e164 = normalise_phone(phone)
     with immediate(db):
         contact = row(db, "SELECT id FROM contacts WHERE phone = ?", (e164,))
@@ -100,9 +91,5 @@ def erase_contact(db: Database, phone: str, *, now: datetime, actor: str | None 
         counts["verifications"] = db.execute(
             "DELETE FROM verifications WHERE phone = ?", (e164,)).rowcount
         db.execute("DELETE FROM contacts WHERE id = ?", (contact["id"],))
-        record_audit(
-            db, actor=actor, action="erase_contact", now=now,
-            record_kind="contact", record_id=contact["id"], coordinator_id=coordinator_id,
-        )
     counts["contacts"] = 1
-    return counts
+    return contact["id"], counts

@@ -7,10 +7,9 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from shared.audit import coordinator_actor, record_audit
 from shared.clock import iso, parse
 from shared.db import Database, IntegrityError, immediate, row, rows
-from shared.errors import InvalidValue, LockedOut, NotFound, WrongPin
+from shared.errors import InvalidValue, LockedOut, NotFound
 
 MAX_FAILED_ATTEMPTS = 5
 LOCKOUT = timedelta(minutes=5)
@@ -48,23 +47,26 @@ def add_coordinator(
     db: Database, name: str, pin: str, *, now: datetime, role: str = "coordinator"
 ) -> int:
     """Create a coordinator with a hashed PIN and return its id."""
+    return insert_coordinator(db, name, hash_pin(validate_pin(pin)), now=now, role=role)
+
+
+def insert_coordinator(
+    db: Database, name: str, pin_hash: str, *, now: datetime, role: str = "coordinator"
+) -> int:
+    """Store a coordinator whose PIN is already hashed (hash first: it is slow)."""
     name = (name or "").strip()
     if not name:
         raise InvalidValue("A coordinator needs a name")
     if role not in ROLES:
         raise InvalidValue(f"Unknown role {role!r}")
-    pin_hash = hash_pin(validate_pin(pin))
     try:
         with immediate(db):
-            coordinator_id = db.execute(
+            return db.execute(
                 "INSERT INTO coordinators (name, role, pin_hash, created_at) VALUES (?, ?, ?, ?)",
                 (name, role, pin_hash, iso(now)),
             ).lastrowid
-            record_audit(db, actor="cli", action="add_coordinator", now=now,
-                         record_kind="coordinator", record_id=coordinator_id)
     except IntegrityError as exc:
         raise InvalidValue(f"There is already a coordinator called {name}") from exc
-    return coordinator_id
 
 
 def list_coordinators(db: Database) -> list[dict]:
@@ -73,31 +75,35 @@ def list_coordinators(db: Database) -> list[dict]:
                          " ORDER BY name")
 
 
-def authenticate(db: Database, coordinator_id: int, pin: str, *, now: datetime) -> dict:
-    """Return the coordinator if the PIN is right; count failures and lock after too many."""
+def check_pin(db: Database, coordinator_id: int, pin: str, *, now: datetime) -> tuple[dict, bool]:
+    """Return the coordinator (without the hash) and whether the PIN is right.
+
+    Raise NotFound, or LockedOut while locked (the PIN is then not even checked).
+    """
     found = row(db, "SELECT * FROM coordinators WHERE id = ?", (coordinator_id,))
     if found is None:
         raise NotFound(f"No coordinator {coordinator_id}")
     if found["locked_until"] and parse(found["locked_until"]) > now:
         raise LockedOut(f"Locked until {found['locked_until']}")
-    # The slow hash runs outside the write transaction so it never holds the lock.
-    correct = verify_pin(pin, found["pin_hash"])
+    # The slow hash runs before any write transaction so it never holds the lock.
+    correct = verify_pin(pin, found.pop("pin_hash"))
+    return found, correct
+
+
+def record_attempt(db: Database, coordinator_id: int, correct: bool, *,
+                   now: datetime) -> tuple[str, int]:
+    """Clear the failures after a right PIN, or count one and lock after too many.
+
+    Return what happened ("login", "failed_login" or "lockout") and the failures counted.
+    """
     with immediate(db):
         if correct:
             db.execute("UPDATE coordinators SET failed_attempts = 0, locked_until = NULL"
                        " WHERE id = ?", (coordinator_id,))
-            record_audit(db, actor=coordinator_actor(coordinator_id), action="login", now=now,
-                         coordinator_id=coordinator_id)
-            found.update(failed_attempts=0, locked_until=None)
-            return {k: v for k, v in found.items() if k != "pin_hash"}
+            return "login", 0
         failed = row(db, "SELECT failed_attempts FROM coordinators WHERE id = ?",
                      (coordinator_id,))["failed_attempts"] + 1
         locked_until = iso(now + LOCKOUT) if failed >= MAX_FAILED_ATTEMPTS else None
         db.execute("UPDATE coordinators SET failed_attempts = ?, locked_until = ? WHERE id = ?",
                    (0 if locked_until else failed, locked_until, coordinator_id))
-        record_audit(db, actor=coordinator_actor(coordinator_id), now=now,
-                     action="lockout" if locked_until else "failed_login",
-                     coordinator_id=coordinator_id)
-    if locked_until:
-        raise LockedOut(f"Locked until {locked_until}")
-    raise WrongPin(f"Wrong PIN ({failed} of {MAX_FAILED_ATTEMPTS})")
+    return ("lockout" if locked_until else "failed_login"), failed

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from datetime import datetime, timedelta
 
-from shared.audit import record_audit
 from shared.clock import iso
 from shared.db import Database, immediate
 
@@ -46,5 +45,4 @@ def purge(db: Database, *, now: datetime, days: int) -> dict[str, int]:
     with immediate(db):
         for table, condition in _PURGES.items():
             removed[table] = db.execute(f"DELETE FROM {table} WHERE {condition}", params).rowcount
-        record_audit(db, actor="cli", action="purge", now=now)
     return removed

@@ -9,14 +9,18 @@ from shared.audit import audit_log
 from shared.broadcasts import (COST_PER_SEGMENT, Audience, audience, broadcast_progress,
                                estimate_broadcast, in_quiet_hours, quiet_hours_end,
                                recipients_of, send_broadcast)
-from shared.communities import (add_community, change_community_status, code_problem,
-                                community_texts, get_community, join_community,
-                                leave_community, update_community)
+from shared.communities import (code_problem, community_texts, get_community, join_community,
+                                leave_community)
 from shared.contacts import opt_out, touch_contact
 from shared.db import rows
 from shared.errors import IllegalTransition, InvalidValue, NotFound
 from shared.i18n import TIMEZONE
 from shared.messages import claim_next, queue_message
+# What a coordinator does with communities goes through the service, which audits it.
+from shared.services.coordinator import (
+    broadcast, change_community_status, create_community as add_community,
+    edit_community as update_community,
+)
 from sms_gateway.worker import in_quiet_hours as worker_in_quiet_hours
 
 QUIET = (time(21, 0), time(8, 0))
@@ -118,8 +122,8 @@ def test_estimate_tells_when_a_held_broadcast_goes(now):
 
 
 def test_send_broadcast_queues_one_message_per_recipient(db, now, community, members, anna):
-    broadcast_id = send_broadcast(db, "kaffe", "Husk kaffe på fredag", coordinator_id=anna,
-                                  now=now)
+    broadcast_id = broadcast(db, "kaffe", "Husk kaffe på fredag", coordinator_id=anna,
+                             now=now, quiet_start=QUIET[0], quiet_end=QUIET[1]).id
     queued = rows(db, "SELECT * FROM messages WHERE direction = 'out' ORDER BY id")
     assert [m["contact_id"] for m in queued] == [
         members[0]["id"], members[1]["id"], members[3]["id"]]

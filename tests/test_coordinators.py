@@ -6,9 +6,11 @@ import pytest
 
 from shared.audit import audit_log
 from shared.coordinators import (
-    LOCKOUT, MAX_FAILED_ATTEMPTS, add_coordinator, authenticate, hash_pin, list_coordinators,
-    validate_pin, verify_pin,
+    LOCKOUT, MAX_FAILED_ATTEMPTS, add_coordinator, hash_pin, list_coordinators, validate_pin,
+    verify_pin,
 )
+from shared.services.coordinator import log_in as authenticate
+from shared.services.operator import create_coordinator
 from shared.errors import InvalidValue, LockedOut, NotFound, WrongPin
 
 PIN = "2468"
@@ -16,7 +18,7 @@ PIN = "2468"
 
 @pytest.fixture
 def coordinator_id(db, now):
-    return add_coordinator(db, "Birthe", PIN, now=now)
+    return create_coordinator(db, "Birthe", PIN, now=now)
 
 
 def test_hash_is_salted_and_verifies():

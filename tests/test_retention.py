@@ -95,9 +95,11 @@ def test_idle_contacts_go_only_when_nothing_links_to_them(db, now, old, communit
 
 
 def test_purge_is_audited_and_a_second_run_removes_nothing(db, now, old):
+    from shared.services.operator import purge_old
+
     offer_with(db, "done", old)
-    purge(db, now=now, days=DAYS)
-    assert sum(purge(db, now=now, days=DAYS).values()) == 0
+    purge_old(db, now=now, days=DAYS)
+    assert sum(purge_old(db, now=now, days=DAYS).values()) == 0
     assert [e["action"] for e in audit_log(db)] == ["purge", "purge"]
 
 

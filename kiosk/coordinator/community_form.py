@@ -10,12 +10,12 @@ from textual.widgets import Button, Input, Static
 
 from kiosk.screens.base import literal
 from shared.clock import utcnow
-from shared.communities import (MAX_PLACE, MAX_TOWN, TEXT_LIMITS,
-                                add_community, code_problem, community_texts, get_community,
-                                update_community)
+from shared.communities import (MAX_PLACE, MAX_TOWN, TEXT_LIMITS, code_problem,
+                                community_texts, get_community)
 from shared.errors import FaellesError
 from shared.i18n import DEFAULT_LOCALE, N_, available_locales, language_name
 from shared.keywords import fold
+from shared.services.coordinator import create_community, edit_community
 
 FIELDS = {"name": N_("Name"), "schedule": N_("When it meets"), "description": N_("Description")}
 
@@ -133,9 +133,9 @@ class CommunityFormScreen(ModalScreen[str | None]):
                 return
             try:
                 if self.code is None:
-                    add_community(db, code=code, now=utcnow(), **fields)
+                    create_community(db, code=code, now=utcnow(), **fields)
                 else:
-                    update_community(db, code, now=utcnow(), **fields)
+                    edit_community(db, code, now=utcnow(), **fields)
             except FaellesError as exc:
                 # Someone took the code meanwhile, or the like: the service says why.
                 self.app.call_from_thread(self.show_problem, str(exc))

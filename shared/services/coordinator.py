@@ -17,14 +17,14 @@ from pathlib import Path
 from shared.audit import audit_log, coordinator_actor, record_audit
 from shared.broadcasts import quiet_hours_end, send_broadcast
 from shared.clock import iso
-from shared.communities import (STATUSES as COMMUNITY_STATUSES, change_community_status,
-                                get_community, list_communities)
-from shared.contacts import contact_data, erase_contact, find_contact, get_contact
+from shared.communities import (STATUSES as COMMUNITY_STATUSES, add_community, get_community,
+                                list_communities, set_community_status, update_community)
+from shared.contacts import contact_data, find_contact, get_contact
 from shared.conversations import save_conversation
-from shared.coordinators import authenticate, list_coordinators
+from shared.coordinators import MAX_FAILED_ATTEMPTS, check_pin, list_coordinators, record_attempt
 from shared.db import Database, immediate, row, rows
 from shared.engine import FLOW_TTL
-from shared.errors import IllegalTransition, InvalidValue
+from shared.errors import IllegalTransition, InvalidValue, LockedOut, WrongPin
 from shared.exports import export_table, write_private
 from shared.feedback import (TRANSITIONS as FEEDBACK_TRANSITIONS, change_feedback_status,
                              get_feedback, list_feedback)
@@ -32,6 +32,7 @@ from shared.i18n import DEFAULT_LOCALE, TIMEZONE
 from shared.messages import queue_message
 from shared.offers import TRANSITIONS as OFFER_TRANSITIONS, change_offer_status, get_offer
 from shared.replies import REPLY_BUDGET_SEGMENTS, Reply, render_reply
+from shared.services.erasure import erase_number
 from shared.sms_text import measure, sanitise
 
 DECISIONS = {"approve": "approved", "ask": "needs_info", "reject": "rejected",
@@ -45,6 +46,8 @@ ANSWER_WINDOW = FLOW_TTL * 24 * 7
 REVIEW_STATUSES = ("pending", "needs_info")
 FEEDBACK_MARKS = ("read", "archived")
 OPEN_FEEDBACK = ("new", "read", "answered")
+STATUS_ACTIONS = {"active": "community_resume", "paused": "community_pause",
+                  "archived": "community_archive"}
 
 
 class TooLong(InvalidValue):
@@ -274,22 +277,45 @@ def community_table(db: Database, language: str) -> list[dict]:
     return sorted(found, key=lambda c: c["status"] == "archived")
 
 
+def create_community(db: Database, *, code: str, town: str, place: str, texts: dict,
+                     coordinator_id: int, now: datetime) -> int:
+    """Create a community from the coordinator's form, audited; return its id."""
+    with immediate(db):
+        community_id = add_community(db, code=code, town=town, place=place, texts=texts,
+                                     now=now)
+        _audit(db, coordinator_id, "community_create", now, "community", community_id)
+    return community_id
+
+
+def edit_community(db: Database, code: str, *, town: str, place: str, texts: dict,
+                   coordinator_id: int, now: datetime) -> None:
+    """Change a community's town, place and texts, audited; its code stays."""
+    with immediate(db):
+        community_id = update_community(db, code, town=town, place=place, texts=texts, now=now)
+        _audit(db, coordinator_id, "community_edit", now, "community", community_id)
+
+
+def change_community_status(db: Database, code: str, status: str, *, coordinator_id: int,
+                            now: datetime) -> None:
+    """Pause, resume or archive a community, audited; an archived one stays archived."""
+    with immediate(db):
+        community = get_community(db, code)
+        if community["status"] == "archived":
+            raise IllegalTransition("An archived community stays archived")
+        set_community_status(db, code, status, now=now)
+        _audit(db, coordinator_id, STATUS_ACTIONS[status], now, "community", community["id"])
+
+
 def pause_or_resume(db: Database, code: str, *, coordinator_id: int, now: datetime) -> str:
     """Pause an active community or resume a paused one; return its new status."""
     with immediate(db):
-        status = get_community(db, code)["status"]
-        if status == "archived":
-            raise IllegalTransition("An archived community stays archived")
-        new = "paused" if status == "active" else "active"
+        new = "paused" if get_community(db, code)["status"] == "active" else "active"
         change_community_status(db, code, new, coordinator_id=coordinator_id, now=now)
     return new
 
 
 def archive_community(db: Database, code: str, *, coordinator_id: int, now: datetime) -> None:
-    with immediate(db):
-        if get_community(db, code)["status"] == "archived":
-            raise IllegalTransition("An archived community stays archived")
-        change_community_status(db, code, "archived", coordinator_id=coordinator_id, now=now)
+    change_community_status(db, code, "archived", coordinator_id=coordinator_id, now=now)
 
 
 @dataclass(frozen=True)
@@ -300,8 +326,10 @@ class Broadcast:
 
 def broadcast(db: Database, code: str, body: str, *, coordinator_id: int, now: datetime,
               quiet_start, quiet_end) -> Broadcast:
-    """Queue an SMS to every member who takes SMS; say when it will leave."""
-    broadcast_id = send_broadcast(db, code, body, coordinator_id=coordinator_id, now=now)
+    """Queue an SMS to every member who takes SMS, audited; say when it will leave."""
+    with immediate(db):
+        broadcast_id = send_broadcast(db, code, body, coordinator_id=coordinator_id, now=now)
+        _audit(db, coordinator_id, "broadcast", now, "community", get_community(db, code)["id"])
     return Broadcast(broadcast_id, quiet_hours_end(now, quiet_start, quiet_end))
 
 
@@ -338,7 +366,8 @@ def erase_person(db: Database, contact_id: int, *, coordinator_id: int,
     """Erase a contact and everything linked to them, audited with who confirmed it."""
     with immediate(db):
         phone = get_contact(db, contact_id)["phone"]
-        removed = erase_contact(db, phone, now=now, coordinator_id=coordinator_id)
+        removed = erase_number(db, phone, actor=coordinator_actor(coordinator_id), now=now,
+                               coordinator_id=coordinator_id)
         _audit(db, coordinator_id, "erase_confirmed", now, "contact", contact_id)
     return removed
 
@@ -381,8 +410,16 @@ def audit_entries(db: Database, limit: int = 200) -> list[dict]:
 
 
 def log_in(db: Database, coordinator_id: int, pin: str, *, now: datetime) -> dict:
-    """Return the coordinator if the PIN is right (audited; wrong PINs lock)."""
-    return authenticate(db, coordinator_id, pin, now=now)
+    """Return the coordinator if the PIN is right; count, lock and audit wrong ones."""
+    coordinator, correct = check_pin(db, coordinator_id, pin, now=now)
+    with immediate(db):
+        outcome, failed = record_attempt(db, coordinator_id, correct, now=now)
+        _audit(db, coordinator_id, outcome, now)
+    if outcome == "login":
+        return {**coordinator, "failed_attempts": 0, "locked_until": None}
+    if outcome == "lockout":
+        raise LockedOut("Locked after too many wrong PINs")
+    raise WrongPin(f"Wrong PIN ({failed} of {MAX_FAILED_ATTEMPTS})")
 
 
 def log_out(db: Database, coordinator_id: int, *, now: datetime) -> None:

@@ -11,10 +11,11 @@ from babel import Locale
 from shared import engine
 from shared.clock import iso
 from shared.communities import join_community, leave_community, list_communities, memberships_of
-from shared.contacts import erase_contact, opt_in, opt_out, set_language
+from shared.contacts import opt_in, opt_out, set_language
 from shared.conversations import clear_conversation, load_conversation, save_conversation
 from shared.db import Database, immediate, row
 from shared.feedback import record_feedback
+from shared.services.erasure import erase_number
 from shared.i18n import available_locales
 from shared.keywords import fold
 from shared.messages import log_inbound_once, record_reply
@@ -180,5 +181,5 @@ def _apply_effects(db: Database, contact: dict, outcome: engine.Outcome,
                 record_feedback(db, contact_id=contact_id, kind=kind, text=text,
                                 channel="sms", now=now)
             case engine.EraseContact():
-                erase_contact(db, contact["phone"], now=now, actor="sms")
+                erase_number(db, contact["phone"], actor="sms", now=now)
     return outcome
