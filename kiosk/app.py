@@ -39,6 +39,8 @@ KIOSK_THEME = Theme(
     surface="#001a33",
     panel="#003b73",
     dark=True,
+    # Behind a question that cannot be undone (erase, archive).
+    variables={"danger-background": "#3b0000"},
 )
 
 

@@ -25,7 +25,7 @@ class ConfirmDialog(ModalScreen[bool]):
     ConfirmDialog { align: center middle; }
     ConfirmDialog > Vertical { width: 76; max-width: 100%; height: auto; max-height: 100%;
                                padding: 0 2 1 2; background: $primary; border: heavy $accent; }
-    ConfirmDialog.-danger > Vertical { background: #3b0000; border: heavy $error; }
+    ConfirmDialog.-danger > Vertical { background: $danger-background; border: heavy $error; }
     ConfirmDialog #confirm-details { padding: 1 0 0 0; color: $foreground; }
     ConfirmDialog .buttons { height: auto; }
     ConfirmDialog .buttons Button { margin: 1 2 0 0; }
