@@ -81,6 +81,9 @@ class OverviewPane(VerticalScroll):
         if focused is None or not (isinstance(focused, Tabs) or self in focused.ancestors):
             self.focus()
 
+    def focus_home(self) -> None:
+        self.focus()
+
     @on(Button.Pressed, "#overview-refresh")
     def action_refresh_overview(self) -> None:
         self.count()

@@ -98,6 +98,10 @@ class ListPane(Vertical):
     def coordinator_id(self) -> int:
         return self.screen.coordinator_id
 
+    def focus_home(self) -> None:
+        """Focus the list, where this pane's keys act."""
+        self.table.focus()
+
     def on_show(self) -> None:
         # Fresh records each time the tab opens; the cursor stays where it was.
         self.reload(keep=self.current_id())

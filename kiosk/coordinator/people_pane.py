@@ -68,6 +68,10 @@ class PeoplePane(Vertical):
         if focused is None or not (isinstance(focused, Tabs) or self in focused.ancestors):
             self.query_one("#people-phone", Input).focus()
 
+    def focus_home(self) -> None:
+        """Focus the record: out of the number field, so x and 1-6 work."""
+        self.query_one("#people-view").focus()
+
     @property
     def coordinator_id(self) -> int:
         return self.screen.coordinator_id

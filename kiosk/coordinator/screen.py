@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Button, Static, TabbedContent, TabPane, Tabs
+from textual.widgets import Button, Static, TabbedContent, TabPane
 
 from kiosk.screens.base import literal
 from shared.i18n import N_
@@ -64,17 +64,23 @@ class CoordinatorScreen(Screen):
     def show_keys(self) -> None:
         """Show the open tab's keys, and how to move between tabs and leave."""
         _ = self.app._
-        tabs = self.query_one(TabbedContent)
-        pane = tabs.get_pane(tabs.active).children[0] if tabs.active else None
+        pane = self.open_pane() if self.query_one(TabbedContent).active else None
         own = _(pane.KEY_HELP) if getattr(pane, "KEY_HELP", "") else ""
         common = _("1–6 change tab · Esc leave a field · Ctrl+L log out")
         self.query_one("#keys", Static).update(f"{own}\n{common}" if own else common)
 
+    def open_pane(self):
+        tabs = self.query_one(TabbedContent)
+        return tabs.get_pane(tabs.active).children[0]
+
     def action_leave_field(self) -> None:
-        self.query_one(TabbedContent).query_one(Tabs).focus()
+        """Out of a field, back to the tab's list, where its keys and 1-6 work."""
+        self.open_pane().focus_home()
 
     def action_tab(self, name: str) -> None:
         self.query_one(TabbedContent).active = f"tab-{name}"
+        # The tab's own keys work at once: they act on what has the focus.
+        self.call_after_refresh(lambda: self.open_pane().focus_home())
 
     @on(Button.Pressed, "#logout")
     def action_logout(self) -> None:
