@@ -57,3 +57,20 @@ async def test_a_failing_save_says_sorry_in_danish(kiosk, monkeypatch, target, s
         await send(k)
         messages = [notification.message for notification in k.app._notifications]
         assert any("noget gik galt" in message for message in messages), messages
+
+
+@pytest.mark.parametrize("target", ["kiosk.screens.forms.town_options",
+                                    "kiosk.screens.communities.list_communities"])
+async def test_a_failing_read_keeps_the_kiosk_running_and_says_sorry(kiosk, monkeypatch,
+                                                                     target):
+    monkeypatch.setattr(target, broken)
+    async with kiosk() as k:
+        await k.press("2")
+        await k.app.workers.wait_for_complete()
+        await k.pilot.pause()
+        assert k.app.is_running
+        assert k.app.screen.id == "communities"
+        messages = [notification.message for notification in k.app._notifications]
+        assert any("noget gik galt" in message for message in messages), messages
+        await k.type("strik")  # the screen still answers keys
+        assert k.one("#search").value == "strik"

@@ -15,8 +15,16 @@ SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40"
 LOCATION = "Munkebo Bibliotek"
 
 
+async def loaded(k) -> None:
+    """Let the screen's worker threads read the store and fill what they read."""
+    await k.pilot.pause()
+    await k.app.workers.wait_for_complete()
+    await k.pilot.pause()
+
+
 async def choose(k, selector: str, label: str) -> None:
     """Open a Select with the keyboard and pick the option shown as label."""
+    await loaded(k)  # the towns come from a worker thread
     select = k.one(selector)
     select.focus()
     await k.press("enter")
@@ -144,6 +152,7 @@ async def test_offer_review_shows_category_text_town_and_phone_on_their_own_line
 
 async def open_strikkecafe(k) -> None:
     await k.press("2")
+    await loaded(k)
     await k.type("strik")
     await k.press("enter", "down", "enter")  # to the list, to its first line, open it
     assert k.app.screen.id == "community"
@@ -157,7 +166,7 @@ async def test_community_search_narrows_and_town_filters(kiosk, demo_db, size):
         await k.press("2")
         options = k.one("#list")
         assert isinstance(options, OptionList)
-        assert options.option_count == len(active)
+        await k.until(lambda: options.option_count == len(active))
         await k.type("strik")
         assert options.option_count == 1
         assert "Strikkecafé" in str(options.get_option_at_index(0).prompt)
@@ -175,6 +184,7 @@ async def test_community_search_narrows_and_town_filters(kiosk, demo_db, size):
 async def test_enter_twice_opens_the_only_community_found(kiosk):
     async with kiosk() as k:
         await k.press("2")
+        await loaded(k)
         await k.type("strik")
         await k.press("enter", "enter")
         assert k.app.screen.id == "community"
@@ -204,6 +214,7 @@ async def test_join_proves_the_number_and_stores_the_membership(kiosk, demo_db, 
                                   " AND m.left_at IS NULL")["n"]
     async with kiosk(size) as k:
         await open_strikkecafe(k)
+        await loaded(k)
         detail = k.screen_text()
         for shown in ("Strikkecafé", "Kerteminde Bibliotek, Strandvejen 5", "Tirsdage kl. 14-16",
                       f"{members_before} medlemmer"):
@@ -392,3 +403,94 @@ async def test_feedback_accepts_every_country_the_kiosk_is_set_up_for(kiosk, dem
     saved = row(demo_db, "SELECT c.phone FROM feedback f JOIN contacts c ON c.id = f.contact_id"
                          " ORDER BY f.id DESC LIMIT 1")
     assert saved["phone"] == "+46701234567"
+
+
+SMS_NUMBER = "+45 70 20 30 40"
+
+
+def with_number(db_path, number: str | None = SMS_NUMBER):
+    from shared.settings import Settings
+
+    return Settings(db_path=str(db_path), sms_number=number)
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_home_shows_where_the_kiosk_stands_and_the_number_to_text(kiosk, db_path, size):
+    async with kiosk(size, settings=with_number(db_path)) as k:
+        drawn = k.screen_text()
+        assert LOCATION in drawn
+        assert ("Du kan også sende en sms til +45 70 20 30 40. Send HJÆLP for at se hvordan."
+                in drawn)
+        about = k.one("#about")
+        assert k.app.screen.region.contains_region(about.region)  # not pushed off screen
+
+
+async def test_about_tells_the_number_to_text_slet_to_and_that_we_note_the_place(kiosk,
+                                                                               db_path):
+    async with kiosk(settings=with_number(db_path)) as k:
+        await k.tap("#about")
+        paragraphs = [str(p.render()) for p in k.app.screen.query(".paragraph")]
+        assert any("send SLET til +45 70 20 30 40" in paragraph for paragraph in paragraphs)
+        assert any(LOCATION in paragraph for paragraph in paragraphs)
+
+
+async def test_without_a_number_or_a_place_home_and_about_leave_them_out(kiosk, db_path):
+    async with kiosk(location=None, settings=with_number(db_path, None)) as k:
+        assert not k.app.screen.query("#sms-number, #location")
+        assert "None" not in k.screen_text()
+        await k.tap("#about")
+        drawn = k.screen_text()
+        assert "SLET til vores nummer" in drawn
+        assert "None" not in drawn
+
+
+async def open_town_dropdown(k, where: str):
+    if where == "offer":
+        await k.press("1")
+        await k.tap("#category-time")
+        await k.type("Læser højt")
+        await k.tap("#describe-done")
+    elif where == "feedback":
+        await k.press("3")
+        await k.tap("#kind-ros")
+        await k.tap("#rating-skip")
+        await k.type("Fint")
+        await k.tap("#text-done")
+    else:
+        await k.press("2")
+    await loaded(k)
+    select = k.one("#town")
+    select.focus()
+    await k.press("enter")
+    return select.query_one("SelectOverlay")
+
+
+@pytest.mark.parametrize("where", ["offer", "feedback", "communities"])
+@pytest.mark.parametrize("size", SIZES)
+async def test_every_town_dropdown_opens_with_its_towns_in_view(kiosk, demo_db, where, size):
+    towns = {r["town"] for r in rows(demo_db, "SELECT town FROM communities"
+                                              " WHERE status IN ('active', 'paused')")}
+    async with kiosk(size) as k:
+        overlay = await open_town_dropdown(k, where)
+        await k.pilot.pause()
+        assert overlay.display
+        # The prompt line and every town, drawn: a dropdown of no rows looks empty.
+        assert overlay.region.height >= min(len(towns) + 1, 10)
+        assert k.app.screen.region.contains_region(overlay.region)
+        drawn = k.screen_text()
+        assert all(town in drawn for town in sorted(towns)[:overlay.region.height - 3])
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_the_town_filter_is_beside_the_search_and_the_list_right_under(kiosk, size):
+    async with kiosk(size) as k:
+        await k.press("2")
+        await loaded(k)
+        search, town, options = k.one("#search"), k.one("#town"), k.one("#list")
+        screen = k.app.screen.region
+        assert screen.contains_region(town.region)
+        assert town.region.width >= len("Vælg en by (kan springes over)") + 6
+        assert "Vælg en by (kan springes over)" in k.screen_text()
+        assert town.region.y == search.region.y  # side by side
+        gap = options.region.y - search.region.bottom
+        assert gap <= 2, f"{gap} empty lines between the search box and the list"

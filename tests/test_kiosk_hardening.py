@@ -93,3 +93,38 @@ async def test_escape_from_joining_goes_back_through_the_community_to_home(kiosk
         assert k.app.screen.id == "home"
         assert len(k.app.screen_stack) == 1
         still_running(k.app)
+
+
+async def test_no_citizen_screen_reads_the_store_on_the_ui_thread(kiosk):
+    """Every read runs in a worker: with strict threads a read on the UI thread raises."""
+    async with kiosk() as k:
+        k.app.strict_threads = True  # store() now refuses the UI thread
+
+        async def loaded():
+            await k.pilot.pause()
+            await k.app.workers.wait_for_complete()
+            await k.pilot.pause()
+
+        await k.press("2")
+        await loaded()
+        assert k.one("#list").option_count > 0
+        assert len(k.one("#town")._options) > 1  # the towns arrived
+        await k.type("strik")
+        await k.press("enter", "enter")
+        await loaded()
+        assert k.app.screen.id == "community"
+        assert "Strikkecafé" in k.screen_text()
+        await k.press("escape", "escape")
+        for key, open_details in (("1", ("#category-time", "#describe-done")),
+                                  ("3", ("#kind-ros", "#rating-skip", "#text-done"))):
+            await k.press(key)
+            await k.tap(open_details[0])
+            for button in open_details[1:]:
+                if k.app.focused and k.app.focused.id in ("description", "text"):
+                    await k.type("Hej")
+                await k.tap(button)
+            await loaded()
+            assert len(k.one("#town")._options) > 1
+            await k.press("escape", "escape", "escape", "escape")
+        still_running(k.app)
+        assert not [n for n in k.app._notifications if n.severity == "error"]

@@ -9,6 +9,7 @@ the files with FAELLES_UPDATE_SNAPSHOTS=1 and review the diff.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -35,9 +36,22 @@ def drawn_with_focus(k) -> str:
 
 
 @pytest.mark.parametrize("keys, name", [((), "home"), (("1",), "offer_category"),
-                                        (("3",), "feedback_kind")])
+                                        (("3",), "feedback_kind"), (("2",), "communities")])
 async def test_first_screens_look_as_designed(kiosk, keys, name):
     async with kiosk(size=(80, 24)) as k:
         await k.press(*keys)
         await k.pilot.pause()
+        await k.app.workers.wait_for_complete()  # lists are read in worker threads
+        await k.pilot.pause()
         check_snapshot(f"kiosk_{name}_da_80x24", drawn_with_focus(k))
+
+
+HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}\b|#[0-9a-fA-F]{3}\b")
+
+
+async def test_citizen_screens_take_their_colours_from_the_theme():
+    """One theme (KIOSK_THEME) sets the colours; a hex value copied in drifts from it."""
+    kiosk = Path(__file__).parent.parent / "kiosk"
+    for path in [kiosk / "kiosk.tcss", *sorted((kiosk / "screens").glob("*.py"))]:
+        found = HEX_COLOUR.findall(path.read_text(encoding="utf-8"))
+        assert not found, f"{path.name} sets colours by hand: {found}"

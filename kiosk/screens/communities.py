@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, OptionList, Select, Static
@@ -26,7 +26,7 @@ class CommunitiesScreen(KioskScreen):
 
     def __init__(self):
         super().__init__(id="communities")
-        self.communities: list[dict] = []
+        self.communities: list[dict] | None = None
 
     def compose(self) -> ComposeResult:
         _ = self._
@@ -39,14 +39,25 @@ class CommunitiesScreen(KioskScreen):
         yield OptionList(id="list")
 
     def on_mount(self) -> None:
-        with self.app.store() as db:
-            self.communities = list_communities(db, language=self.app.locale)
-        self.refresh_list()
         self.query_one("#search", Input).focus()
+        self.load_communities()
+
+    @work(thread=True, exit_on_error=False, exclusive=True)
+    def load_communities(self) -> None:
+        """Read the communities in a worker: never query the store on the UI thread."""
+        with self.app.store() as db:
+            communities = list_communities(db, language=self.app.locale)
+        self.app.call_from_thread(self.loaded, communities)
+
+    def loaded(self, communities: list[dict]) -> None:
+        self.communities = communities
+        self.refresh_list()
 
     @on(Input.Changed, "#search")
     @on(Select.Changed, "#town")
     def refresh_list(self) -> None:
+        if self.communities is None:
+            return  # still loading: what is typed meanwhile is used when they arrive
         words = fold(self.query_one("#search", Input).value).split()
         town = chosen(self.query_one("#town", Select))
         shown = [c for c in self.communities
@@ -82,23 +93,36 @@ class CommunityScreen(KioskScreen):
         self.code = code
 
     def compose(self) -> ComposeResult:
-        _ = self._
-        with self.app.store() as db:
-            community = get_community(db, self.code, self.app.locale)
-        yield from self.title_bar(community["name"])
+        # Drawn at once and filled by load_community(): no query on the UI thread.
+        yield from self.title_bar("")
         with VerticalScroll(classes="body"):
-            yield Static(literal(community["description"]), classes="paragraph")
-            yield Static(literal(_("Where: {place}, {town}").format(
-                place=community["place"], town=community["town"])), classes="paragraph")
-            yield Static(literal(_("When: {schedule}").format(schedule=community["schedule"])),
-                         classes="paragraph")
-            yield Static(self.app.ngettext("{n} member", "{n} members",
-                                           community["members"]).format(
-                n=community["members"]), classes="paragraph", markup=False)
-            yield Button(_("Join"), id="join", classes="choice")
+            for part in ("description", "where", "when", "members"):
+                yield Static("", id=f"community-{part}", classes="paragraph")
+            yield Button(self._("Join"), id="join", classes="choice")
 
     def on_mount(self) -> None:
         self.query_one("#join").focus()
+        self.load_community()
+
+    @work(thread=True, exit_on_error=False, exclusive=True)
+    def load_community(self) -> None:
+        with self.app.store() as db:
+            community = get_community(db, self.code, self.app.locale)
+        self.app.call_from_thread(self.show_community, community)
+
+    def show_community(self, community: dict) -> None:
+        _ = self._
+        texts = {
+            "description": community["description"],
+            "where": _("Where: {place}, {town}").format(place=community["place"],
+                                                       town=community["town"]),
+            "when": _("When: {schedule}").format(schedule=community["schedule"]),
+            "members": self.app.ngettext("{n} member", "{n} members",
+                                         community["members"]).format(n=community["members"]),
+        }
+        self.query_one(".title-bar .title", Static).update(literal(community["name"]))
+        for part, text in texts.items():
+            self.query_one(f"#community-{part}", Static).update(literal(text))
 
     @on(Button.Pressed, "#join")
     def join(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual import work
 from textual.app import ComposeResult
 from textual.widgets import Input, Select, Static
 
@@ -13,17 +14,33 @@ from shared.phones import is_allowed, normalise_phone
 NO_TOWN = "-"
 
 
-def town_options(app) -> list[tuple[str, str]]:
+def town_options(db) -> list[tuple[str, str]]:
     """Return (label, value) for every town that has a community."""
-    with app.store() as db:
-        towns = sorted({c["town"] for c in list_communities(
-            db, statuses=("active", "paused"), count_members=False)})
+    towns = sorted({c["town"] for c in list_communities(
+        db, statuses=("active", "paused"), count_members=False)})
     return [(town, town) for town in towns]
 
 
+class TownSelect(Select):
+    """The town dropdown: drawn at once, empty, and filled by a worker from the store."""
+
+    def on_mount(self) -> None:
+        self.load_towns()
+
+    @work(thread=True, exit_on_error=False, exclusive=True)
+    def load_towns(self) -> None:
+        # Never on the UI thread: a query there freezes every key and touch.
+        with self.app.store() as db:
+            options = town_options(db)
+        self.app.call_from_thread(self.set_options, options)
+
+    def on_worker_state_changed(self, event) -> None:
+        # Worker.StateChanged does not bubble: let the app tell the visitor kindly.
+        self.app.on_worker_state_changed(event)
+
+
 def town_select(app, id: str = "town") -> Select:
-    return Select(town_options(app), prompt=app._("Choose a town (optional)"), id=id,
-                  allow_blank=True)
+    return TownSelect([], prompt=app._("Choose a town (optional)"), id=id, allow_blank=True)
 
 
 def chosen(select: Select) -> str | None:

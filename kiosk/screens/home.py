@@ -26,8 +26,12 @@ class HomeScreen(KioskScreen):
 
     def compose(self) -> ComposeResult:
         _ = self._
+        app = self.app
         with VerticalScroll(id="home-body"):
-            yield Static(_("Welcome to Fælles"), classes="title", markup=False)
+            with Horizontal(id="home-head"):
+                yield Static(_("Welcome to Fælles"), classes="title", markup=False)
+                if app.location:  # where this kiosk stands, like a sign on the wall
+                    yield Static(app.location, id="location", markup=False)
             yield Static(_("Here you can lend a hand, find a community, or tell us what "
                            "you think. Choose one of the big buttons."),
                          classes="lead", markup=False)
@@ -36,13 +40,18 @@ class HomeScreen(KioskScreen):
                 yield Button(_("2  Find a community"), id="communities", classes="choice")
                 yield Button(_("3  Praise, complaints and ideas"), id="feedback",
                              classes="choice")
+            # Languages and About share a row, so the number to text fits under them.
             with Horizontal(id="languages"):
-                for locale in self.app.languages:
+                for locale in app.languages:
                     button = Button(language_name(locale), id=f"lang-{locale}",
                                     classes="language")
-                    button.set_class(locale == self.app.locale, "current")
+                    button.set_class(locale == app.locale, "current")
                     yield button
-            yield Button(_("About your data"), id="about", classes="small")
+                yield Button(_("About your data"), id="about", classes="about")
+            if app.settings.sms_number:
+                yield Static(_("You can also text us on {number}. Send HELP to see how.")
+                             .format(number=app.settings.sms_number),
+                             id="sms-number", classes="lead", markup=False)
 
     def on_mount(self) -> None:
         self.focus_first()

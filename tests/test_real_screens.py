@@ -1,0 +1,565 @@
+"""What a visitor and a coordinator really see: `faelles kiosk` in a terminal, read back.
+
+Each test starts the kiosk in its own tmux pane at a common terminal size and
+reads the pane. A screen passes when nothing is cut at the right edge, every
+box is closed, the texts it must say appear whole, every dropdown shows its
+choices, and no log line is drawn over it.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from shared.i18n import translator
+from terminal import Terminal, contrast, tmux_missing
+
+pytestmark = pytest.mark.skipif(tmux_missing(),
+                                reason="tmux is not installed (apt-get install -y tmux)")
+
+ROOT = Path(__file__).resolve().parent.parent
+FAELLES = str(ROOT / ".venv" / "bin" / "faelles")
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((100, 30), id="100x30")]
+LOCATION = "Munkebo Bibliotek"
+SMS_NUMBER = "+45 70 20 30 40"
+COORDINATORS = ("Anna", "Bent")
+PIN = "1234"
+DEMO_TOWNS = ("Birkende", "Dalby", "Kerteminde", "Langeskov", "Marslev", "Martofte",
+              "Munkebo")
+
+
+def da(message: str) -> str:
+    """Return the Danish the kiosk shows for an English msgid."""
+    return translator("da").gettext(message)
+
+
+# --- the store and the kiosk --------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory) -> dict[str, str]:
+    """Create a demo store with coordinators Anna and Bent; return the kiosk's environment."""
+    folder = tmp_path_factory.mktemp("store")
+    env = {"FAELLES_DB": str(folder / "faelles.db"), "FAELLES_SMS_NUMBER": SMS_NUMBER,
+           "FAELLES_SMS_TRANSPORT": "console", "TERM": "xterm-256color"}
+    run = dict(cwd=ROOT, capture_output=True, text=True, check=True,
+               env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", **env})
+    subprocess.run([FAELLES, "init", "--demo"], **run)
+    for name in COORDINATORS:
+        subprocess.run([FAELLES, "coordinator", "add", name], input=f"{PIN}\n{PIN}\n", **run)
+    return env
+
+
+@pytest.fixture
+def kiosk(store):
+    """Return start(size, *args): `faelles kiosk *args` running in a pane of that size."""
+    terminals: list[Terminal] = []
+
+    def start(size: tuple[int, int], *args: str) -> Terminal:
+        terminal = Terminal()
+        terminals.append(terminal)
+        terminal.start([FAELLES, "kiosk", *args], size, env=store, cwd=ROOT)
+        return terminal
+
+    yield start
+    for terminal in terminals:
+        terminal.stop()
+
+
+def citizen_kiosk(kiosk, size) -> Terminal:
+    terminal = kiosk(size, "--location", LOCATION)
+    terminal.wait_for(da("About your data"))
+    return terminal
+
+
+# --- what every screen must get right -------------------------------------------------------
+
+LOG_LINE = re.compile(r"\b(DEBUG|INFO|WARNING|ERROR|CRITICAL)\b|Traceback|faelles INFO")
+# A closing border or a scrollbar may stand in the last column; a letter there ran off.
+OPEN_CLOSE = [("▊", "▎"), ("┏", "┓"), ("┗", "┛"), ("╭", "╮"), ("╰", "╯")]
+EDGES = "▔▁━─"
+# Stripped from line ends before sentences are looked for: borders and scrollbars.
+FRAME = "▊▎▍▌▋▏▐┃│▁▂▃▄▅▆▇█▔ "
+
+
+def flat(text: str) -> str:
+    """Return text as one line: borders at line ends dropped, whitespace collapsed."""
+    lines = [line.strip(FRAME) for line in text.split("\n")]
+    return " ".join(" ".join(lines).split())
+
+
+def screen_problems(terminal: Terminal, must_show=(), buttons: bool = True,
+                    boxes: bool = True) -> list[str]:
+    """Return what is wrong with the screen as shown now (nothing: an empty list).
+
+    An open dropdown covers the boxes under it: check it with boxes and buttons off.
+    """
+    width, _height = terminal.size
+    # tmux takes a big frame in several reads: judge the screen once it is drawn whole.
+    text = terminal.wait_until_settled()
+    rows = terminal.cells()
+    problems = []
+    if LOG_LINE.search(text):
+        problems.append(f"a log line is drawn over the kiosk: {LOG_LINE.search(text).group()}")
+    for y, row in enumerate(rows):
+        line = "".join(cell.char for cell in row)
+        last = row[width - 1].char
+        if last.isalnum() or last in ".,:;!?)»”…":
+            problems.append(f"row {y}: text runs into the last column: {line.rstrip()!r}")
+        run = len(line) - len(line.rstrip(EDGES))
+        if run > 2:
+            problems.append(f"row {y}: a box edge runs off the right edge: {line.rstrip()!r}")
+        for opening, closing in OPEN_CLOSE if boxes else ():
+            if line.count(opening) != line.count(closing):
+                problems.append(f"row {y}: a box is not closed ({opening} without {closing}): "
+                                f"{line.rstrip()!r}")
+        if boxes and line.count("┃") % 2:
+            problems.append(f"row {y}: a heavy box misses a side: {line.rstrip()!r}")
+        if buttons:
+            problems += button_problems(rows, y, line)
+    shown = flat(text)
+    for sentence in must_show:
+        if flat(sentence) not in shown:
+            problems.append(f"not shown whole: {sentence!r}")
+    return problems
+
+
+def button_problems(rows, y: int, line: str) -> list[str]:
+    """A button is a run of ▔ with the same run of ▁ two rows below: both or it is cut."""
+    problems = []
+    for match in re.finditer("▔+", line):
+        if match.start() > 0 and line[match.start() - 1] in "▊▔":
+            continue  # the top of an input or a list box, not a button
+        below = "".join(cell.char for cell in rows[y + 2]) if y + 2 < len(rows) else ""
+        if below[match.start():match.end()] != "▁" * (match.end() - match.start()):
+            problems.append(f"row {y}: a button is cut (its bottom edge is missing) at "
+                            f"column {match.start()}")
+    return problems
+
+
+def assert_screen(terminal: Terminal, must_show=(), where: str = "", **options) -> None:
+    problems = screen_problems(terminal, must_show, **options)
+    assert not problems, (f"{where} at {terminal.size[0]}x{terminal.size[1]}:\n  "
+                          + "\n  ".join(problems) + "\n" + terminal.capture())
+
+
+def title_bar_problems(terminal: Terminal, title: str) -> list[str]:
+    """The title bar's colour must reach the right edge, with the title inside it."""
+    terminal.wait_until_settled()
+    for y, row in enumerate(terminal.cells()):
+        line = "".join(cell.char for cell in row)
+        if title in line:
+            inside = row[line.index(title)].shown_bg
+            if row[-1].shown_bg != inside:
+                return [f"the title bar stops before the right edge (row {y}): "
+                        f"{row[-1].shown_bg} there, {inside} behind the title"]
+            return []
+    return [f"no title bar with {title!r}"]
+
+
+def changed_rows(before: str, after: str) -> str:
+    """Return the rows of after that differ from before, as one text."""
+    old = before.split("\n")
+    return "\n".join(line for y, line in enumerate(after.split("\n"))
+                     if y >= len(old) or line != old[y])
+
+
+def open_dropdown(terminal: Terminal, choices, where: str) -> str:
+    """Open the focused Select with Enter; wait until its choices are drawn; return the pane."""
+    before = terminal.capture()
+    terminal.send("Enter")
+    try:
+        return terminal.wait_for(
+            lambda screen: all(choice in changed_rows(before, screen) for choice in choices),
+            timeout=5)
+    except AssertionError as waited:
+        raise AssertionError(f"{where}: the dropdown opened without its choices {choices}\n"
+                             f"{waited}") from None
+
+
+def pick(terminal: Terminal, choice: str) -> None:
+    """Type to jump to a choice in the open dropdown and take it."""
+    terminal.type(choice)
+    terminal.send("Enter")
+    terminal.wait_for(lambda screen: "▲" not in screen and choice in screen)
+
+
+def dropdown_columns(terminal: Terminal) -> tuple[int, int]:
+    """Return the columns of the open dropdown: those of the Select showing ▲."""
+    for row in terminal.cells():
+        line = "".join(cell.char for cell in row)
+        if "▲" in line:
+            arrow = line.index("▲")
+            return line.rindex("▊", 0, arrow), line.index("▎", arrow) + 1
+    return 0, terminal.size[0]
+
+
+def highlight(terminal: Terminal, texts, columns: tuple[int, int] | None = None):
+    """Return (line, cell, usual background) of the one row among those showing one of
+    texts whose background differs from the rest: the cursor. None if there is none."""
+    start, end = columns or (0, terminal.size[0])
+    shown = []
+    for row in terminal.cells():
+        row = row[start:end]
+        line = "".join(cell.char for cell in row)
+        if any(text in line for text in texts) and not set("▲▼") & set(line):
+            x = next(x for x, char in enumerate(line) if char.isalpha())
+            shown.append((line, row[x]))
+    backgrounds = [cell.shown_bg for _line, cell in shown]
+    if len(shown) < 3:
+        return None
+    usual = max(set(backgrounds), key=backgrounds.count)
+    odd = [(line, cell, usual) for line, cell in shown if cell.shown_bg != usual]
+    return odd[0] if len(odd) == 1 else None
+
+
+def assert_stands_out(marked, where: str) -> None:
+    """The cursor row must be seen: WCAG 2 asks 3:1 against its surroundings, 4.5:1 for
+    its text."""
+    line, cell, usual = marked
+    assert contrast(cell.shown_bg, usual) >= 3, (
+        f"{where}: the highlighted row hardly stands out, {cell.shown_bg} on {usual}: {line}")
+    assert contrast(cell.shown_fg, cell.shown_bg) >= 4.5, (
+        f"{where}: the highlighted row is hard to read, {cell.shown_fg} on {cell.shown_bg}")
+
+
+def pick_with_arrows(terminal: Terminal, choice: str, prompt: str, choices) -> None:
+    """Walk the open dropdown down to a choice and take it with Enter."""
+    rows = (prompt, *choices)
+    columns = dropdown_columns(terminal)
+    for _ in range(len(rows) + 1):
+        terminal.wait_for(lambda screen: highlight(terminal, rows, columns), timeout=5)
+        marked = highlight(terminal, rows, columns)
+        if choice in marked[0]:
+            terminal.send("Enter")
+            terminal.wait_for(lambda screen: "▲" not in screen)
+            return
+        terminal.send("Down")
+        terminal.wait_for(lambda screen: highlight(terminal, rows, columns) not in (None, marked),
+                          timeout=5)
+    raise AssertionError(f"{choice!r} could not be reached with the arrow keys")
+
+
+# --- citizen screens --------------------------------------------------------------------
+
+HOME_TEXTS = ["Here you can lend a hand, find a community, or tell us what you think. "
+              "Choose one of the big buttons.", "1  Offer help or things",
+              "2  Find a community", "3  Praise, complaints and ideas", "About your data"]
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_home_shows_its_choices_where_it_stands_and_our_number(kiosk, size):
+    home = citizen_kiosk(kiosk, size)
+    assert_screen(home, [da(text) for text in HOME_TEXTS] + [
+        da("Welcome to Fælles"), LOCATION,
+        da("You can also text us on {number}. Send HELP to see how.").format(
+            number=SMS_NUMBER),
+        "Dansk", "English"], "Home")
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_about_says_where_we_are_and_the_number_to_text_slet_to(kiosk, size):
+    about = citizen_kiosk(kiosk, size)
+    about.send("Tab", "Tab", "Tab", "Tab", "Tab")  # past the choices and languages
+    about.send("Enter")
+    about.wait_for(da("Feedback is anonymous unless you give your number."))
+    assert_screen(about, [
+        da("← Back"), da("About your data"),
+        da("Feedback is anonymous unless you give your number."),
+        da("To have everything about you erased, text SLET to {number}, or ask the staff "
+           "here.").format(number=SMS_NUMBER),
+        da("We also note that you used the kiosk at {location}.").format(location=LOCATION),
+    ], "About")
+    assert not title_bar_problems(about, da("About your data"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_every_offer_step_fits_and_the_town_dropdown_shows_the_towns(kiosk, size):
+    offer = citizen_kiosk(kiosk, size)
+    offer.send("1")
+    offer.wait_for(da("What would you like to offer?"))
+    assert_screen(offer, [da("← Back"), da("Offer help or things"),
+                          da("What would you like to offer?"), da("My time"), da("Know-how"),
+                          da("Things to lend"), da("A room"), da("A lift"),
+                          da("Start something new")], "Offer: category")
+    assert not title_bar_problems(offer, da("Offer help or things"))
+
+    offer.send("Enter")  # My time
+    describe = da("Tell us about it in a few words. For example: I can drive a neighbour to "
+                  "the doctor on Tuesdays.")
+    offer.wait_for(lambda screen: flat(describe) in flat(screen))
+    offer.type("Jeg kan læse højt")
+    offer.wait_for("Jeg kan læse højt")
+    assert_screen(offer, [describe, "Jeg kan læse højt", da("Next")], "Offer: describe")
+
+    offer.send("Tab", "Enter")  # to Next, press it
+    offer.wait_for(da("Where? (optional)"))
+    assert_screen(offer, [da("Where? (optional)"), da("Choose a town (optional)"),
+                          da("Your phone number, so a coordinator can text you (optional)."),
+                          da("Phone number, e.g. 20 12 34 56"), da("Next")], "Offer: details")
+    assert "▼" in offer.capture(), "the town dropdown shows no arrow"
+    open_dropdown(offer, DEMO_TOWNS[:4], "Offer: town")
+    assert_screen(offer, ["Munkebo"], "Offer: town dropdown open", buttons=False,
+                  boxes=False)
+    pick(offer, "Munkebo")
+
+    offer.send("Tab")
+    offer.type("20 12 34 56")
+    offer.send("Tab", "Enter")  # to Next, press it
+    offer.wait_for(da("Is this right?"))
+    assert_screen(offer, [da("Is this right?"), f"{da('My time')}: Jeg kan læse højt",
+                          da("Town: {town}").format(town="Munkebo"),
+                          da("Phone: {phone}").format(phone="+4520123456"),
+                          da("Yes, send my offer"), da("Change the text")], "Offer: review")
+
+    offer.send("Enter")  # Yes, send my offer
+    offer.wait_for(da("Back to start"))
+    receipt = da("Thank you! Your offer has number {number}. A coordinator will look at it "
+                 "within a few days.")
+    number = re.search(re.escape(flat(receipt)).replace(re.escape("{number}"), r"(\d+)"),
+                       flat(offer.capture()))
+    assert number, f"no receipt with a number:\n{offer.capture()}"
+    assert_screen(offer, [receipt.format(number=number.group(1)),
+                          da("We will text you when they have."), da("Back to start")],
+                  "Offer: receipt")
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_every_feedback_step_fits_and_the_town_dropdown_shows_the_towns(kiosk, size):
+    feedback = citizen_kiosk(kiosk, size)
+    feedback.send("3")
+    feedback.wait_for(da("What would you like to tell us?"))
+    assert_screen(feedback, [da("Praise, complaints and ideas"),
+                             da("What would you like to tell us?"), da("Praise (ros)"),
+                             da("Complaint (ris)"), da("Idea (idé)")], "Feedback: kind")
+    assert not title_bar_problems(feedback, da("Praise, complaints and ideas"))
+
+    feedback.send("Enter")  # Praise
+    feedback.wait_for(da("How happy are you? Choose a face, or skip."))
+    assert_screen(feedback, [da("How happy are you? Choose a face, or skip."),
+                             *(f"{face} {value}" for value, face in
+                               zip(range(1, 6), "😞🙁😐🙂😄")),
+                             da("Skip")], "Feedback: rating")
+
+    feedback.send("Tab", "Tab", "Tab", "Enter")  # the fourth face: 🙂 4
+    feedback.wait_for(da("Write it here, in your own words."))
+    feedback.type("Gode bænke ved havnen")
+    feedback.wait_for("Gode bænke ved havnen")
+    assert_screen(feedback, [da("Write it here, in your own words."), "Gode bænke ved havnen",
+                             da("Next")], "Feedback: text")
+
+    feedback.send("Tab", "Enter")
+    feedback.wait_for(da("Which town is it about? (optional)"))
+    assert_screen(feedback, [
+        da("Which town is it about? (optional)"), da("Choose a town (optional)"),
+        da("Would you like an answer? Then give your phone number. Without it your feedback "
+           "is anonymous."), da("Send")], "Feedback: details")
+    open_dropdown(feedback, DEMO_TOWNS[:4], "Feedback: town")
+    assert_screen(feedback, ["Munkebo"], "Feedback: town dropdown open", buttons=False,
+                  boxes=False)
+    pick(feedback, "Kerteminde")
+
+    feedback.send("Tab", "Tab", "Enter")  # past the number (left empty), Send
+    feedback.wait_for(da("Thank you! A coordinator will read it."))
+    assert_screen(feedback, [da("Thank you! A coordinator will read it."),
+                             da("Back to start")], "Feedback: thanks")
+
+
+def communities_screen(kiosk, size) -> Terminal:
+    communities = citizen_kiosk(kiosk, size)
+    communities.send("2")
+    communities.wait_for(lambda screen: "Strikkecafé" in screen or "fællesskab" in screen)
+    communities.wait_for(re.compile(r"\d+ fællesskaber").search)
+    return communities
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_communities_shows_search_town_filter_and_the_list_without_a_gap(kiosk, size):
+    communities = communities_screen(kiosk, size)
+    assert_screen(communities, [da("Find a community"), da("Search, e.g. walk or knitting"),
+                                da("Choose a town (optional)"), "Strikkecafé"],
+                  "Communities")
+    lines = communities.lines()
+    search = next(y for y, line in enumerate(lines)
+                  if da("Search, e.g. walk or knitting") in line)
+    listed = next(y for y, line in enumerate(lines) if "  ·  " in line)
+    blank = max((len(run) for run in re.findall(r"B+", "".join(
+        "B" if not line.strip() else "x" for line in lines[search + 2:listed]))), default=0)
+    assert blank <= 2, f"{blank} empty lines between the search box and the list:\n" + \
+        communities.capture()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_town_filter_opens_with_every_town_and_narrows_the_list(kiosk, size):
+    communities = communities_screen(kiosk, size)
+    communities.send("Tab")  # from the search box to the town filter
+    open_dropdown(communities, DEMO_TOWNS[:4], "Communities: town filter")
+    assert_screen(communities, [], "Communities: town filter open", buttons=False,
+                  boxes=False)
+    communities.send("Down")
+    towns = (da("Choose a town (optional)"), *DEMO_TOWNS)
+    columns = dropdown_columns(communities)
+    communities.wait_for(lambda screen: "Birkende" in (highlight(communities, towns, columns)
+                                                        or ("",))[0])
+    assert_stands_out(highlight(communities, towns, columns), "Town dropdown")
+    pick(communities, "Dalby")
+    communities.wait_for(lambda screen: "Strikkecafé" not in screen)
+    assert "Petanque i Dalby" in communities.capture()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_highlighted_community_stands_out_when_the_list_has_focus(kiosk, size):
+    communities = communities_screen(kiosk, size)
+    communities.send("Enter")  # from the search box into the list, first line highlighted
+    communities.wait_for(lambda screen: highlight(communities, ["  ·  "]))
+    communities.send("Down")  # the second line: not just the first one by chance
+    communities.wait_for(lambda screen: "Petanque i Dalby" in (
+        highlight(communities, ["  ·  "]) or ("",))[0])
+    assert_stands_out(highlight(communities, ["  ·  "]), "Communities list")
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_community_and_every_join_step_fit(kiosk, size, store):
+    from shared.db import open_db, rows
+
+    phone = {(80, 24): "20 12 34 56", (100, 30): "20 12 34 57"}[size]
+    e164 = "+45" + phone.replace(" ", "")
+    join = communities_screen(kiosk, size)
+    join.type("strik")
+    join.wait_for(lambda screen: "Gåtur" not in screen)
+    join.send("Enter", "Enter")  # into the list, open the only community
+    join.wait_for(da("Join"))
+    join.wait_for("Kerteminde Bibliotek")
+    assert_screen(join, ["Strikkecafé", da("Where: {place}, {town}").format(
+        place="Kerteminde Bibliotek, Strandvejen 5", town="Kerteminde"),
+        da("When: {schedule}").format(schedule="Tirsdage kl. 14-16"), da("Join")],
+        "Community")
+    assert not title_bar_problems(join, "Strikkecafé")
+
+    join.send("Enter")
+    question = da("Type your mobile number. We send you a code by SMS, so we know the number "
+                  "is yours.")
+    join.wait_for(lambda screen: flat(question) in flat(screen))
+    assert_screen(join, [question, da("Phone number, e.g. 20 12 34 56"),
+                         da("Send me a code")], "Join: number")
+
+    join.type(phone)
+    join.send("Enter")
+    join.wait_for(da("We have sent you an SMS with 6 digits. Type them here."))
+    assert_screen(join, [da("We have sent you an SMS with 6 digits. Type them here."),
+                         "123456", da("Join"), da("I did not get a code")], "Join: code")
+
+    db = open_db(store["FAELLES_DB"])
+    try:
+        [sms] = rows(db, "SELECT body FROM messages WHERE phone = ? AND kind = 'code'", (e164,))
+    finally:
+        db.close()
+    join.type(re.search(r"\b(\d{6})\b", sms["body"]).group(1))
+    join.send("Enter")
+    join.wait_for(da("Back to start"))
+    assert_screen(join, [da("Welcome to {name}! We have sent you an SMS about it.").format(
+        name="Strikkecafé"), da("Back to start")], "Join: welcome")
+
+
+# --- coordinator mode ------------------------------------------------------------------
+
+TAB_LABELS = [da(label) for label in
+              ("Offers", "Feedback", "Communities", "People", "Overview", "Audit log")]
+# A key-help item starts with a key: a letter or digit, arrows, a named key, a range.
+KEY = (r"(?:[a-zæøå0-9]|[↑↓←→]+|Enter|Esc|Tab|Mellemrum|Space|PgUp|PgDn|Home|End|"
+       r"(?:Ctrl|Shift|Alt)\+\S+|F\d+|\d[–-]\d)")
+HELP_ITEM = re.compile(rf"^{KEY} \S")
+
+
+def help_items(screen: str) -> list[str]:
+    """Return the key-help items on the screen: 'a approve', 'g refresh', '1–6 change tab'."""
+    items = []
+    for line in screen.split("\n"):
+        line = line.strip(FRAME)
+        line = re.sub(r"^(Keys|Taster):\s*", "", line)
+        parts = [part.strip() for part in line.split(" · ")]
+        if len(parts) > 1 and HELP_ITEM.match(parts[0]):
+            items += parts
+    return items
+
+
+def log_in(kiosk, size, name: str = "Anna") -> Terminal:
+    coordinator = kiosk(size, "--coordinator")
+    coordinator.wait_for(da("Who are you?"))
+    open_dropdown(coordinator, COORDINATORS, "Coordinator login: who are you?")
+    pick_with_arrows(coordinator, name, da("Who are you?"), COORDINATORS)
+    coordinator.send("Tab")
+    coordinator.type(PIN)
+    coordinator.send("Enter")
+    coordinator.wait_for(da("Coordinator: {name}").format(name=name))
+    coordinator.wait_for(lambda screen: all(label in screen for label in TAB_LABELS))
+    return coordinator
+
+
+def active_tab(terminal: Terminal) -> str | None:
+    """Return the label of the tab whose underline is drawn in its own colour."""
+    rows = terminal.cells()
+    for y, row in enumerate(rows[:-1]):
+        line = "".join(cell.char for cell in row)
+        if all(label in line for label in TAB_LABELS):
+            under = rows[y + 1]
+            colours = {label: under[line.index(label)].shown_fg for label in TAB_LABELS}
+            counts = list(colours.values())
+            odd = [label for label, colour in colours.items() if counts.count(colour) == 1]
+            return odd[0] if len(odd) == 1 else None
+    return None
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_login_dropdown_lists_every_coordinator(kiosk, size):
+    coordinator = kiosk(size, "--coordinator")
+    coordinator.wait_for(da("Who are you?"))
+    open_dropdown(coordinator, COORDINATORS, "Coordinator login")
+    assert_screen(coordinator, list(COORDINATORS), "Coordinator login, names shown",
+                  buttons=False, boxes=False)
+
+
+def wide_help(kiosk) -> dict[str, list[str]]:
+    """Return each tab's key help as shown where nothing can be cut: a very big terminal."""
+    wide = log_in(kiosk, (220, 60))
+    shown = {}
+    for number, label in enumerate(TAB_LABELS, start=1):
+        visit_tab(wide, number, label)
+        shown[label] = help_items(wide.capture())
+    wide.stop()
+    return shown
+
+
+def visit_tab(terminal: Terminal, number: int, label: str) -> str:
+    """Open a tab by its number key, as its label says; return the settled screen."""
+    terminal.send(str(number))
+    terminal.wait_for(lambda screen: active_tab(terminal) == label, timeout=5)
+    return terminal.wait_until_settled()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_every_coordinator_tab_shows_its_keys_whole_and_how_to_change_tabs(kiosk, size):
+    reference = wide_help(kiosk)
+    coordinator = log_in(kiosk, size)
+    problems = []
+    for number, label in enumerate(TAB_LABELS, start=1):
+        try:
+            screen = visit_tab(coordinator, number, label)
+        except AssertionError:
+            problems.append(f"{label}: key {number} does not open the tab")
+            continue
+        items = help_items(screen)
+        if not reference[label]:
+            problems.append(f"{label}: no key-help line, even in a big terminal")
+        missing = [item for item in reference[label] if item not in items]
+        if missing:
+            problems.append(f"{label}: key help cut or missing: {missing}")
+        if not any(re.search(r"\bfane|\btab\b", item.split(" ", 1)[1], re.I)
+                   for item in items):
+            problems.append(f"{label}: no help line says how to change tabs")
+        problems += [f"{label}: {problem}" for problem in
+                     screen_problems(coordinator, buttons=False)]
+    assert not problems, (f"coordinator at {size[0]}x{size[1]}:\n  " + "\n  ".join(problems)
+                          + "\n" + coordinator.capture())
