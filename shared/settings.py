@@ -54,5 +54,7 @@ def load_settings(environ: dict | None = None) -> Settings:
         allowed_country_codes=tuple(
             c.strip().lstrip("+") for c in
             (env.get("FAELLES_ALLOWED_COUNTRY_CODES") or "45").split(",") if c.strip()),
-        sms_number=(env.get("FAELLES_SMS_NUMBER") or "").strip() or None,
+        # The number citizens text is usually the one we send from.
+        sms_number=(env.get("FAELLES_SMS_NUMBER") or env.get("TWILIO_FROM") or "").strip()
+        or None,
     )

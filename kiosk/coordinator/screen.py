@@ -78,9 +78,8 @@ class CoordinatorScreen(Screen):
         self.open_pane().focus_home()
 
     def action_tab(self, name: str) -> None:
+        # The new pane takes the focus when shown (its list, or People's number field).
         self.query_one(TabbedContent).active = f"tab-{name}"
-        # The tab's own keys work at once: they act on what has the focus.
-        self.call_after_refresh(lambda: self.open_pane().focus_home())
 
     @on(Button.Pressed, "#logout")
     def action_logout(self) -> None:
