@@ -57,7 +57,7 @@ class KioskApp(App, inherit_bindings=False):
     # able to leave the kiosk or reach anything it does not offer.
     ENABLE_COMMAND_PALETTE = False
     # Refuse database work on the UI thread (see store()).
-    strict_threads = False
+    strict_threads = True
     ALLOW_SELECT = False
     BINDINGS = [Binding("tab", "focus_next", show=False),
                 Binding("shift+tab", "focus_previous", show=False)]
