@@ -160,3 +160,69 @@ def test_a_queued_message_reaches_the_phone_and_its_status_comes_back(system):
         assert status["provider_id"].startswith("SM")
     finally:
         db.close()
+
+
+# -- a coordinator in a real terminal decides on an offer texted by a real phone ---------
+
+def tmux_missing() -> bool:
+    import shutil
+
+    return shutil.which("tmux") is None
+
+
+@pytest.mark.skipif(tmux_missing(), reason="tmux is not installed: apt-get install tmux")
+def test_a_coordinator_approves_an_sms_offer_in_a_real_terminal(system):
+    from terminal import Terminal
+
+    from shared.db import rows
+    from shared.i18n import translator
+    from shared.replies import Reply, render_reply
+
+    da = translator("da").gettext
+    env = system["env"]
+    for name in ("Anna", "Bent"):
+        subprocess.run(faelles("coordinator", "add", name), env=env, input="1234\n1234\n",
+                       check=True, capture_output=True, text=True)
+    screen = system["screen"]
+    text(system, "OFFER I can fix bikes on Saturdays")
+    screen.wait_for("Your offer is saved")
+    db = open_db(system["db_path"])
+    offer = row(db, "SELECT o.id FROM offers o JOIN contacts c ON c.id = o.contact_id"
+                    " WHERE c.phone = ?", (PHONE,))
+
+    terminal = Terminal()
+    try:
+        terminal.start(faelles("kiosk", "--coordinator"), (80, 24),
+                       env={k: env[k] for k in ("FAELLES_DB", "FAELLES_SMS_TRANSPORT")})
+        terminal.wait_for(da("Who are you?"))
+        terminal.send("Enter")  # open the name list: both coordinators are in it
+        terminal.wait_for(lambda shown: "Anna" in shown and "Bent" in shown)
+        terminal.send("Down", "Down", "Enter")  # past the prompt and Anna: Bent
+        terminal.wait_for(lambda shown: "Anna" not in shown)
+        terminal.type("1234")
+        terminal.send("Enter")
+        terminal.wait_for(da("Coordinator: {name}").format(name="Bent"))
+        terminal.wait_for("I can fix bikes")
+        # The newest offer is the last row; the details follow the cursor.
+        for _ in range(8):
+            terminal.send("Down")
+        terminal.wait_for(da("Offer no. {id}").format(id=offer["id"]))
+        terminal.send("a")
+        shown = terminal.wait_for(da("Approve offer no. {id}?").format(id=offer["id"]))
+        # The dialog shows the SMS in the citizen's language before anything is sent.
+        assert "Good news: your offer no." in shown
+        assert row(db, "SELECT count(*) AS n FROM messages WHERE phone = ? AND kind = 'notice'",
+                   (PHONE,))["n"] == 0
+        terminal.send("Enter")
+        approved = render_reply(Reply("offer_approved", {"id": offer["id"]}), "en")
+        screen.wait_for(approved[:40])  # the worker sent it; the phone got it
+        terminal.send("6")  # the audit log tab
+        terminal.wait_for(da("offer approved"))
+    finally:
+        terminal.stop()
+    bent = row(db, "SELECT id FROM coordinators WHERE name = 'Bent'")["id"]
+    audit = rows(db, "SELECT * FROM audit WHERE action = 'offer_approve'")
+    assert [(a["record_id"], a["coordinator_id"]) for a in audit] == [(offer["id"], bent)]
+    [notice] = rows(db, "SELECT * FROM messages WHERE phone = ? AND kind = 'notice'", (PHONE,))
+    assert notice["body"] == approved
+    db.close()

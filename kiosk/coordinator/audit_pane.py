@@ -30,13 +30,12 @@ class AuditPane(ListPane):
     """Who did what to which record, and when; no message content is ever logged."""
 
     DEFAULT_CSS = """
-    AuditPane #audit-exports Static { width: auto; padding: 0 1 0 0; }
     AuditPane #audit-exports Button { margin: 0 1 0 0; }
     AuditPane .detail-box { height: 3; }
     """
     COLUMNS = (N_("When"), N_("Who"), N_("Action"), N_("Record"), N_("No."))
     TABLE_ID = "audit-table"
-    FIXED_WIDTH = 16 + 20 + 12 + 5 + 2 * 5 + 2
+    FLEX_COLUMN = 2
     KEY_HELP = N_("g refresh · e export everything to CSV files")
     BINDINGS = [Binding("g", "reload", show=False), Binding("e", "export_all", show=False)]
 
@@ -46,8 +45,8 @@ class AuditPane(ListPane):
 
     def compose_bar(self) -> ComposeResult:
         _ = self.app._
+        yield Static(_("Export to CSV files:"), classes="count", markup=False)
         with Horizontal(id="audit-exports", classes="bar"):
-            yield Static(_("Export to CSV files:"), markup=False)
             for kind in EXPORT_KINDS:
                 yield Button(_(KIND_LABELS.get(kind, kind)), id=f"export-{kind}",
                              classes="export", compact=True)
@@ -60,7 +59,7 @@ class AuditPane(ListPane):
         _ = self.app._
         return [Text(format_when(parse(entry["at"]), self.app.locale, "short")),
                 cell(entry["who"], 20),
-                cell(label(AUDIT_ACTIONS, entry["action"], _), self.rest_width()),
+                cell(label(AUDIT_ACTIONS, entry["action"], _), 2000),
                 cell(label(RECORD_KINDS, entry["record_kind"], _), 12),
                 Text("" if entry["record_id"] is None else str(entry["record_id"]))]
 

@@ -35,7 +35,7 @@ class CommunitiesPane(ListPane):
     """
     COLUMNS = (N_("Code"), N_("Name"), N_("Town"), N_("Status"), N_("Members"))
     TABLE_ID = "communities"
-    FIXED_WIDTH = 10 + 16 + 12 + 9 + 2 * 5 + 2
+    FLEX_COLUMN = 1
     KEY_HELP = N_("n new · e edit · p pause/resume · x archive · Enter members · "
                   "b SMS to members")
     BINDINGS = [
@@ -70,7 +70,7 @@ class CommunitiesPane(ListPane):
         return c["code"]
 
     def cells(self, c: dict) -> list:
-        return [cell(c["code"]), cell(c["name"] or "", self.rest_width()), cell(c["town"], 16),
+        return [cell(c["code"]), cell(c["name"] or "", 2000), cell(c["town"], 16),
                 Text(label(COMMUNITY_STATUSES, c["status"], self.app._)), Text(str(c["members"]))]
 
     def empty_text(self) -> str:

@@ -39,7 +39,6 @@ class FeedbackPane(ListPane):
     FeedbackPane #feedback-filters Select { width: 1fr; margin: 0 1 0 0; }
     """
     COLUMNS = (N_("Date"), N_("Kind"), N_("Rating"), N_("Status"), N_("From"), N_("Text"))
-    FIXED_WIDTH = 10 + 12 + 4 + 9 + 12 + 2 * 6 + 2
     KEY_HELP = N_("r answer · d mark read · e archive · f filters · g refresh")
     BINDINGS = [
         Binding("r", "reply", show=False),
@@ -113,7 +112,7 @@ class FeedbackPane(ListPane):
             Text(f"{FACES[item['rating']]} {item['rating']}" if item["rating"] else NO_VALUE),
             Text(label(FEEDBACK_STATUSES, item["status"], _)),
             self.sender(item),
-            cell(item["text"], self.rest_width()),
+            cell(item["text"], 2000),
         ]
 
     def sender(self, item: dict) -> Text:

@@ -63,7 +63,6 @@ class OffersPane(ListPane):
     """
     COLUMNS = (N_("No."), N_("Age"), N_("Status"), N_("Category"), N_("Town"), N_("Channel"),
                N_("Description"))
-    FIXED_WIDTH = 3 + 5 + 12 + 15 + 12 + 5 + 2 * 7 + 2
     KEY_HELP = N_("a approve · i ask · r reject · m match · s status filter · g refresh")
     BINDINGS = [
         Binding("a", "decide('approve')", show=False),
@@ -122,7 +121,7 @@ class OffersPane(ListPane):
                  style="bold" if offer["status"] == "needs_info" else ""),
             Text(label(CATEGORIES, offer["category"], _) or NO_VALUE),
             cell(offer["town"], 12), cell(label(CHANNELS, offer["channel"], _), 5),
-            cell((offer["description"] or "").strip().split("\n", 1)[0], self.rest_width()),
+            cell((offer["description"] or "").strip().split("\n", 1)[0], 2000),
         ]
 
     def empty_text(self):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
@@ -31,9 +32,9 @@ class ListPane(Vertical):
     COLUMNS: tuple[str, ...] = ()  # msgids of the column headings
     KEY_HELP = ""  # msgid: this pane's keys, shown on the screen's help line
     TABLE_ID = ""  # the table's id; PANE-table when not given
-    # Columns of the other cells with their padding: the last column gets the rest,
-    # so a row never runs past the right edge (80 columns included).
-    FIXED_WIDTH = 0
+    # The column that gets what the others leave, cut with "…", so a row never
+    # runs past the right edge (80 columns included).
+    FLEX_COLUMN = -1
 
     def __init__(self, *, id: str):
         super().__init__(id=id)
@@ -59,10 +60,20 @@ class ListPane(Vertical):
     def details(self, item: dict, extra: dict) -> Content:
         raise NotImplementedError
 
-    def rest_width(self) -> int:
-        """Return how wide the last column may be at this pane's width."""
-        width = self.size.width or self.app.size.width
-        return max(10, width - self.FIXED_WIDTH)
+    def fit(self, rows: list[list[Text]]) -> list[list[Text]]:
+        """Cut the flexible column of every row to what the other columns leave."""
+        if not rows:
+            return rows
+        flex = self.FLEX_COLUMN % len(rows[0])
+        labels = [Text(self.app._(label)) for label in self.COLUMNS]
+        others = sum(max(cell.cell_len for cell in column)
+                     for index, column in enumerate(zip(labels, *rows)) if index != flex)
+        # Each column has one cell of padding on each side; the scrollbar takes two.
+        room = (self.size.width or self.app.size.width) - others - 2 * len(labels) - 2
+        for row in rows:
+            row[flex] = row[flex].copy()
+            row[flex].truncate(max(8, room), overflow="ellipsis")
+        return rows
 
     def on_resize(self) -> None:
         if self.items:  # cut the text again for the new width; no database work
@@ -128,8 +139,8 @@ class ListPane(Vertical):
         table = self.table
         self.items = items
         table.clear()
-        for item in items:
-            table.add_row(*self.cells(item), key=self.row_key(item))
+        for item, cells in zip(items, self.fit([self.cells(item) for item in items])):
+            table.add_row(*cells, key=self.row_key(item))
         ids = [item["id"] for item in items]
         if ids:
             table.move_cursor(row=ids.index(keep) if keep in ids
