@@ -50,6 +50,11 @@ async def test_finding_a_contact_shows_everything_about_them(coordinator_session
         shown = record(k)
         for expected in ("+4520110101", "STRIK", "FODSLAW", OFFER, FEEDBACK):
             assert expected in shown
+        # Statuses, kinds and channels in the coordinator's language, not stored codes.
+        app = k.app
+        for code, word in (("pending", "Pending"), ("time", "Time"), ("sms", "SMS")):
+            assert f"· {app._(word)} ·" in shown
+        assert "· pending" not in shown and "· time ·" not in shown
         drawn = k.screen_text()
         assert "+4520110101" in drawn and "STRIK" in drawn
     contact = find_contact(demo_db, PHONE)

@@ -1,0 +1,35 @@
+"""The coordinator PIN dialog: every name to choose from, and the demo PIN for a newcomer."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.coordinators import add_coordinator
+
+pytestmark = pytest.mark.asyncio
+
+
+async def test_the_name_list_holds_every_coordinator(kiosk, demo_db, now):
+    add_coordinator(demo_db, "Anna", "1234", now=now)
+    add_coordinator(demo_db, "Bent", "1234", now=now)
+    async with kiosk(open_coordinator=True) as k:
+        await k.until(lambda: k.app.screen.id == "pin")
+        who = k.one("#who")
+        await k.until(lambda: len(who._options) > 2)
+        names = [str(prompt) for prompt, _value in who._options[1:]]
+        assert names == ["Anna", "Bent", "Demo Koordinator"]
+        # Two or more: nobody is chosen for you.
+        assert who.value == who.NULL
+
+
+async def test_the_demo_pin_is_shown_when_the_demo_gives_it(kiosk):
+    async with kiosk(open_coordinator=True, demo_pin="246810") as k:
+        await k.until(lambda: k.app.screen.id == "pin")
+        assert "246810" in k.text("#demo-pin")
+        assert "Demo Koordinator" in k.text("#demo-pin")
+
+
+async def test_no_pin_is_shown_otherwise(kiosk):
+    async with kiosk(open_coordinator=True) as k:
+        await k.until(lambda: k.app.screen.id == "pin")
+        assert not k.app.screen.query("#demo-pin")
