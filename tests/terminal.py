@@ -160,6 +160,9 @@ class Cell:
         return self.bg or DEFAULT_BG
 
 
+# Stands in the column a wide character (an emoji) takes beyond its first: rows joined
+# from cells keep one character per column.
+WIDE_TAIL = "\x00"
 # What a terminal shows for "default": assume light text on black.
 DEFAULT_FG = (229, 229, 229)
 DEFAULT_BG = (0, 0, 0)
@@ -195,7 +198,7 @@ def parse_cells(styled: str, width: int, height: int) -> list[list[Cell]]:
                 shown = (bg, fg) if reverse else (fg, bg)
                 row.append(Cell(char, *shown, bold))
                 if cell_len(char) == 2:
-                    row.append(Cell("", *shown, bold))  # the second half of a wide character
+                    row.append(Cell(WIDE_TAIL, *shown, bold))
             position = match.end()
             codes = [int(c) if c else 0 for c in match.group(1).replace(":", ";").split(";")]
             while codes:

@@ -9,7 +9,6 @@ the files with FAELLES_UPDATE_SNAPSHOTS=1 and review the diff.
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 import pytest
@@ -45,13 +44,3 @@ async def test_first_screens_look_as_designed(kiosk, keys, name):
         await k.pilot.pause()
         check_snapshot(f"kiosk_{name}_da_80x24", drawn_with_focus(k))
 
-
-HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}\b|#[0-9a-fA-F]{3}\b")
-
-
-async def test_citizen_screens_take_their_colours_from_the_theme():
-    """One theme (KIOSK_THEME) sets the colours; a hex value copied in drifts from it."""
-    kiosk = Path(__file__).parent.parent / "kiosk"
-    for path in [kiosk / "kiosk.tcss", *sorted((kiosk / "screens").glob("*.py"))]:
-        found = HEX_COLOUR.findall(path.read_text(encoding="utf-8"))
-        assert not found, f"{path.name} sets colours by hand: {found}"

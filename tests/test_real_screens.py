@@ -76,7 +76,10 @@ def citizen_kiosk(kiosk, size) -> Terminal:
 
 # --- what every screen must get right -------------------------------------------------------
 
-LOG_LINE = re.compile(r"\b(DEBUG|INFO|WARNING|ERROR|CRITICAL)\b|Traceback|faelles INFO")
+# A logging line ("2026-12-02 07:15:36,193 faelles INFO ...") or a traceback. No kiosk
+# text says INFO (it names HJÆLP/HELP for the help keyword), so INFO alone counts too.
+LOG_LINE = re.compile(r"\b(DEBUG|INFO|WARNING|ERROR|CRITICAL)\b|Traceback"
+                      r"|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}")
 # A closing border or a scrollbar may stand in the last column; a letter there ran off.
 OPEN_CLOSE = [("▊", "▎"), ("┏", "┓"), ("┗", "┛"), ("╭", "╮"), ("╰", "╯")]
 EDGES = "▔▁━─╸╺"
@@ -265,6 +268,27 @@ def pick_with_arrows(terminal: Terminal, choice: str) -> None:
                          + terminal.capture())
 
 
+def background_of(terminal: Terminal, text: str):
+    """Return the background behind the first letter of text on the screen."""
+    for row in terminal.cells():
+        line = "".join(cell.char for cell in row)
+        if text in line:
+            return row[line.index(text)].shown_bg
+    return None
+
+
+def tab_to(terminal: Terminal, label: str, like: str) -> None:
+    """Press Tab until the button label looks focused, as the focused button like does."""
+    terminal.wait_until_settled()
+    focused = background_of(terminal, like)
+    for _ in range(20):
+        terminal.send("Tab")
+        terminal.wait_until_settled()
+        if background_of(terminal, label) == focused:
+            return
+    raise AssertionError(f"Tab never reached {label!r}:\n{terminal.capture()}")
+
+
 # --- citizen screens --------------------------------------------------------------------
 
 HOME_TEXTS = ["Here you can lend a hand, find a community, or tell us what you think. "
@@ -285,7 +309,7 @@ def test_home_shows_its_choices_where_it_stands_and_our_number(kiosk, size):
 @pytest.mark.parametrize("size", SIZES)
 def test_about_says_where_we_are_and_the_number_to_text_slet_to(kiosk, size):
     about = citizen_kiosk(kiosk, size)
-    about.send("Tab", "Tab", "Tab", "Tab", "Tab")  # past the choices and languages
+    tab_to(about, da("About your data"), like=da("1  Offer help or things"))
     about.send("Enter")
     about.wait_for(da("Feedback is anonymous unless you give your number."))
     assert_screen(about, [
@@ -393,8 +417,7 @@ def test_every_feedback_step_fits_and_the_town_dropdown_shows_the_towns(kiosk, s
 def communities_screen(kiosk, size) -> Terminal:
     communities = citizen_kiosk(kiosk, size)
     communities.send("2")
-    communities.wait_for(lambda screen: "Strikkecafé" in screen or "fællesskab" in screen)
-    communities.wait_for(re.compile(r"\d+ fællesskaber").search)
+    communities.wait_for("Strikkecafé")  # the list has come from the store
     return communities
 
 
