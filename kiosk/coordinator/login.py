@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Select, Static
 
-from kiosk.screens.base import literal
 from shared.clock import utcnow
 from shared.coordinators import list_coordinators
 from shared.errors import LockedOut, WrongPin
 from shared.services.coordinator import log_in
+from shared.sms_text import sanitise
 
 
 class PinScreen(ModalScreen):
@@ -58,7 +59,9 @@ class PinScreen(ModalScreen):
 
     def show_names(self, people: list[dict]) -> None:
         who = self.query_one("#who", Select)
-        who.set_options([(literal(p["name"]), p["id"]) for p in people])
+        # Text, not markup and not Content: shown literally, and typing a name finds it
+        # (Select's type-to-search matches str and Text prompts only).
+        who.set_options([(Text(sanitise(p["name"], max_chars=80)), p["id"]) for p in people])
         if len(people) == 1:
             who.value = people[0]["id"]
             self.query_one("#pin-code").focus()
