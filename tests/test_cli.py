@@ -377,7 +377,9 @@ def test_a_browser_kiosk_child_logs_to_the_file_not_its_terminal(store):
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
 @pytest.mark.parametrize(("args", "port"), [((), "5000"), (("PORT=5050",), "5050")])
 def test_make_run_takes_a_port(args, port):
-    result = subprocess.run(["make", "-n", "run", *args], cwd=README.parent, capture_output=True,
-                            text=True, timeout=60)
+    # --no-print-directory: under `make test` this make is a sub-make, which would
+    # otherwise add "Entering/Leaving directory" lines.
+    result = subprocess.run(["make", "--no-print-directory", "-n", "run", *args],
+                            cwd=README.parent, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1].endswith(f"faelles demo --port {port}")
