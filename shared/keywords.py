@@ -8,23 +8,37 @@ from functools import lru_cache
 # Intent -> words per language. Danish and English always work; a catalog
 # language may add its own aliases here.
 KEYWORDS: dict[str, dict[str, tuple[str, ...]]] = {
-    "help": {"da": ("HJÆLP",), "en": ("HELP", "INFO")},
-    "offer": {"da": ("TILBYD",), "en": ("OFFER",)},
-    "communities": {"da": ("FÆLLESSKABER", "FÆLLESSKAB"), "en": ("COMMUNITIES", "LIST")},
-    "join": {"da": ("DELTAG",), "en": ("JOIN",)},
-    "leave": {"da": ("FORLAD",), "en": ("LEAVE",)},
-    "ros": {"da": ("ROS",), "en": ("PRAISE",)},
-    "ris": {"da": ("RIS",), "en": ("COMPLAINT",)},
-    "ide": {"da": ("IDÉ", "IDE"), "en": ("IDEA", "FEEDBACK")},
-    "mine": {"da": ("MINE",), "en": ("STATUS",)},
-    "language": {"da": ("SPROG",), "en": ("LANGUAGE",)},
+    "help": {"da": ("HJÆLP",), "en": ("HELP", "INFO"), "de": ("HILFE",), "pl": ("POMOC",),
+             "uk": ("ДОПОМОГА", "DOPOMOHA"), "ar": ("مساعدة", "MUSAADA")},
+    "offer": {"da": ("TILBYD",), "en": ("OFFER",), "de": ("ANBIETEN",), "pl": ("OFERUJĘ",),
+              "uk": ("ПРОПОНУЮ", "PROPONUIU"), "ar": ("عرض", "أعرض", "ARD")},
+    "communities": {"da": ("FÆLLESSKABER", "FÆLLESSKAB"), "en": ("COMMUNITIES", "LIST"),
+                    "de": ("GRUPPEN",), "pl": ("GRUPY",), "uk": ("ГРУПИ", "HRUPY"),
+                    "ar": ("مجموعات", "MAJMUAAT")},
+    "join": {"da": ("DELTAG",), "en": ("JOIN",), "de": ("MITMACHEN",), "pl": ("DOŁĄCZ",),
+             "uk": ("ВСТУПИТИ", "VSTUPYTY"), "ar": ("انضمام", "INDIMAM")},
+    "leave": {"da": ("FORLAD",), "en": ("LEAVE",), "de": ("AUSTRETEN",), "pl": ("WYPISZ",),
+              "uk": ("ВИЙТИ", "VYITY"), "ar": ("مغادرة", "MUGHADARA")},
+    "ros": {"da": ("ROS",), "en": ("PRAISE",), "de": ("LOB",), "pl": ("POCHWAŁA",),
+            "uk": ("ПОДЯКА", "PODIAKA"), "ar": ("شكر", "SHUKR")},
+    "ris": {"da": ("RIS",), "en": ("COMPLAINT",), "de": ("BESCHWERDE",), "pl": ("SKARGA",),
+            "uk": ("СКАРГА", "SKARHA"), "ar": ("شكوى", "SHAKWA")},
+    "ide": {"da": ("IDÉ", "IDE"), "en": ("IDEA", "FEEDBACK"), "de": ("IDEE",),
+            "pl": ("POMYSŁ",), "uk": ("ІДЕЯ", "IDEIA"), "ar": ("فكرة", "FIKRA")},
+    "mine": {"da": ("MINE",), "en": ("STATUS",), "de": ("MEINE",), "pl": ("MOJE",),
+             "uk": ("МОЇ", "MOI"), "ar": ("طلباتي", "TALABATI")},
+    "language": {"da": ("SPROG",), "en": ("LANGUAGE",), "de": ("SPRACHE",), "pl": ("JĘZYK",),
+                 "uk": ("МОВА", "MOVA"), "ar": ("لغة", "LUGHA")},
     # Twilio's own opt-out words (STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT)
     # and opt-in words (START, YES, UNSTOP) are honoured by its Advanced Opt-Out.
     # "*": the same word in every language, so it says nothing about the sender's.
     "stop": {"*": ("STOP",), "da": ("AFMELD",),
-             "en": ("STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT")},
-    "start": {"*": ("START",), "da": ("TILMELD",), "en": ("YES", "UNSTOP")},
-    "erase": {"da": ("SLET",), "en": ("DELETE",)},
+             "en": ("STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"),
+             "de": ("ABMELDEN",), "uk": ("СТОП",), "ar": ("توقف",)},
+    "start": {"*": ("START",), "da": ("TILMELD",), "en": ("YES", "UNSTOP"),
+              "de": ("ANMELDEN",), "uk": ("СТАРТ",), "ar": ("ابدأ",)},
+    "erase": {"da": ("SLET",), "en": ("DELETE",), "de": ("LÖSCHEN", "LOESCHEN"),
+              "pl": ("USUŃ",), "uk": ("ВИДАЛИТИ", "VYDALYTY"), "ar": ("حذف", "HADHF")},
 }
 
 # Words that are answers inside a flow rather than keywords, kept out of community codes.
@@ -32,7 +46,8 @@ ANSWER_WORDS = ("JA", "YES", "NEJ", "NO", "OK", "MERE", "MORE", "SKIP", "SPRING"
 YES_WORDS = ("JA", "YES", "J", "Y")
 MORE_WORDS = ("MERE", "MORE")
 
-_FOLDS = str.maketrans({"Æ": "AE", "Ø": "OE", "Å": "AA", "É": "E"})
+# Letters that do not decompose into a base letter and a mark: Polish Ł, German ß.
+_FOLDS = str.maketrans({"Æ": "AE", "Ø": "OE", "Å": "AA", "É": "E", "Ł": "L"})
 
 
 def fold(word: str) -> str:

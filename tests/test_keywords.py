@@ -49,3 +49,14 @@ def test_reserved_words_hold_keywords_and_answers():
     assert {"STOP", "JA", "NEJ", "HJAELP", "TILBYD", "DELTAG"} <= reserved
     assert set(ANSWER_WORDS) <= reserved
     assert "STRIK" not in reserved
+
+
+@pytest.mark.parametrize(("typed", "intent", "language"), [
+    ("ANBIETEN", "offer", "de"), ("Hilfe", "help", "de"), ("loeschen", "erase", "de"),
+    ("POMOC", "help", "pl"), ("dołącz", "join", "pl"), ("DOLACZ", "join", "pl"),
+    ("допомога", "help", "uk"), ("DOPOMOHA", "help", "uk"), ("вийти", "leave", "uk"),
+    ("مساعدة", "help", "ar"), ("أعرض", "offer", "ar"), ("MUSAADA", "help", "ar"),
+])
+def test_each_language_has_its_keywords_in_its_script_and_in_latin_letters(typed, intent,
+                                                                           language):
+    assert keyword_index()[fold(typed)] == (intent, language)
