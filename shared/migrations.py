@@ -187,6 +187,94 @@ def m004_broadcasts(db: Database) -> None:
     """)
 
 
+@migrations()
+def m006_ids_never_reused(db: Database) -> None:
+    """Make every table's integer id AUTOINCREMENT, so an erased record's number is never reused."""
+    # Issue 9, finding 8: a plain INTEGER PRIMARY KEY hands out max(id) + 1, so after
+    # an erase the next offer got the erased one's number ("Dit tilbud har nummer 8")
+    # and old audit rows pointed at someone else. AUTOINCREMENT keeps the largest id
+    # ever given in sqlite_sequence. m005 rebuilds messages; it is left to it.
+    #
+    # Adding AUTOINCREMENT means rebuilding the table, which SQLite's recipe does with
+    # foreign keys off, but PRAGMA foreign_keys cannot change inside a transaction and
+    # migrate() runs every migration inside one BEGIN IMMEDIATE. With them on, DROP
+    # TABLE first deletes every row, and ON DELETE CASCADE would take the children
+    # along (contacts -> offers, messages, conversations...). So each table's ids are
+    # first moved below its smallest id, where no child points (nothing cascades, and
+    # the broken references are deferred to COMMIT); the rows then come back with
+    # their own ids into the new table, which settles every deferred reference.
+    import re
+
+    def quote(name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    primary_key = re.compile(
+        r"""([(,]\s*(?:"id"|`id`|\[id\]|id)\s+INTEGER\s+PRIMARY\s+KEY"""
+        r"""(?:\s+(?:ASC|DESC))?(?:\s+ON\s+CONFLICT\s+\w+)?)(?=[\s,)])""", re.IGNORECASE)
+    # An id the audit log names stays used even if its row was erased before this ran.
+    audited_kinds = {"contacts": "contact", "communities": "community",
+                     "coordinators": "coordinator", "offers": "offer", "feedback": "feedback"}
+
+    def fk_problems() -> set[tuple]:
+        return {tuple(found) for found in db.execute("PRAGMA foreign_key_check").fetchall()}
+
+    deferred_before = db.execute("PRAGMA defer_foreign_keys").fetchone()[0]
+    db.execute("PRAGMA defer_foreign_keys = ON")
+    problems_before = fk_problems()
+    tables = db.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name != 'messages'"
+        r" AND name NOT LIKE 'sqlite\_%' ESCAPE '\' AND name NOT LIKE '\_%' ESCAPE '\'"
+        " ORDER BY name").fetchall()
+    every_table = [name for name, _ in tables]
+    for name, sql in tables:
+        info = db.execute(f"PRAGMA table_xinfo({quote(name)})").fetchall()
+        keys = [column for column in info if column[5]]
+        if (len(keys) != 1 or keys[0][1].lower() != "id" or keys[0][2].upper() != "INTEGER"
+                or re.search(r"\bAUTOINCREMENT\b", sql, re.IGNORECASE)):
+            continue
+        new_sql, found = primary_key.subn(r"\1 AUTOINCREMENT", sql, count=2)
+        if found != 1:
+            raise RuntimeError(f"m006: cannot find the id column's PRIMARY KEY in {name}")
+        for child in every_table:
+            for reference in db.execute(f"PRAGMA foreign_key_list({quote(child)})"):
+                if reference[2].lower() == name.lower() and reference[5] != "NO ACTION":
+                    # Moving the ids would run that action on the children.
+                    raise RuntimeError(f"m006: {child} has ON UPDATE {reference[5]} on {name}")
+        columns = ", ".join(quote(column[1]) for column in info if column[6] == 0)
+        extras = db.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = ?"
+            " AND type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY type, name",
+            (name,)).fetchall()
+        for kind, extra, _ in extras:
+            if kind == "trigger":  # it would fire on the moves below
+                db.execute(f"DROP TRIGGER {quote(extra)}")
+        count, low, high = db.execute(
+            f"SELECT count(*), min(id), max(id) FROM {quote(name)}").fetchone()
+        db.execute(f"CREATE TEMP TABLE _m006_copy AS SELECT {columns} FROM {quote(name)}")
+        if count:
+            db.execute(f"UPDATE {quote(name)} SET id = id - ?", (high - low + 1,))
+        db.execute(f"DROP TABLE {quote(name)}")
+        db.execute(new_sql)
+        db.execute(f"INSERT INTO {quote(name)} ({columns}) SELECT {columns} FROM temp._m006_copy")
+        db.execute("DROP TABLE temp._m006_copy")
+        for _, _, extra_sql in extras:
+            db.execute(extra_sql)
+        if db.execute(f"SELECT count(*) FROM {quote(name)}").fetchone()[0] != count:
+            raise RuntimeError(f"m006: {name} lost rows in the rebuild")
+        floor = high or 0
+        if name in audited_kinds and "audit" in every_table:
+            seen = db.execute("SELECT max(record_id) FROM audit WHERE record_kind = ?",
+                              (audited_kinds[name],)).fetchone()[0]
+            floor = max(floor, seen or 0)
+        db.execute("DELETE FROM sqlite_sequence WHERE name = ?", (name,))
+        if floor:
+            db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (name, floor))
+    # Rows keep their ids and so their rowids: the check's rows compare as they are.
+    if fk_problems() - problems_before:
+        raise RuntimeError("m006: the rebuild broke a foreign key")
+    db.execute(f"PRAGMA defer_foreign_keys = {'ON' if deferred_before else 'OFF'}")
+
+
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations once, even when several processes start together."""
     if not migrations.pending(db):
