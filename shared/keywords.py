@@ -21,7 +21,7 @@ KEYWORDS: dict[str, dict[str, tuple[str, ...]]] = {
               "uk": ("ВИЙТИ", "VYITY"), "ar": ("مغادرة", "MUGHADARA")},
     "ros": {"da": ("ROS",), "en": ("PRAISE",), "de": ("LOB",), "pl": ("POCHWAŁA",),
             "uk": ("ПОДЯКА", "PODIAKA"), "ar": ("شكر", "SHUKR")},
-    "ris": {"da": ("RIS",), "en": ("COMPLAINT",), "de": ("BESCHWERDE",), "pl": ("SKARGA",),
+    "ris": {"da": ("RIS",), "en": ("COMPLAINT",), "de": ("KRITIK", "BESCHWERDE"), "pl": ("SKARGA",),
             "uk": ("СКАРГА", "SKARHA"), "ar": ("شكوى", "SHAKWA")},
     "ide": {"da": ("IDÉ", "IDE"), "en": ("IDEA", "FEEDBACK"), "de": ("IDEE",),
             "pl": ("POMYSŁ",), "uk": ("ІДЕЯ", "IDEIA"), "ar": ("فكرة", "FIKRA")},
@@ -34,7 +34,7 @@ KEYWORDS: dict[str, dict[str, tuple[str, ...]]] = {
     # "*": the same word in every language, so it says nothing about the sender's.
     "stop": {"*": ("STOP",), "da": ("AFMELD",),
              "en": ("STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"),
-             "de": ("ABMELDEN",), "uk": ("СТОП",), "ar": ("توقف",)},
+             "de": ("STOPP", "ABMELDEN"), "uk": ("СТОП",), "ar": ("توقف",)},
     "start": {"*": ("START",), "da": ("TILMELD",), "en": ("YES", "UNSTOP"),
               "de": ("ANMELDEN",), "uk": ("СТАРТ",), "ar": ("ابدأ",)},
     "erase": {"da": ("SLET",), "en": ("DELETE",), "de": ("LÖSCHEN", "LOESCHEN"),
@@ -42,9 +42,11 @@ KEYWORDS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 # Words that are answers inside a flow rather than keywords, kept out of community codes.
-ANSWER_WORDS = ("JA", "YES", "NEJ", "NO", "OK", "MERE", "MORE", "SKIP", "SPRING")
-YES_WORDS = ("JA", "YES", "J", "Y")
-MORE_WORDS = ("MERE", "MORE")
+ANSWER_WORDS = ("JA", "YES", "NEJ", "NO", "OK", "MERE", "MORE", "SKIP", "SPRING", "MEHR",
+                "NEIN", "TAK", "NIE", "WIECEJ")
+# Not Polish TAK: in Danish "tak" is "thank you", never a yes to erasing everything.
+YES_WORDS = ("JA", "YES", "J", "Y", "ТАК", "نعم")
+MORE_WORDS = ("MERE", "MORE", "MEHR", "WIECEJ", "БІЛЬШЕ", "BILSHE", "المزيد")
 
 # Letters that do not decompose into a base letter and a mark: Polish Ł, German ß.
 _FOLDS = str.maketrans({"Æ": "AE", "Ø": "OE", "Å": "AA", "É": "E", "Ł": "L"})
