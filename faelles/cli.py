@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
 import os
@@ -17,7 +16,7 @@ from shared import demo as demo_module
 from shared.clock import utcnow
 from shared.db import backup_to, db_path_from_env, open_db, sqlite_version
 from shared.errors import FaellesError
-from shared.exports import EXPORT_KINDS, export_table
+from shared.exports import EXPORT_KINDS, csv_text, export_table, save_private, xlsx_bytes
 from shared.i18n import best_locale, operator_locale, translator
 from shared.phones import normalise_phone
 from shared.retention import retention_days
@@ -156,18 +155,36 @@ def demo(port: int, location: str, phone: bool, phone_number: str) -> None:
 
 @main.command()
 @click.argument("kind", type=click.Choice(EXPORT_KINDS))
-@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json",
+@click.option("--format", "fmt", type=click.Choice(["json", "csv", "xlsx"]), default="json",
               show_default=True, help="Output format.")
-def export(kind: str, fmt: str) -> None:
-    """Print offers, feedback, communities, members or messages."""
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file, readable by you only, instead of printing. "
+                   "XLSX needs it unless standard output goes to a file or a pipe.")
+def export(kind: str, fmt: str, output: Path | None) -> None:
+    """Print offers, feedback, communities, members or messages, or save them to a file."""
     with open_store() as db:
         fields, rows = export_table(db, kind)
-    if fmt == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-        return
-    writer = csv.DictWriter(sys.stdout, fieldnames=fields, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
+    if fmt == "json":  # data, not a spreadsheet: every value exactly as stored
+        data = json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+    elif fmt == "csv":  # comma-separated for scripts; cells a spreadsheet would run neutralised
+        data = csv_text(fields, rows)
+    else:
+        data = xlsx_bytes(fields, rows, title=kind)
+    if output is not None:
+        try:
+            save_private(output, data)
+        except OSError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(_("Saved {path}").format(path=output), err=True)
+    elif isinstance(data, bytes):
+        stream = sys.stdout.buffer
+        if stream.isatty():
+            raise click.UsageError(_("An XLSX file is not for the screen: "
+                                     "give --output FILE, or send the output to a file."))
+        stream.write(data)
+        stream.flush()
+    else:
+        click.echo(data, nl=False)
 
 
 @main.group()

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import os
+import tempfile
 from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
 
 from shared.db import Database
 
@@ -54,8 +62,63 @@ def export_table(db: Database, kind: str) -> tuple[list[str], list[dict]]:
     return names, [dict(zip(names, values)) for values in cursor.fetchall()]
 
 
-def write_private(folder: Path, name: str, suffix: str, text: str) -> Path:
-    """Write text to a new file readable by its owner only; never overwrite one."""
+# OWASP, CSV Injection (https://owasp.org/www-community/attacks/CSV_Injection): a
+# spreadsheet runs a cell that begins with =, +, - or @ as a formula, and one that
+# begins with a tab or carriage return may become one once trimmed. A leading single
+# quote makes such a cell text. Issue 9, finding 7: feedback and offers starting
+# with "=" went out raw.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value):
+    """Return value with a leading ' if a spreadsheet would run it as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_text(names: list[str], records: list[dict], *, delimiter: str = ",",
+             lineterminator: str = "\n") -> str:
+    """Return the rows as CSV under a header, every cell a spreadsheet would run neutralised."""
+    buffer = io.StringIO()
+    # The csv module quotes a cell holding the separator, a quote or a line break.
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator=lineterminator)
+    writer.writerow([neutralise_cell(name) for name in names])
+    writer.writerows([neutralise_cell(record[name]) for name in names] for record in records)
+    return buffer.getvalue()
+
+
+def xlsx_bytes(names: list[str], records: list[dict], *, title: str) -> bytes:
+    """Return the rows as an XLSX workbook in which every cell is typed text."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title[:31])  # Excel's longest sheet name
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    sheet.append([_text_cell(sheet, name, bold) for name in names])
+    for record in records:
+        sheet.append([_text_cell(sheet, record[name]) for name in names])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _text_cell(sheet, value, font: Font | None = None) -> WriteOnlyCell:
+    # Typed text, not what openpyxl would guess: "=1+1" would become a formula and a
+    # phone number or "0042" a number without its + or 0. Format "@" (Text) keeps
+    # what a coordinator types into the cell later as text too.
+    cell = WriteOnlyCell(sheet)
+    if value is not None:
+        # XML cannot hold most control characters (ESC, BEL): show that one was there.
+        cell.value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", str(value))
+        cell.data_type = "s"
+    cell.number_format = "@"
+    if font is not None:
+        cell.font = font
+    return cell
+
+
+def write_private(folder: Path, name: str, suffix: str, data: str | bytes) -> Path:
+    """Write text or bytes to a new file readable by its owner only; never overwrite one."""
     # Exports hold personal data: keep them out of other users' reach.
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     for attempt in range(1, 100):
@@ -64,7 +127,23 @@ def write_private(folder: Path, name: str, suffix: str, text: str) -> Path:
             descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
             continue
-        with open(descriptor, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
+        with open(descriptor, "wb") as f:
+            f.write(data if isinstance(data, bytes) else data.encode("utf-8"))
         return path
     raise FileExistsError(f"Too many exports named {name} in {folder}")
+
+
+def save_private(path: Path, data: str | bytes) -> Path:
+    """Write text or bytes to path, replacing it whole, readable by its owner only."""
+    path = Path(path)
+    # mkstemp makes the file 0600; renaming it over path means nobody ever reads
+    # half an export, and an older file at path keeps none of its permissions.
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with open(descriptor, "wb") as f:
+            f.write(data if isinstance(data, bytes) else data.encode("utf-8"))
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+    return path

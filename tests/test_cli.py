@@ -24,6 +24,7 @@ from types import SimpleNamespace
 import click
 import pytest
 from click.testing import CliRunner
+from openpyxl import load_workbook
 
 from faelles.cli import main
 from faelles.demo_pin import read_demo_pin, save_demo_pin
@@ -33,6 +34,7 @@ from shared.contacts import find_contact
 from shared.coordinators import list_coordinators, verify_pin
 from shared.db import open_db
 from shared.demo_data import CONTACTS, DEMO_COORDINATOR
+from shared.feedback import record_feedback
 from shared.offers import change_offer_status, record_offer
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -123,6 +125,91 @@ def test_export_rejects_an_unknown_kind(faelles):
     result = faelles("export", "contacts", ok=False)
     assert result.exit_code == 2
     assert "contacts" in result.output
+
+
+# Cells a spreadsheet would run (issue 9, finding 7): OWASP's starting characters.
+FORMULAS = ["=1+1", "+4520112233", "-2+3", "@SUM(A1:A2)", '=HYPERLINK("http://x";"klik")']
+
+
+@pytest.fixture
+def formulas(faelles, opened):
+    """A store whose offers and feedback (from a number) all begin like a formula."""
+    faelles("init")
+    db = opened()
+    contact = db.execute("INSERT INTO contacts (phone, first_seen, last_seen)"
+                         " VALUES ('+4520112233', 'x', 'x')").lastrowid
+    now = utcnow()
+    for text in FORMULAS:
+        record_offer(db, contact_id=contact, description=text, channel="sms", now=now)
+        record_feedback(db, kind="ide", text=text, contact_id=contact, channel="sms", now=now)
+    return db
+
+
+@pytest.mark.parametrize("kind, column", [("offers", "description"), ("feedback", "text")])
+def test_export_csv_neutralises_cells_a_spreadsheet_would_run(faelles, formulas, kind, column):
+    written = list(csv.DictReader(io.StringIO(faelles("export", kind, "--format",
+                                                      "csv").stdout)))
+    assert [r[column] for r in written] == ["'" + text for text in FORMULAS]
+    assert {r["phone"] for r in written} == {"'+4520112233"}
+    assert all(not value.startswith(("=", "+", "-", "@")) for r in written for value in r.values())
+    # JSON is data, not a spreadsheet: it stays exact.
+    as_json = json.loads(faelles("export", kind).stdout)
+    assert [r[column] for r in as_json] == FORMULAS
+
+
+def test_export_xlsx_to_a_private_file_of_typed_text(faelles, formulas, tmp_path):
+    path = tmp_path / "feedback.xlsx"
+    result = faelles("export", "feedback", "--format", "xlsx", "--output", str(path))
+    assert str(path) in result.stderr and result.stdout == ""
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    sheet = load_workbook(path).active
+    header, *lines = [list(row) for row in sheet.iter_rows()]
+    assert [c.value for c in header][:3] == ["id", "phone", "kind"]
+    values = [c for row in lines for c in row if c.value is not None]
+    assert values and all(isinstance(c.value, str) and c.data_type == "s" for c in values)
+    column = [c.value for c in header].index("text")
+    assert [row[column].value for row in lines] == FORMULAS  # texts, not formulas
+    assert {row[1].value for row in lines} == {"+4520112233"}
+
+
+def test_export_xlsx_to_standard_output_as_bytes(faelles, formulas):
+    data = faelles("export", "offers", "--format", "xlsx").stdout_bytes
+    assert data.startswith(b"PK")
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert [c.value for c in next(sheet.iter_rows(min_row=2, max_row=2))][:4] == [
+        "1", "+4520112233", None, "=1+1"]
+
+
+def test_export_json_and_csv_can_go_to_a_file_too(faelles, formulas, tmp_path):
+    for fmt in ("json", "csv"):
+        path = tmp_path / f"offers.{fmt}"
+        printed = faelles("export", "offers", "--format", fmt).stdout
+        faelles("export", "offers", "--format", fmt, "-o", str(path))
+        assert path.read_text(encoding="utf-8") == printed
+
+
+def test_export_to_a_folder_that_is_not_there_fails_plainly(faelles, tmp_path):
+    faelles("init")
+    result = faelles("export", "offers", "-o", str(tmp_path / "none" / "x.json"), ok=False)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+
+
+def test_export_xlsx_is_not_written_to_a_terminal(store):
+    open_db(store).close()
+    main_fd, child_fd = pty.openpty()
+    env = {**os.environ, "FAELLES_DB": str(store), "FAELLES_LOCALE": "en"}
+    child = subprocess.run([str(README.parent / ".venv/bin/faelles"), "export", "offers",
+                            "--format", "xlsx"], stdout=child_fd, stderr=subprocess.PIPE,
+                           env=env, timeout=60)
+    os.close(child_fd)
+    try:
+        on_screen = os.read(main_fd, 65536)
+    except OSError:  # EIO: the terminal's other end is closed and nothing was written
+        on_screen = b""
+    finally:
+        os.close(main_fd)
+    assert child.returncode == 2
+    assert b"--output" in child.stderr and b"PK" not in on_screen
 
 
 def test_coordinator_add_with_matching_pins(faelles, opened):

@@ -1,10 +1,12 @@
-"""Coordinator mode, Overview and Audit log: weekly numbers, queues, the log and CSV exports."""
+"""Coordinator mode, Overview and Audit log: weekly numbers, queues, the log, CSV and XLSX exports."""
 
 from __future__ import annotations
 
 import csv
+import stat
 
 import pytest
+from openpyxl import load_workbook
 
 from shared.db import rows
 from shared.exports import EXPORT_KINDS, export_table
@@ -96,8 +98,10 @@ async def test_csv_export_writes_every_kind_with_a_header(coordinator_session, d
     assert set(files) == set(EXPORT_KINDS)
     for kind, path in files.items():
         assert path.suffix == ".csv"
+        # The byte order mark for æ, ø, å, and ";", Danish Excel's list separator.
+        assert path.read_bytes().startswith(b"\xef\xbb\xbf" + names_line(demo_db, kind))
         with open(path, encoding="utf-8-sig", newline="") as f:
-            written = list(csv.reader(f))
+            written = list(csv.reader(f, delimiter=";"))
         names, records = export_table(demo_db, kind)
         assert written[0] == names  # a header even when there are no rows (messages)
         assert len(written) == len(records) + 1
@@ -106,6 +110,71 @@ async def test_csv_export_writes_every_kind_with_a_header(coordinator_session, d
     exported = rows(demo_db, "SELECT * FROM audit WHERE action = 'export'")
     assert sorted(e["record_kind"] for e in exported) == sorted(EXPORT_KINDS)
     assert {e["coordinator_id"] for e in exported} == {k.app.coordinator["id"]}
+
+
+def names_line(db, kind: str) -> bytes:
+    return ";".join(export_table(db, kind)[0]).encode() + b"\r\n"
+
+
+async def test_csv_cells_a_spreadsheet_would_run_are_neutralised(coordinator_session, demo_db,
+                                                                db_path, now):
+    # Issue 9, finding 7: these went out raw, and Excel ran them.
+    texts = ["=1+1", "+45 tal", "-2+3", "@SUM(A1)", "a;b, \"c\""]
+    for text in texts:
+        record_offer(demo_db, description=text, channel="kiosk", now=now)
+    folder = db_path.parent / "exports"
+    async with coordinator_session() as k:
+        await open_tab(k, "tab-audit")
+        await k.tap("#export-offers")
+        await k.until(lambda: folder.exists() and any(folder.iterdir()))
+    [path] = folder.iterdir()
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        written = list(csv.DictReader(f, delimiter=";"))
+    assert [r["description"] for r in written[-5:]] == [
+        "'=1+1", "'+45 tal", "'-2+3", "'@SUM(A1)", 'a;b, "c"']
+    assert {r["phone"] for r in written} - {""} <= {"'" + r["phone"] for r in rows(
+        demo_db, "SELECT phone FROM contacts")}
+
+
+async def test_all_to_excel_writes_typed_text_files(coordinator_session, demo_db, db_path, now):
+    record_offer(demo_db, description="=1+1", channel="kiosk", now=now)
+    folder = db_path.parent / "exports"
+    async with coordinator_session() as k:
+        await open_tab(k, "tab-audit")
+        assert k.app._("All to Excel files (x)") in k.screen_text()
+        await k.tap("#export-all-xlsx")
+        await k.until(lambda: folder.exists() and len(list(folder.iterdir())) == 5)
+        table = k.one("#audit-table")
+        await k.until(lambda: str(table.get_row_at(0)[2]) == k.app._("exported"))
+    files = {path.name.split("-")[0]: path for path in folder.iterdir()}
+    assert set(files) == set(EXPORT_KINDS)
+    for kind, path in files.items():
+        assert path.suffix == ".xlsx" and stat.S_IMODE(path.stat().st_mode) == 0o600
+        sheet = load_workbook(path)[kind]
+        names, records = export_table(demo_db, kind)
+        found = [[c.value for c in row] for row in sheet.iter_rows()]
+        assert found == [names] + [[None if r[n] is None else str(r[n]) for n in names]
+                                   for r in records]
+        assert all(c.data_type == "s" for row in sheet.iter_rows() for c in row
+                   if c.value is not None)
+    offers = [[c.value for c in row] for row in load_workbook(files["offers"]).active.iter_rows()]
+    assert ["=1+1"] == [v for v in offers[-1] if v == "=1+1"]  # a text, not a formula
+    assert any(v.startswith("+45") for row in offers[1:] for v in row if v)
+    exported = rows(demo_db, "SELECT * FROM audit WHERE action = 'export'")
+    assert sorted(e["record_kind"] for e in exported) == sorted(EXPORT_KINDS)
+
+
+async def test_x_exports_everything_to_excel_and_fits_80_columns(coordinator_session, db_path):
+    folder = db_path.parent / "exports"
+    async with coordinator_session(size=(80, 24)) as k:
+        await open_tab(k, "tab-audit")
+        buttons = k.app.screen.query("#audit Button.export")
+        assert all(b.region.right <= 80 and b.region.width >= len(str(b.label))
+                   for b in buttons)
+        k.one("#audit-table").focus()
+        await k.press("x")
+        await k.until(lambda: folder.exists() and len(list(folder.iterdir())) == 5)
+    assert {p.suffix for p in folder.iterdir()} == {".xlsx"}
 
 
 async def test_one_kind_at_a_time(coordinator_session, db_path):

@@ -1,10 +1,16 @@
 """Tests for shared.exports: the fields design.md promises for each kind."""
 
+import csv
+import io
+import stat
+
 import pytest
+from openpyxl import load_workbook
 
 from shared.communities import join_community, leave_community
 from shared.contacts import touch_contact
-from shared.exports import EXPORT_KINDS, export_rows
+from shared.exports import (EXPORT_KINDS, csv_text, export_rows, export_table, neutralise_cell,
+                            save_private, write_private, xlsx_bytes)
 from shared.feedback import record_feedback
 from shared.offers import record_offer
 
@@ -73,3 +79,89 @@ def test_every_kind_exports_from_an_empty_store(db, kind):
 def test_unknown_kind_raises(db, kind):
     with pytest.raises(ValueError, match="Unknown export kind"):
         export_rows(db, kind)
+
+
+# -- safe exports (issue 9, finding 7) ------------------------------------------------
+
+# Cells a spreadsheet would run, as the probe sent them: OWASP's starting characters.
+FORMULAS = ["=1+1", "+45 2011 2233", "-2+3", "@SUM(A1:A2)", "\tvist", "\r=1+1",
+            '=HYPERLINK("http://x","klik")']
+
+
+def test_every_cell_a_spreadsheet_would_run_gets_a_leading_quote():
+    assert [neutralise_cell(text) for text in FORMULAS] == ["'" + text for text in FORMULAS]
+    for kept in ["Tak for kaffen", "a=b", " =1", "", None, 5, -2]:
+        assert neutralise_cell(kept) == kept
+
+
+def test_csv_neutralises_offers_and_feedback_and_quotes_separators(db, contact, now):
+    for text in FORMULAS:
+        record_offer(db, contact_id=contact["id"], description=text, channel="sms", now=now)
+        record_feedback(db, kind="ris", text=text + ';"x"', contact_id=contact["id"],
+                        channel="kiosk", now=now)
+    for kind, column in [("offers", "description"), ("feedback", "text")]:
+        names, records = export_table(db, kind)
+        for delimiter in [",", ";"]:
+            written = list(csv.DictReader(io.StringIO(
+                csv_text(names, records, delimiter=delimiter), newline=""), delimiter=delimiter))
+            texts = [r[column] for r in written]
+            # record_* strips the text, so "\tvist" is stored as "vist": every other
+            # one comes back behind one quote, and the separators inside stay put.
+            assert texts == [("'" if r[column][0] in "=+-@\t\r" else "") + r[column]
+                             for r in records]
+            assert sum(t.startswith("'") for t in texts) == len(FORMULAS) - 1
+            assert {r["phone"] for r in written} == {"'+4520112233"}
+    stored = [r["description"] for r in export_rows(db, "offers")]
+    assert stored[0] == "=1+1"  # the store and the JSON export keep the text exact
+
+
+def test_xlsx_cells_are_typed_text(db, contact, now):
+    record_offer(db, contact_id=contact["id"], description="=1+1", channel="sms", now=now,
+                 town="Dalby")
+    record_feedback(db, kind="ros", text="@SUM(A1)", rating=5, channel="kiosk", now=now)
+    record_offer(db, description="Bip\x07 og \x1b[2J", channel="kiosk", now=now)
+    names, records = export_table(db, "offers")
+    sheet = load_workbook(io.BytesIO(xlsx_bytes(names, records, title="offers")))["offers"]
+    header, first, second = list(sheet.iter_rows())
+    assert [c.value for c in header] == names and header[0].font.bold
+    assert sheet.freeze_panes == "A2"
+    for cell, name in zip(first, names):
+        if records[0][name] is None:
+            assert cell.value is None
+        else:
+            assert (cell.value, cell.data_type) == (str(records[0][name]), "s"), name
+    assert {c.number_format for row in (header, first, second) for c in row} == {"@"}
+    by_name = dict(zip(names, first))
+    assert by_name["description"].value == "=1+1"  # a text, not a formula
+    assert by_name["phone"].value == "+4520112233"
+    assert by_name["id"].value == "1"
+    assert by_name["created_at"].value == now.isoformat()
+    # XML holds no ESC or BEL: each shows as a replacement character instead.
+    assert dict(zip(names, second))["description"].value == "Bip\ufffd og \ufffd[2J"
+
+
+@pytest.mark.parametrize("kind", EXPORT_KINDS)
+def test_xlsx_of_an_empty_kind_has_its_header(db, kind):
+    names, records = export_table(db, kind)
+    sheet = load_workbook(io.BytesIO(xlsx_bytes(names, records, title=kind))).active
+    assert [[c.value for c in row] for row in sheet.iter_rows()] == [names]
+
+
+def test_private_files_take_text_and_bytes(tmp_path):
+    folder = tmp_path / "exports"
+    first = write_private(folder, "offers", ".csv", "æøå")
+    second = write_private(folder, "offers", ".csv", b"PK\x03\x04")
+    assert (first.name, second.name) == ("offers.csv", "offers-2.csv")
+    assert first.read_text(encoding="utf-8") == "æøå" and second.read_bytes() == b"PK\x03\x04"
+    assert {stat.S_IMODE(p.stat().st_mode) for p in (first, second)} == {0o600}
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+
+
+def test_save_private_replaces_a_file_whole_and_makes_it_private(tmp_path):
+    path = tmp_path / "offers.xlsx"
+    path.write_text("old")
+    path.chmod(0o644)
+    save_private(path, b"new")
+    assert path.read_bytes() == b"new"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["offers.xlsx"]

@@ -1,4 +1,4 @@
-"""The audit log, newest first, and exports of every kind to CSV files."""
+"""The audit log, newest first, and exports of every kind to CSV or XLSX files."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from shared.clock import parse, utcnow
 from shared.exports import EXPORT_KINDS
 from shared.i18n import N_, format_when
 from shared.labels import AUDIT_ACTIONS, RECORD_KINDS, label
-from shared.services.coordinator import audit_entries, export_csv_files
+from shared.services.coordinator import audit_entries, export_csv_files, export_xlsx_files
 
 KIND_LABELS = {"offers": N_("Offers"), "feedback": N_("Feedback"),
                "communities": N_("Communities"), "members": N_("Members"),
@@ -36,8 +36,9 @@ class AuditPane(ListPane):
     COLUMNS = (N_("When"), N_("Who"), N_("Action"), N_("Record"), N_("No."))
     TABLE_ID = "audit-table"
     FLEX_COLUMN = 2
-    KEY_HELP = N_("g refresh · e export everything to CSV files")
-    BINDINGS = [Binding("g", "reload", show=False), Binding("e", "export_all", show=False)]
+    KEY_HELP = N_("g refresh · e everything to CSV files · x everything to Excel files")
+    BINDINGS = [Binding("g", "reload", show=False), Binding("e", "export_all", show=False),
+                Binding("x", "export_all_xlsx", show=False)]
 
     def __init__(self, exports_dir: Path | None = None):
         super().__init__(id="audit")
@@ -45,7 +46,11 @@ class AuditPane(ListPane):
 
     def compose_bar(self) -> ComposeResult:
         _ = self.app._
-        yield Static(_("Export to CSV files:"), classes="count", markup=False)
+        with Horizontal(id="audit-excel", classes="bar"):
+            yield Static(_("Export to CSV files:"), classes="count", markup=False)
+            # XLSX for Excel: every cell typed text, so no phone number turns into a number.
+            yield Button(_("All to Excel files (x)"), id="export-all-xlsx", classes="export",
+                         compact=True)
         with Horizontal(id="audit-exports", classes="bar"):
             for kind in EXPORT_KINDS:
                 yield Button(_(KIND_LABELS.get(kind, kind)), id=f"export-{kind}",
@@ -69,16 +74,22 @@ class AuditPane(ListPane):
     @on(Button.Pressed, ".export")
     def export_pressed(self, event: Button.Pressed) -> None:
         kind = event.button.id.removeprefix("export-")
-        self.start_export(EXPORT_KINDS if kind == "all" else (kind,))
+        if kind == "all-xlsx":
+            self.start_export(EXPORT_KINDS, export_xlsx_files)
+        else:
+            self.start_export(EXPORT_KINDS if kind == "all" else (kind,))
 
     def action_export_all(self) -> None:
         self.start_export(EXPORT_KINDS)
 
-    def start_export(self, kinds: tuple[str, ...]) -> None:
+    def action_export_all_xlsx(self) -> None:
+        self.start_export(EXPORT_KINDS, export_xlsx_files)
+
+    def start_export(self, kinds: tuple[str, ...], export_files=export_csv_files) -> None:
         folder = self.exports_dir or exports_folder(self.app)
         coordinator_id = self.coordinator_id
-        self.act(lambda db: export_csv_files(db, kinds, folder, coordinator_id=coordinator_id,
-                                             now=utcnow()),
+        self.act(lambda db: export_files(db, kinds, folder, coordinator_id=coordinator_id,
+                                         now=utcnow()),
                  lambda paths: self.exported(folder, paths), lambda error: None)
 
     def exported(self, folder: Path, paths: list[Path]) -> None:

@@ -7,12 +7,11 @@ language through the outbox, never when they opted out or gave no number.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Callable
 
 from shared.audit import audit_log, coordinator_actor, record_audit
 from shared.broadcasts import quiet_hours_end, send_broadcast
@@ -25,14 +24,14 @@ from shared.coordinators import MAX_FAILED_ATTEMPTS, check_pin, list_coordinator
 from shared.db import Database, immediate, row, rows
 from shared.engine import FLOW_TTL
 from shared.errors import IllegalTransition, InvalidValue, LockedOut, WrongPin
-from shared.exports import export_table, write_private
+from shared.exports import csv_text, export_table, write_private, xlsx_bytes
 from shared.feedback import (TRANSITIONS as FEEDBACK_TRANSITIONS, change_feedback_status,
                              get_feedback, list_feedback)
 from shared.i18n import DEFAULT_LOCALE, TIMEZONE
 from shared.messages import queue_message
 from shared.offers import TRANSITIONS as OFFER_TRANSITIONS, change_offer_status, get_offer
 from shared.replies import REPLY_BUDGET_SEGMENTS, Reply, render_reply
-from shared.services.erasure import erase_number
+from shared.services.erasure import erase_number, leave_no_trace
 from shared.sms_text import measure, sanitise
 
 DECISIONS = {"approve": "approved", "ask": "needs_info", "reject": "rejected",
@@ -369,6 +368,7 @@ def erase_person(db: Database, contact_id: int, *, coordinator_id: int,
         removed = erase_number(db, phone, actor=coordinator_actor(coordinator_id), now=now,
                                coordinator_id=coordinator_id)
         _audit(db, coordinator_id, "erase_confirmed", now, "contact", contact_id)
+    leave_no_trace(db)  # after the commit: VACUUM and an emptied WAL (issue 9, finding 2)
     return removed
 
 
@@ -381,17 +381,36 @@ def stamp(now: datetime) -> str:
 
 def export_csv_files(db: Database, kinds: tuple[str, ...], folder: Path, *,
                      coordinator_id: int, now: datetime) -> list[Path]:
-    """Write each kind to its own CSV file (with a header even when empty), audited."""
+    """Write each kind to its own CSV file for Danish Excel (a header even when empty), audited."""
+    # The byte order mark lets Excel read æ, ø and å as UTF-8, and ";" is Danish Excel's
+    # list separator, so the file opens in columns. (A first line "sep=;" would split
+    # it too, but Excel then ignores the byte order mark, and other programs read
+    # that line as data.) Cells a spreadsheet would run are neutralised (issue 9).
+    def render(kind: str, names: list[str], records: list[dict]) -> str:
+        return "\ufeff" + csv_text(names, records, delimiter=";", lineterminator="\r\n")
+
+    return _export_files(db, kinds, folder, ".csv", render, coordinator_id=coordinator_id,
+                         now=now)
+
+
+def export_xlsx_files(db: Database, kinds: tuple[str, ...], folder: Path, *,
+                      coordinator_id: int, now: datetime) -> list[Path]:
+    """Write each kind to its own XLSX file, every cell typed text, audited."""
+    def render(kind: str, names: list[str], records: list[dict]) -> bytes:
+        return xlsx_bytes(names, records, title=kind)
+
+    return _export_files(db, kinds, folder, ".xlsx", render, coordinator_id=coordinator_id,
+                         now=now)
+
+
+def _export_files(db: Database, kinds: tuple[str, ...], folder: Path, suffix: str,
+                  render: Callable[[str, list[str], list[dict]], str | bytes], *,
+                  coordinator_id: int, now: datetime) -> list[Path]:
     paths = []
     for kind in kinds:
         names, records = export_table(db, kind)
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=names)
-        writer.writeheader()
-        writer.writerows(records)
-        # The byte order mark lets Excel read æ, ø and å as UTF-8.
-        paths.append(write_private(folder, f"{kind}-{stamp(now)}", ".csv",
-                                   "\ufeff" + buffer.getvalue()))
+        paths.append(write_private(folder, f"{kind}-{stamp(now)}", suffix,
+                                   render(kind, names, records)))
         with immediate(db):
             _audit(db, coordinator_id, "export", now, kind)
     return paths
