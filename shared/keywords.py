@@ -10,7 +10,8 @@ from functools import lru_cache
 KEYWORDS: dict[str, dict[str, tuple[str, ...]]] = {
     "help": {"da": ("HJÆLP",), "en": ("HELP", "INFO"), "de": ("HILFE",), "pl": ("POMOC",),
              "uk": ("ДОПОМОГА", "DOPOMOHA"), "ar": ("مساعدة", "MUSAADA")},
-    "offer": {"da": ("TILBYD",), "en": ("OFFER",), "de": ("ANBIETEN",), "pl": ("OFERUJĘ",),
+    "offer": {"da": ("TILBYD",), "en": ("OFFER",), "de": ("ANBIETEN",),
+              "pl": ("OFERTA", "OFERUJĘ"),
               "uk": ("ПРОПОНУЮ", "PROPONUIU"), "ar": ("عرض", "أعرض", "ARD")},
     "communities": {"da": ("FÆLLESSKABER", "FÆLLESSKAB"), "en": ("COMMUNITIES", "LIST"),
                     "de": ("GRUPPEN",), "pl": ("GRUPY",), "uk": ("ГРУПИ", "HRUPY"),
