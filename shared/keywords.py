@@ -14,7 +14,8 @@ KEYWORDS: dict[str, dict[str, tuple[str, ...]]] = {
               "pl": ("OFERTA", "OFERUJĘ"),
               "uk": ("ПРОПОНУЮ", "PROPONUIU"), "ar": ("عرض", "أعرض", "ARD")},
     "communities": {"da": ("FÆLLESSKABER", "FÆLLESSKAB"), "en": ("COMMUNITIES", "LIST"),
-                    "de": ("GRUPPEN",), "pl": ("GRUPY",), "uk": ("ГРУПИ", "HRUPY"),
+                    "de": ("GRUPPEN",), "pl": ("GRUPY",),
+                    "uk": ("СПІЛЬНОТИ", "SPILNOTY", "ГРУПИ", "HRUPY"),
                     "ar": ("مجموعات", "MAJMUAAT")},
     "join": {"da": ("DELTAG",), "en": ("JOIN",), "de": ("MITMACHEN",), "pl": ("DOŁĄCZ",),
              "uk": ("ВСТУПИТИ", "VSTUPYTY"), "ar": ("انضمام", "INDIMAM")},
@@ -27,7 +28,7 @@ KEYWORDS: dict[str, dict[str, tuple[str, ...]]] = {
     "ide": {"da": ("IDÉ", "IDE"), "en": ("IDEA", "FEEDBACK"), "de": ("IDEE",),
             "pl": ("POMYSŁ",), "uk": ("ІДЕЯ", "IDEIA"), "ar": ("فكرة", "FIKRA")},
     "mine": {"da": ("MINE",), "en": ("STATUS",), "de": ("MEINE",), "pl": ("MOJE",),
-             "uk": ("МОЇ", "MOI"), "ar": ("طلباتي", "TALABATI")},
+             "uk": ("МОЄ", "MOIE", "МОЇ", "MOI"), "ar": ("طلباتي", "TALABATI")},
     "language": {"da": ("SPROG",), "en": ("LANGUAGE",), "de": ("SPRACHE",), "pl": ("JĘZYK",),
                  "uk": ("МОВА", "MOVA"), "ar": ("لغة", "LUGHA")},
     # Twilio's own opt-out words (STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT)
@@ -47,7 +48,7 @@ ANSWER_WORDS = ("JA", "YES", "NEJ", "NO", "OK", "MERE", "MORE", "SKIP", "SPRING"
                 "NEIN", "TAK", "NIE", "WIECEJ")
 # Not Polish TAK: in Danish "tak" is "thank you", never a yes to erasing everything.
 YES_WORDS = ("JA", "YES", "J", "Y", "ТАК", "نعم")
-MORE_WORDS = ("MERE", "MORE", "MEHR", "WIECEJ", "БІЛЬШЕ", "BILSHE", "المزيد")
+MORE_WORDS = ("MERE", "MORE", "MEHR", "WIECEJ", "ЩЕ", "SHCHE", "БІЛЬШЕ", "BILSHE", "المزيد")
 
 # Letters that do not decompose into a base letter and a mark: Polish Ł, German ß.
 _FOLDS = str.maketrans({"Æ": "AE", "Ø": "OE", "Å": "AA", "É": "E", "Ł": "L"})
