@@ -16,11 +16,13 @@ KEYWORDS: dict[str, dict[str, tuple[str, ...]]] = {
     "communities": {"da": ("FÆLLESSKABER", "FÆLLESSKAB"), "en": ("COMMUNITIES", "LIST"),
                     "de": ("GRUPPEN",), "pl": ("GRUPY",),
                     "uk": ("СПІЛЬНОТИ", "SPILNOTY", "ГРУПИ", "HRUPY"),
-                    "ar": ("مجموعات", "MAJMUAAT")},
+                    "ar": ("مجموعات", "MAJMUAAT", "MAJMOUAT")},
     "join": {"da": ("DELTAG",), "en": ("JOIN",), "de": ("MITMACHEN",), "pl": ("DOŁĄCZ",),
-             "uk": ("ВСТУПИТИ", "VSTUPYTY"), "ar": ("انضمام", "INDIMAM")},
+             "uk": ("ВСТУПИТИ", "VSTUPYTY"),
+             "ar": ("انضم", "INDAM", "انضمام", "INDIMAM")},
     "leave": {"da": ("FORLAD",), "en": ("LEAVE",), "de": ("AUSTRETEN",), "pl": ("WYPISZ",),
-              "uk": ("ВИЙТИ", "VYITY"), "ar": ("مغادرة", "MUGHADARA")},
+              "uk": ("ВИЙТИ", "VYITY"),
+              "ar": ("خروج", "KHUROJ", "مغادرة", "MUGHADARA")},
     "ros": {"da": ("ROS",), "en": ("PRAISE",), "de": ("LOB",), "pl": ("POCHWAŁA",),
             "uk": ("ПОДЯКА", "PODIAKA"), "ar": ("شكر", "SHUKR")},
     "ris": {"da": ("RIS",), "en": ("COMPLAINT",), "de": ("KRITIK", "BESCHWERDE"), "pl": ("SKARGA",),
@@ -28,7 +30,7 @@ KEYWORDS: dict[str, dict[str, tuple[str, ...]]] = {
     "ide": {"da": ("IDÉ", "IDE"), "en": ("IDEA", "FEEDBACK"), "de": ("IDEE",),
             "pl": ("POMYSŁ",), "uk": ("ІДЕЯ", "IDEIA"), "ar": ("فكرة", "FIKRA")},
     "mine": {"da": ("MINE",), "en": ("STATUS",), "de": ("MEINE",), "pl": ("MOJE",),
-             "uk": ("МОЄ", "MOIE", "МОЇ", "MOI"), "ar": ("طلباتي", "TALABATI")},
+             "uk": ("МОЄ", "MOIE", "МОЇ", "MOI"), "ar": ("حالتي", "HALATI", "طلباتي", "TALABATI")},
     "language": {"da": ("SPROG",), "en": ("LANGUAGE",), "de": ("SPRACHE",), "pl": ("JĘZYK",),
                  "uk": ("МОВА", "MOVA"), "ar": ("لغة", "LUGHA")},
     # Twilio's own opt-out words (STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT)
@@ -36,9 +38,9 @@ KEYWORDS: dict[str, dict[str, tuple[str, ...]]] = {
     # "*": the same word in every language, so it says nothing about the sender's.
     "stop": {"*": ("STOP",), "da": ("AFMELD",),
              "en": ("STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"),
-             "de": ("STOPP", "ABMELDEN"), "uk": ("СТОП",), "ar": ("توقف",)},
+             "de": ("STOPP", "ABMELDEN"), "uk": ("СТОП",), "ar": ("توقف", "TAWAQAF")},
     "start": {"*": ("START",), "da": ("TILMELD",), "en": ("YES", "UNSTOP"),
-              "de": ("ANMELDEN",), "uk": ("СТАРТ",), "ar": ("ابدأ",)},
+              "de": ("ANMELDEN",), "uk": ("СТАРТ",), "ar": ("ابدأ", "IBDA")},
     "erase": {"da": ("SLET",), "en": ("DELETE",), "de": ("LÖSCHEN", "LOESCHEN"),
               "pl": ("USUŃ",), "uk": ("ВИДАЛИТИ", "VYDALYTY"), "ar": ("حذف", "HADHF")},
 }
@@ -47,11 +49,13 @@ KEYWORDS: dict[str, dict[str, tuple[str, ...]]] = {
 ANSWER_WORDS = ("JA", "YES", "NEJ", "NO", "OK", "MERE", "MORE", "SKIP", "SPRING", "MEHR",
                 "NEIN", "TAK", "NIE", "WIECEJ")
 # Not Polish TAK: in Danish "tak" is "thank you", never a yes to erasing everything.
-YES_WORDS = ("JA", "YES", "J", "Y", "ТАК", "نعم")
-MORE_WORDS = ("MERE", "MORE", "MEHR", "WIECEJ", "ЩЕ", "SHCHE", "БІЛЬШЕ", "BILSHE", "المزيد")
+YES_WORDS = ("JA", "YES", "J", "Y", "ТАК", "نعم", "NAAM")
+MORE_WORDS = ("MERE", "MORE", "MEHR", "WIECEJ", "ЩЕ", "SHCHE", "БІЛЬШЕ", "BILSHE", "المزيد", "MAZID")
 
 # Letters that do not decompose into a base letter and a mark: Polish Ł, German ß.
-_FOLDS = str.maketrans({"Æ": "AE", "Ø": "OE", "Å": "AA", "É": "E", "Ł": "L"})
+# Arabic: ة and ى are typed as ه and ي as often as not.
+_FOLDS = str.maketrans({"Æ": "AE", "Ø": "OE", "Å": "AA", "É": "E", "Ł": "L",
+                        "ة": "ه", "ى": "ي"})
 
 
 def fold(word: str) -> str:
