@@ -13,6 +13,7 @@ from shared.i18n import TIMEZONE
 from shared.keywords import fold
 from shared.messages import queue_message
 from shared.sms_text import MAX_INBOUND_CHARS, measure, sanitise
+from shared.suppression import suppressed_among
 
 # What one SMS segment costs. An assumption (a typical Danish bulk price in
 # 2026): set it to the price per segment in the municipality's SMS contract.
@@ -51,23 +52,30 @@ def clean_body(body: str) -> str:
     return sanitise(body or "", max_chars=MAX_BODY + 1)
 
 
+def _members(db: Database, code: str) -> list[dict]:
+    """Return the current members of a community, each with whether they take SMS."""
+    members = rows(db,
+        "SELECT m.contact_id, p.phone, p.language, p.opted_out FROM memberships m"
+        " JOIN communities c ON c.id = m.community_id JOIN contacts p ON p.id = m.contact_id"
+        " WHERE c.code = ? AND m.left_at IS NULL ORDER BY m.joined_at", (fold(code),))
+    # The suppression list as well as the flag: it outlives erasure (issue 9, finding 1).
+    suppressed = suppressed_among(db, (m["phone"] for m in members))
+    for member in members:
+        member["opted_out"] = bool(member["opted_out"]) or member["phone"] in suppressed
+    return members
+
+
 def recipients_of(db: Database, code: str) -> list[dict]:
     """Return the current members of a community who have not opted out of SMS."""
-    return rows(db,
-        "SELECT m.contact_id, p.phone, p.language FROM memberships m"
-        " JOIN communities c ON c.id = m.community_id JOIN contacts p ON p.id = m.contact_id"
-        " WHERE c.code = ? AND m.left_at IS NULL AND p.opted_out = 0 ORDER BY m.joined_at",
-        (fold(code),))
+    return [{"contact_id": m["contact_id"], "phone": m["phone"], "language": m["language"]}
+            for m in _members(db, code) if not m["opted_out"]]
 
 
 def audience(db: Database, code: str) -> Audience:
     """Count the members a broadcast would reach and the members who opted out."""
-    counts = row(db,
-        "SELECT coalesce(sum(p.opted_out = 0), 0) AS recipients,"
-        " coalesce(sum(p.opted_out != 0), 0) AS opted_out FROM memberships m"
-        " JOIN communities c ON c.id = m.community_id JOIN contacts p ON p.id = m.contact_id"
-        " WHERE c.code = ? AND m.left_at IS NULL", (fold(code),))
-    return Audience(recipients=counts["recipients"], opted_out=counts["opted_out"])
+    members = _members(db, code)
+    opted_out = sum(m["opted_out"] for m in members)
+    return Audience(recipients=len(members) - opted_out, opted_out=opted_out)
 
 
 def in_quiet_hours(now: datetime, start: time, end: time) -> bool:
@@ -129,8 +137,9 @@ def send_broadcast(db: Database, code: str, body: str, *, coordinator_id: int,
         for person in people:
             message_id = queue_message(db, phone=person["phone"], body=body, now=now,
                                        contact_id=person["contact_id"], kind="broadcast")
-            db.execute("UPDATE messages SET broadcast_id = ? WHERE id = ?",
-                       (broadcast_id, message_id))
+            if message_id is not None:
+                db.execute("UPDATE messages SET broadcast_id = ? WHERE id = ?",
+                           (broadcast_id, message_id))
     return broadcast_id
 
 

@@ -8,6 +8,7 @@ from shared.clock import iso
 from shared.db import Database, immediate, row, rows
 from shared.errors import NotFound
 from shared.phones import normalise_phone
+from shared.suppression import suppress, suppressed_since, unsuppress
 
 # Tables whose rows belong to a contact; erasing the contact removes them (ON DELETE CASCADE).
 PERSONAL_TABLES = ("memberships", "offers", "feedback", "messages", "conversations")
@@ -29,14 +30,21 @@ def get_contact(db: Database, contact_id: int) -> dict:
 def touch_contact(
     db: Database, phone: str, *, now: datetime, language: str | None = None
 ) -> dict:
-    """Return the contact for phone, creating it or updating last seen."""
+    """Return the contact for phone, creating it or updating last seen.
+
+    A number on the suppression list comes back opted out, even after an erase.
+    """
     e164 = normalise_phone(phone)
     with immediate(db):
+        since = suppressed_since(db, e164)
         db.execute(
-            "INSERT INTO contacts (phone, language, first_seen, last_seen) VALUES (?, ?, ?, ?)"
+            "INSERT INTO contacts (phone, language, opted_out, opted_out_at, first_seen,"
+            " last_seen) VALUES (?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (phone) DO UPDATE SET last_seen = excluded.last_seen,"
-            " language = coalesce(contacts.language, excluded.language)",
-            (e164, language, iso(now), iso(now)),
+            " language = coalesce(contacts.language, excluded.language),"
+            " opted_out = max(contacts.opted_out, excluded.opted_out),"
+            " opted_out_at = coalesce(contacts.opted_out_at, excluded.opted_out_at)",
+            (e164, language, int(since is not None), since, iso(now), iso(now)),
         )
         return row(db, "SELECT * FROM contacts WHERE phone = ?", (e164,))
 
@@ -47,18 +55,38 @@ def set_language(db: Database, contact_id: int, language: str) -> None:
 
 
 def opt_out(db: Database, contact_id: int, *, now: datetime) -> None:
-    """Mark the contact as opted out: nothing more is sent until they opt in."""
-    db.execute(
-        "UPDATE contacts SET opted_out = 1, opted_out_at = ? WHERE id = ? AND opted_out = 0",
-        (iso(now), contact_id),
-    )
+    """Mark the contact as opted out and suppress their number: nothing more until START."""
+    with immediate(db):
+        found = row(db, "SELECT phone FROM contacts WHERE id = ?", (contact_id,))
+        if found is None:
+            return
+        db.execute(
+            "UPDATE contacts SET opted_out = 1, opted_out_at = ? WHERE id = ? AND opted_out = 0",
+            (iso(now), contact_id),
+        )
+        suppress(db, found["phone"], now=now)
+
+
+def opt_out_number(db: Database, phone: str, *, now: datetime) -> None:
+    """Suppress a number (error 21610 for a message with no contact), and its contact if any."""
+    with immediate(db):
+        suppress(db, phone, now=now)
+        db.execute(
+            "UPDATE contacts SET opted_out = 1, opted_out_at = ?"
+            " WHERE phone = ? AND opted_out = 0", (iso(now), normalise_phone(phone)),
+        )
 
 
 def opt_in(db: Database, contact_id: int) -> None:
-    """Let messages reach the contact again."""
-    db.execute(
-        "UPDATE contacts SET opted_out = 0, opted_out_at = NULL WHERE id = ?", (contact_id,)
-    )
+    """Let messages reach the contact again: only for START texted from their number."""
+    with immediate(db):
+        found = row(db, "SELECT phone FROM contacts WHERE id = ?", (contact_id,))
+        if found is None:
+            return
+        db.execute(
+            "UPDATE contacts SET opted_out = 0, opted_out_at = NULL WHERE id = ?", (contact_id,)
+        )
+        unsuppress(db, found["phone"])
 
 
 def contact_data(db: Database, contact_id: int) -> dict:

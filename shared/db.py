@@ -61,6 +61,7 @@ def open_db(path: str | os.PathLike, *, migrate: bool = True) -> Database:
     _enable_wal(conn)
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA secure_delete = ON")  # deleted rows are zeroed, not left in free space
     db = Database(conn)
     db.writer_lock = open(path.with_name(path.name + "-writer.lock"), "a+b")
     if migrate:
@@ -135,6 +136,21 @@ def row(db: Database, sql: str, params: tuple | dict | list = ()) -> dict | None
         return None
     return dict(zip((column[0] for column in cursor.description), values))
 
+
+def checkpoint_truncate(db: Database, *, tries: int = 5, wait_ms: int = 100) -> bool:
+    """Copy the WAL into the database file and empty it; return False if readers kept it."""
+    # TRUNCATE waits for readers through the busy handler, for the whole busy
+    # timeout: shortened here, so an erase answered by SMS is not held for seconds.
+    previous = db.conn.execute("PRAGMA busy_timeout").fetchone()[0]
+    db.conn.execute(f"PRAGMA busy_timeout = {wait_ms}")
+    try:
+        for _ in range(tries):
+            busy, _, _ = db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if not busy:
+                return True
+        return False
+    finally:
+        db.conn.execute(f"PRAGMA busy_timeout = {previous}")
 
 def backup_to(db: Database, target: str | os.PathLike) -> None:
     """Copy the store to target with SQLite's online backup (safe while others write)."""

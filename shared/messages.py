@@ -8,6 +8,7 @@ from shared.clock import iso
 from shared.db import Database, immediate, row, rows
 from shared.errors import IllegalTransition, InvalidValue, NotFound
 from shared.sms_text import measure
+from shared.suppression import is_suppressed
 
 KINDS = ("reply", "notice", "broadcast", "code")
 # Outbound statuses in the order they happen. A callback never moves a
@@ -72,7 +73,7 @@ def queue_message(
     kind: str = "notice",
     not_before: datetime | None = None,
 ) -> int | None:
-    """Put an outbound SMS in the outbox; return its id, or None if the contact opted out."""
+    """Put an outbound SMS in the outbox; return its id, or None if the number opted out."""
     if kind not in KINDS:
         raise InvalidValue(f"Unknown kind {kind!r}")
     if not body.strip():
@@ -82,6 +83,9 @@ def queue_message(
         # By id, or by number for a message queued with the number alone.
         if row(db, "SELECT 1 FROM contacts WHERE (id = ? OR phone = ?) AND opted_out = 1",
                (contact_id, phone)):
+            return None
+        # The suppression list outlives an erased contact (issue 9, finding 1).
+        if is_suppressed(db, phone):
             return None
         return db.execute(
             "INSERT INTO messages (direction, contact_id, phone, body, encoding, segments, kind,"
@@ -120,9 +124,10 @@ def claim_next(db: Database, *, now: datetime, broadcasts: bool = True) -> dict 
                 " ORDER BY m.next_attempt_at, m.id LIMIT 1",
                 (iso(now), iso(now), broadcasts),
             )
-            if due is None or not due["opted_out"]:
+            if due is None or not (due["opted_out"] or is_suppressed(db, due["phone"])):
                 break
-            # Nothing is ever sent to an opted-out contact, whenever they opted out.
+            # Nothing is ever sent to an opted-out number, whenever it opted out,
+            # even if its contact was erased and made again since.
             _set(db, due["id"], status="failed", error_code="21610",
                  error_message="opted out", now=now)
         if due is None:

@@ -275,6 +275,42 @@ def m006_ids_never_reused(db: Database) -> None:
     db.execute(f"PRAGMA defer_foreign_keys = {'ON' if deferred_before else 'OFF'}")
 
 
+@migrations()
+def m007_suppression(db: Database) -> None:
+    """Keep opted-out numbers as keyed hashes that outlive erasure; per-contact SMS guards."""
+    # Issue 9, finding 1: the opted-out flag died with the contact row on erase.
+    # suppressions holds HMAC-SHA256(key, E.164) only; store_secrets holds the key
+    # used when FAELLES_SUPPRESSION_KEY is unset. New tables only, so whatever
+    # columns m005/m006 gave the others does not matter here.
+    _run(db, """
+    CREATE TABLE IF NOT EXISTS store_secrets (
+        name TEXT PRIMARY KEY,
+        value BLOB NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS suppressions (
+        hash TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS sms_guards (
+        contact_id INTEGER PRIMARY KEY REFERENCES contacts(id) ON DELETE CASCADE,
+        throttle_notice_at TEXT,
+        loop_stopped_at TEXT
+    )
+    """)
+    from shared.suppression import create_stored_key, number_hash, suppression_keys
+
+    # No clock in a migration: the key is dated by the store's oldest contact, if any.
+    first = db.execute("SELECT coalesce(min(first_seen), '') FROM contacts").fetchone()[0]
+    create_stored_key(db, at=first)
+    key = suppression_keys(db)[0]
+    # Everyone who opted out before this migration stays opted out after an erase.
+    for phone, since in db.execute(
+            "SELECT phone, coalesce(opted_out_at, last_seen) FROM contacts WHERE opted_out = 1"
+    ).fetchall():
+        db.execute("INSERT INTO suppressions (hash, created_at) VALUES (?, ?)"
+                   " ON CONFLICT (hash) DO NOTHING", (number_hash(key, phone), since))
+
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations once, even when several processes start together."""
     if not migrations.pending(db):

@@ -69,6 +69,10 @@ REPLIES: dict[str, str] = {
                         "Any other answer keeps it."),
     "erased": N_("Everything about you is erased. Thank you for your time with us."),
     "erase_cancelled": N_("Nothing was erased."),
+    # Sent once when a number texts faster than a person would (shared/abuse.py).
+    "throttled": N_("We have got many texts from you in a short time. We keep them all, "
+                    "but we wait a little before we answer. Please write again in a few "
+                    "minutes."),
     # Sent when a coordinator decides or answers.
     "offer_approved": N_("Good news: your offer no. {id} is approved. Thank you! A coordinator "
                          "will be in touch about what happens next."),

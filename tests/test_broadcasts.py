@@ -258,3 +258,19 @@ def test_change_community_status_is_audited(db, now, community):
     with pytest.raises(IllegalTransition):
         change_community_status(db, community, "active", coordinator_id=3, now=now)
     assert len(audit_log(db)) == 3
+
+
+def test_a_member_whose_number_is_suppressed_gets_no_broadcast(db, now, community, members,
+                                                                anna):
+    # Issue 9, finding 1: a number that opted out, was erased and came back (at the
+    # kiosk) has a contact row whose flag would not say so; the list does.
+    from shared.suppression import suppress
+
+    db.execute("UPDATE contacts SET opted_out = 0 WHERE id = ?", (members[1]["id"],))
+    suppress(db, members[1]["phone"], now=now)
+    assert [r["contact_id"] for r in recipients_of(db, community)] == [
+        members[0]["id"], members[3]["id"]]
+    assert audience(db, community) == Audience(recipients=2, opted_out=2)
+    broadcast_id = send_broadcast(db, community, "Kaffe i morgen", coordinator_id=anna, now=now)
+    sent = rows(db, "SELECT phone FROM messages WHERE broadcast_id = ?", (broadcast_id,))
+    assert members[1]["phone"] not in {m["phone"] for m in sent} and len(sent) == 2

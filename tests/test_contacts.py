@@ -145,3 +145,28 @@ def test_erase_unknown_contact_raises_and_audits_nothing(db, contact, now):
         erase_number(db, "30112233", actor="cli", now=now)
     assert audit_log(db) == []
     assert find_contact(db, contact["phone"]) is not None
+
+
+def test_opting_out_suppresses_the_number_and_opting_in_clears_it(db, contact, now):
+    from shared.suppression import is_suppressed
+
+    opt_out(db, contact["id"], now=now)
+    assert is_suppressed(db, contact["phone"])
+    opt_in(db, contact["id"])
+    assert not is_suppressed(db, contact["phone"])
+
+
+def test_a_contact_made_again_for_a_suppressed_number_starts_opted_out(db, contact, now):
+    # Issue 9, finding 1: the flag died with the erased row; the list does not.
+    opt_out(db, contact["id"], now=now)
+    erase_contact(db, contact["phone"])
+    again = touch_contact(db, contact["phone"], now=now + timedelta(days=1), language="da")
+    assert (again["opted_out"], again["opted_out_at"]) == (1, iso(now))
+    assert again["id"] != contact["id"]
+
+
+def test_touch_contact_mends_a_flag_that_disagrees_with_the_list(db, contact, now):
+    from shared.suppression import suppress
+
+    suppress(db, contact["phone"], now=now)  # e.g. written by an older version
+    assert touch_contact(db, contact["phone"], now=now)["opted_out"] == 1

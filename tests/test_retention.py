@@ -111,3 +111,16 @@ def test_retention_days_from_the_environment(monkeypatch):
     monkeypatch.setenv("FAELLES_RETENTION_DAYS", "0")
     with pytest.raises(ValueError):
         retention_days()
+
+
+def test_the_purge_keeps_the_suppression_list(db, now, old):
+    # An opted-out contact who went quiet is purged; their STOP is not forgotten.
+    from shared.contacts import opt_out
+    from shared.suppression import is_suppressed
+
+    quiet = touch_contact(db, "20112233", now=old)
+    opt_out(db, quiet["id"], now=old)
+    assert purge(db, now=now, days=DAYS)["contacts"] == 1
+    assert find_contact(db, quiet["phone"]) is None
+    assert is_suppressed(db, quiet["phone"])
+    assert queue_message(db, phone=quiet["phone"], body="Hej", now=now) is None

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shared.contacts import find_contact
-from shared.db import open_db, row
+from shared.db import open_db, row, rows
 from shared.engine import FLOW_TTL
-from shared.replies import Reply, render_reply
+from shared.replies import Reply, fit_reply, render_reply
 from shared.services.sms import handle_inbound_sms
 from shared.sms_text import fits
+from shared.suppression import is_suppressed
 
 PHONE = "+4522334455"
 
@@ -270,3 +273,63 @@ def test_no_text_makes_the_service_fail_or_overflow(demo_db, now, texts):
     for body in texts:
         reply = texter(body)
         assert fits(reply, 2)
+
+
+# Whole conversations through the real service and store, as data (tests/conversations/service):
+#
+#     {"description": "...", "phone": "+45...",
+#      "turns": [{"in": "STOP" | "echo": true, "reply": "stopped" | "",
+#                 "repeat": 1, "every_seconds": 60,
+#                 "suppressed": true, "contact": "erased" | "opted_out" | "opted_in"}],
+#      "stored": 202, "audited": ["sms_throttled"]}
+#
+# "reply" is a reply key rendered in Danish, or "" for silence; "echo" texts back
+# our last reply, as an echo bot does. The clock moves by every_seconds before
+# each text, so no turn waits on the wall clock. Unlike tests/conversations/*.json
+# (the pure engine), these include what the service adds: suppression, the guards.
+
+SERVICE_CONVERSATIONS = Path(__file__).resolve().parent / "conversations" / "service"
+
+
+def service_conversations() -> list:
+    return [pytest.param(json.loads(path.read_text(encoding="utf-8")), id=path.stem)
+            for path in sorted(SERVICE_CONVERSATIONS.glob("*.json"))]
+
+
+def check_contact(db, phone: str, expected: str, where: str) -> None:
+    contact = find_contact(db, phone)
+    if expected == "erased":
+        assert contact is None, where
+    else:
+        assert contact is not None, where
+        assert contact["opted_out"] == (expected == "opted_out"), where
+
+
+@pytest.mark.parametrize("conversation", service_conversations())
+def test_service_conversation(conversation, demo_db, now):
+    phone = conversation.get("phone", PHONE)
+    clock, last_reply = now, ""
+    for number, turn in enumerate(conversation["turns"], start=1):
+        for n in range(turn.get("repeat", 1)):
+            where = f"turn {number} ({n + 1} of {turn.get('repeat', 1)})"
+            clock += timedelta(seconds=turn.get("every_seconds", 60))
+            body = last_reply if turn.get("echo") else turn["in"]
+            last_reply = handle_inbound_sms(demo_db, provider_id=f"SM{next(Texter.sids):032x}",
+                                            phone=phone, body=body, now=clock)
+            expected = fit_reply(render_reply(Reply(turn["reply"]), "da")) if turn["reply"] else ""
+            assert last_reply == expected, where
+        if "suppressed" in turn:
+            assert is_suppressed(demo_db, phone) == turn["suppressed"], where
+        if "contact" in turn:
+            check_contact(demo_db, phone, turn["contact"], where)
+    if "stored" in conversation:
+        assert count(demo_db, "SELECT count(*) FROM messages WHERE direction = 'in'"
+                              " AND phone = ?", (phone,)) == conversation["stored"]
+    audited = [r["action"] for r in rows(demo_db, "SELECT action FROM audit"
+                                                  " WHERE actor = 'sms' ORDER BY id")]
+    assert audited == conversation.get("audited", [])
+
+
+def test_there_are_service_conversations():
+    names = {path.stem for path in SERVICE_CONVERSATIONS.glob("*.json")}
+    assert {"stop_erase_start", "throttle", "loop_echo", "loop_auto_responder"} <= names

@@ -17,6 +17,7 @@ from shared.stats import (
     ACTIVITY_KINDS, CHANNELS, WEEKS, Activity, Queue, new_feedback, pending_offers,
     weekly_activity,
 )
+from shared.verification import CodeUsage, code_usage
 
 # One line per kind and channel; the msgids are translated when drawn.
 SERIES = {
@@ -48,6 +49,7 @@ class OverviewPane(VerticalScroll):
     OverviewPane .spark-gap { width: 18; }
     OverviewPane .heading { text-style: bold; color: $accent; padding: 1 0 0 0; }
     OverviewPane .places { color: $foreground-muted; }
+    OverviewPane #codes-warning { color: $warning; text-style: bold; }
     #overview-refresh { margin: 1 0 0 0; }
     """
 
@@ -71,6 +73,8 @@ class OverviewPane(VerticalScroll):
         yield Static(_("Waiting now"), classes="heading", markup=False)
         yield Static("", id="queue-offers", markup=False)
         yield Static("", id="queue-feedback", markup=False)
+        yield Static("", id="codes-usage", markup=False)
+        yield Static("", id="codes-warning", markup=False)
         yield Button(_("Refresh (g)"), id="overview-refresh", compact=True)
 
     def on_show(self) -> None:
@@ -95,10 +99,11 @@ class OverviewPane(VerticalScroll):
             activity = {kind: weekly_activity(db, kind, now=now, weeks=WEEKS)
                         for kind in ACTIVITY_KINDS}
             queues = pending_offers(db, now=now), new_feedback(db, now=now)
-        self.app.call_from_thread(self.show_counts, now, activity, *queues)
+            codes = code_usage(db, now=now)
+        self.app.call_from_thread(self.show_counts, now, activity, *queues, codes)
 
     def show_counts(self, now, activity: dict[str, Activity], offers: Queue,
-                    feedback: Queue) -> None:
+                    feedback: Queue, codes: CodeUsage) -> None:
         _ = self.app._
         self.query_one("#overview-updated", Static).update(
             _("The last {weeks} weeks, counted {when}").format(
@@ -122,6 +127,21 @@ class OverviewPane(VerticalScroll):
             self.app.ngettext("Oldest new feedback: {age}; median {median}; {n} new",
                               "Oldest new feedback: {age}; median {median}; {n} new",
                               feedback.count)))
+        self.show_codes(codes)
+
+    def show_codes(self, codes: CodeUsage) -> None:
+        """Say how many SMS codes the kiosks sent this hour, and warn near the cap."""
+        _ = self.app._
+        self.query_one("#codes-usage", Static).update(
+            _("Verification codes: {sent} of {cap} in the last hour").format(
+                sent=codes.sent, cap=codes.cap))
+        warning = ""
+        if codes.full:
+            warning = _("No codes are left: visitors cannot join at a kiosk until {when}.").format(
+                when=format_when(codes.frees_at, self.app.locale, "short"))
+        elif codes.near:
+            warning = _("Few codes are left this hour: joining at a kiosk may stop soon.")
+        self.query_one("#codes-warning", Static).update(warning)
 
     def places(self, activity: Activity) -> str:
         _ = self.app._

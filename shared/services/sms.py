@@ -9,22 +9,25 @@ from functools import lru_cache
 from babel import Locale
 
 from shared import engine
+from shared.abuse import NOTICE, Verdict, judge, load_history, record_verdict
 from shared.clock import iso
 from shared.communities import join_community, leave_community, list_communities, memberships_of
 from shared.contacts import opt_in, opt_out, set_language
 from shared.conversations import clear_conversation, load_conversation, save_conversation
 from shared.db import Database, immediate, row
 from shared.feedback import record_feedback
-from shared.services.erasure import erase_number
+from shared.services.erasure import erase_number, leave_no_trace
 from shared.i18n import available_locales
 from shared.keywords import fold
 from shared.messages import log_inbound_once, record_reply
 from shared.offers import add_answer, offers_of, record_offer, update_offer_details
 from shared.phones import normalise_phone
-from shared.replies import fit_reply, render_reply
+from shared.replies import Reply, fit_reply, render_reply
 from shared.sms_text import sanitise
+from shared.suppression import suppressed_since
 
-NEW_CONTACT = {"id": None, "phone": None, "language": None, "opted_out": 0, "revision": -1}
+NEW_CONTACT = {"id": None, "phone": None, "language": None, "opted_out": 0,
+               "opted_out_at": None, "revision": -1}
 MAX_RETRIES = 5
 
 
@@ -69,9 +72,14 @@ def load_facts(db: Database, contact: dict, needed: frozenset[str] = engine.ALL_
 
 
 def handle_inbound_sms(
-    db: Database, *, provider_id: str, phone: str, body: str, now: datetime
+    db: Database, *, provider_id: str, phone: str, body: str, now: datetime,
+    opt_out_type: str | None = None,
 ) -> str:
-    """Return the reply to an inbound SMS, doing its work once however often it arrives."""
+    """Return the reply to an inbound SMS, doing its work once however often it arrives.
+
+    opt_out_type is Twilio's OptOutType parameter: "STOP" when Twilio took the
+    text as an opt-out itself (Advanced Opt-Out, its own keywords).
+    """
     text = sanitise(body)
     e164 = normalise_phone(phone)
     for attempt in range(MAX_RETRIES):
@@ -82,32 +90,73 @@ def handle_inbound_sms(
         if answered:
             return answered["reply"] or ""
         # Think first, outside the write lock, so the lock is held only for writing.
-        contact = row(db, "SELECT * FROM contacts WHERE phone = ?", (e164,)) or {
-            **NEW_CONTACT, "phone": e164}
+        contact = _known_contact(db, e164)
         conversation = (load_conversation(db, contact["id"], now=now)
                         if contact["id"] is not None else None)
         state = (engine.State(conversation["flow"], conversation["step"], conversation["data"])
                  if conversation else None)
         facts = load_facts(db, contact, engine.facts_needed(state, text))
         outcome = engine.step(state, text, facts, now)
+        if (opt_out_type or "").strip().upper() == "STOP":
+            outcome = _opted_out_by_twilio(outcome)
+        verdict = judge(load_history(db, contact["id"], now=now), text,
+                        render_replies(outcome, contact), now)
+        if not verdict.answers:
+            outcome = _guarded(outcome, verdict)
         try:
-            return _commit(db, provider_id=provider_id, contact=contact, text=text,
-                           outcome=outcome, had_flow=state is not None, now=now)
+            reply = _commit(db, provider_id=provider_id, contact=contact, text=text,
+                            outcome=outcome, verdict=verdict, had_flow=state is not None,
+                            now=now)
         except _Changed:
             continue  # re-read and think again; a duplicate finds its stored reply
+        if any(isinstance(e, engine.EraseContact) for e in outcome.effects):
+            leave_no_trace(db)  # once committed: no copy of the number left in the files
+        return reply
     raise RuntimeError(f"Could not handle {provider_id}: its sender kept changing")
+
+
+def _known_contact(db: Database, e164: str) -> dict:
+    """Return the stored contact, or a new one; opted out when the number is suppressed."""
+    contact = row(db, "SELECT * FROM contacts WHERE phone = ?", (e164,)) or {
+        **NEW_CONTACT, "phone": e164}
+    if not contact["opted_out"]:
+        # The suppression list outlives an erased contact (issue 9, finding 1).
+        since = suppressed_since(db, e164)
+        if since is not None:
+            contact = {**contact, "opted_out": 1, "opted_out_at": since}
+    return contact
+
+
+def _opted_out_by_twilio(outcome: engine.Outcome) -> engine.Outcome:
+    """Honour an opt-out Twilio recognised, whatever our keywords say, and stay quiet."""
+    # Twilio sends its own confirmation and refuses our reply to the number
+    # (21610); its keywords include some of ours lack (REVOKE, OPTOUT).
+    kept = tuple(e for e in outcome.effects if isinstance(e, engine.SetLanguage))
+    return replace(outcome, state=engine.State(), replies=(), expires_at=None,
+                   effects=kept + (engine.OptOut(),))
+
+
+def _guarded(outcome: engine.Outcome, verdict: Verdict) -> engine.Outcome:
+    """Keep of a text the guards do not answer only its consent; say the notice if due."""
+    # Stored, not run: a flood of TILBYD makes no offers and moves no flow.
+    # STOP and START still count (consent always does), without a confirmation.
+    consent = tuple(e for e in outcome.effects if isinstance(e, (engine.OptOut, engine.OptIn)))
+    notice = (Reply("throttled"),) if verdict.kind == NOTICE and not consent else ()
+    return replace(outcome, replies=notice, effects=consent)
 
 
 def render_replies(outcome: engine.Outcome, contact: dict) -> str:
     """Return the text to send back, or '' for a contact who has opted out."""
-    # An opted-out number gets nothing back; Twilio would refuse it anyway (21610).
+    # A suppressed number gets nothing back but the START confirmation (Twilio
+    # refuses anything else with 21610 until START). The STOP confirmation goes
+    # once, on the way out: the reply to STOP is worked out before it applies.
     if contact["opted_out"] and not any(isinstance(e, engine.OptIn) for e in outcome.effects):
         return ""
     return "\n".join(fit_reply(render_reply(r, outcome.language)) for r in outcome.replies)
 
 
 def _commit(db: Database, *, provider_id: str, contact: dict, text: str,
-            outcome: engine.Outcome, had_flow: bool, now: datetime) -> str:
+            outcome: engine.Outcome, verdict: Verdict, had_flow: bool, now: datetime) -> str:
     """Store the inbound SMS, the effects and the reply in one short write transaction."""
     reply = render_replies(outcome, contact)
     with immediate(db):
@@ -115,8 +164,10 @@ def _commit(db: Database, *, provider_id: str, contact: dict, text: str,
         # SMS from this number has been handled since (its revision is unchanged).
         if contact["id"] is None:
             cursor = db.execute(
-                "INSERT INTO contacts (phone, first_seen, last_seen, revision) VALUES (?, ?, ?, 1)"
-                " ON CONFLICT (phone) DO NOTHING", (contact["phone"], iso(now), iso(now)))
+                "INSERT INTO contacts (phone, opted_out, opted_out_at, first_seen, last_seen,"
+                " revision) VALUES (?, ?, ?, ?, ?, 1) ON CONFLICT (phone) DO NOTHING",
+                (contact["phone"], contact["opted_out"], contact["opted_out_at"], iso(now),
+                 iso(now)))
             contact = {**contact, "id": cursor.lastrowid}
         else:
             cursor = db.execute(
@@ -138,10 +189,12 @@ def _commit(db: Database, *, provider_id: str, contact: dict, text: str,
             log_inbound_once(db, provider_id=provider_id, phone="", body="", now=now,
                              reply=reply)
             return reply
-        if outcome.state.flow is None:
+        record_verdict(db, contact["id"], verdict, now=now)
+        # A guarded text leaves the conversation where it was.
+        if verdict.answers and outcome.state.flow is None:
             if had_flow:
                 clear_conversation(db, contact["id"])
-        else:
+        elif verdict.answers:
             save_conversation(db, contact["id"], flow=outcome.state.flow,
                               step=outcome.state.step, data=outcome.state.data,
                               expires_at=outcome.expires_at, now=now)

@@ -1,0 +1,109 @@
+"""The suppression list: a keyed hash of every number that opted out, kept after erasure.
+
+Issue 9, finding 1: the opted-out flag lived on the contact row, so erasing the
+contact forgot it, and the next kiosk code, decision notice, welcome and
+broadcast went to a number that had texted STOP. This list holds no number,
+only HMAC-SHA256(key, E.164), so it can outlive the erasure it must survive.
+Only START (or an alias) texted from the number takes it off again.
+
+The key comes from FAELLES_SUPPRESSION_KEY when set (recommended: then a copy of
+the database file alone cannot tell which numbers opted out, since Danish numbers
+are few enough to try them all against a known key); otherwise from a random key
+generated once into the store by migration m007. Both are tried when checking,
+so setting the variable later forgets nobody. The key is never logged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from collections.abc import Iterable
+from datetime import datetime
+
+from shared.clock import iso
+from shared.db import Database, row
+from shared.errors import InvalidPhoneNumber
+from shared.phones import normalise_phone
+
+KEY_VARIABLE = "FAELLES_SUPPRESSION_KEY"
+STORED_KEY = "suppression_key"
+
+
+def create_stored_key(db: Database, *, at: str) -> None:
+    """Generate the store's own key once (the migration calls this)."""
+    db.execute("INSERT INTO store_secrets (name, value, created_at) VALUES (?, ?, ?)"
+               " ON CONFLICT (name) DO NOTHING", (STORED_KEY, secrets.token_bytes(32), at))
+
+
+def suppression_keys(db: Database) -> list[bytes]:
+    """Return the keys to hash with: the environment's first (it is used for new entries)."""
+    keys = []
+    configured = os.environ.get(KEY_VARIABLE, "")
+    if configured.strip():
+        keys.append(configured.strip().encode())
+    stored = row(db, "SELECT value FROM store_secrets WHERE name = ?", (STORED_KEY,))
+    if stored is not None:
+        keys.append(bytes(stored["value"]))
+    if not keys:
+        raise RuntimeError("No suppression key: the store is not migrated")
+    return keys
+
+
+def number_hash(key: bytes, phone: str) -> str:
+    """Return the keyed hash that stands for the number on the list."""
+    return hmac.new(key, _canonical(phone).encode(), hashlib.sha256).hexdigest()
+
+
+def _canonical(phone: str) -> str:
+    try:
+        return normalise_phone(phone)
+    except InvalidPhoneNumber:  # kept as given: it must still match itself
+        return (phone or "").strip()
+
+
+def suppress(db: Database, phone: str, *, now: datetime) -> bool:
+    """Put the number on the list; return whether it was not on it before."""
+    keys = suppression_keys(db)
+    if suppressed_since(db, phone, keys=keys) is not None:
+        return False
+    db.execute("INSERT INTO suppressions (hash, created_at) VALUES (?, ?)"
+               " ON CONFLICT (hash) DO NOTHING", (number_hash(keys[0], phone), iso(now)))
+    return True
+
+
+def unsuppress(db: Database, phone: str) -> bool:
+    """Take the number off the list (START from that number only); return whether it was on it."""
+    removed = 0
+    for key in suppression_keys(db):
+        removed += db.execute("DELETE FROM suppressions WHERE hash = ?",
+                              (number_hash(key, phone),)).rowcount
+    return removed > 0
+
+
+def suppressed_since(db: Database, phone: str, *, keys: list[bytes] | None = None) -> str | None:
+    """Return when the number went on the list, or None if it is not on it."""
+    hashes = [number_hash(key, phone) for key in keys or suppression_keys(db)]
+    found = row(db, f"SELECT min(created_at) AS at FROM suppressions"
+                    f" WHERE hash IN ({', '.join('?' * len(hashes))})", hashes)
+    return found["at"] if found else None
+
+
+def is_suppressed(db: Database, phone: str) -> bool:
+    """Tell whether the number has opted out and not texted START since."""
+    return suppressed_since(db, phone) is not None
+
+
+def suppressed_among(db: Database, phones: Iterable[str]) -> set[str]:
+    """Return those of the numbers that are on the list."""
+    keys = suppression_keys(db)
+    by_hash = {number_hash(key, phone): phone for phone in set(phones) for key in keys}
+    hashes = list(by_hash)
+    found: set[str] = set()
+    for start in range(0, len(hashes), 500):  # SQLite's limit on parameters is far above
+        chunk = hashes[start:start + 500]
+        found.update(h for (h,) in db.execute(
+            f"SELECT hash FROM suppressions WHERE hash IN ({', '.join('?' * len(chunk))})",
+            chunk))
+    return {by_hash[h] for h in found}

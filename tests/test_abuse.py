@@ -1,0 +1,245 @@
+"""Abuse guards: a flood gets one notice, a bot loop is stopped, kiosk codes have a cap overall.
+
+Issue 9, finding 6: 200 texts from one number in 10 s got 200 replies (250
+segments); an auto-responder and an echo bot each kept a loop going for 50 of 50
+rounds; codes were capped per kiosk (30/h) but not overall (10 places -> 300),
+and a missing and an empty location counted apart. Every clock here is passed in.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+
+import pytest
+
+from shared.abuse import (LOOP, LOOP_LIMIT, NOTICE, SILENT, THROTTLE_LIMIT, History, judge,
+                          similar)
+from shared.db import rows
+from shared.i18n import format_when
+from shared.replies import Reply, fit_reply, render_reply
+from shared.services.sms import handle_inbound_sms
+from shared.sms_text import measure
+from shared.verification import (MAX_CODES_PER_HOUR, MAX_CODES_PER_KIOSK_PER_HOUR, TooManyCodes,
+                                 code_usage, request_code)
+
+PHONE = "+4522334455"
+sids = itertools.count(1)
+
+
+class Sender:
+    """A phone that texts the service at times it chooses; keeps every reply it got."""
+
+    def __init__(self, db, now, phone=PHONE):
+        self.db, self.now, self.phone = db, now, phone
+        self.replies: list[str] = []
+
+    def __call__(self, body: str, *, after: timedelta = timedelta(seconds=1)) -> str:
+        self.now += after
+        reply = handle_inbound_sms(self.db, provider_id=f"SM{next(sids):032x}",
+                                   phone=self.phone, body=body, now=self.now)
+        self.replies.append(reply)
+        return reply
+
+    @property
+    def answered(self) -> list[str]:
+        return [r for r in self.replies if r]
+
+
+def da(key: str) -> str:
+    return fit_reply(render_reply(Reply(key), "da"))
+
+
+def inbound(db, phone=PHONE) -> int:
+    return db.execute("SELECT count(*) FROM messages WHERE direction = 'in' AND phone = ?",
+                      (phone,)).fetchone()[0]
+
+
+def sms_audit(db) -> list[str]:
+    return [r["action"] for r in rows(db, "SELECT action FROM audit WHERE actor = 'sms'"
+                                          " ORDER BY id")]
+
+
+# -- the throttle ----------------------------------------------------------------------
+
+def test_200_texts_in_10_seconds_get_ten_answers_and_one_notice(demo_db, now):
+    flood = Sender(demo_db, now)
+    for _ in range(200):
+        flood("HJÆLP", after=timedelta(seconds=0.05))
+
+    assert flood.answered == [da("help")] * THROTTLE_LIMIT + [da("throttled")]
+    segments = sum(measure(r).segments for r in flood.answered)
+    assert segments == 10 * measure(da("help")).segments + 1  # was 250
+    assert inbound(demo_db) == 200  # every text is kept
+    assert sms_audit(demo_db) == ["sms_throttled"]
+
+    # Once a quiet minute has passed, the number is answered again; the same text
+    # 200 times is also a loop, so that one waits for the loop guard's 5 minutes.
+    assert flood("MINE", after=timedelta(seconds=61)) == da("mine_empty")
+    assert flood("HJÆLP", after=timedelta(seconds=1)) == ""
+    assert flood("HJÆLP", after=timedelta(minutes=5)) == da("help")
+
+
+def test_a_flood_runs_no_flow_but_stop_still_counts(demo_db, now):
+    flood = Sender(demo_db, now)
+    for n in range(30):
+        flood(f"TILBYD Ting nummer {n}", after=timedelta(seconds=0.5))
+    offers = demo_db.execute("SELECT count(*) FROM offers").fetchone()[0]
+    flood("STOP", after=timedelta(seconds=0.5))
+    assert flood.replies[-1] == ""  # no confirmation inside a flood
+    assert demo_db.execute("SELECT opted_out FROM contacts WHERE phone = ?",
+                           (PHONE,)).fetchone() == (1,)
+    assert demo_db.execute("SELECT count(*) FROM offers").fetchone()[0] == offers
+
+
+def test_one_notice_an_hour_while_the_flood_goes_on(demo_db, now):
+    bot = Sender(demo_db, now)
+    for _ in range(6 * 60):  # a text every 10 s for an hour: under the limit
+        bot("Hej", after=timedelta(seconds=10))
+    assert da("throttled") not in bot.replies
+    fast = Sender(demo_db, bot.now)
+    for _ in range(90 * 60 // 2):  # a text every 2 s for 90 minutes
+        fast("Hej", after=timedelta(seconds=2))
+    assert fast.replies.count(da("throttled")) == 2
+
+
+def test_a_person_who_slows_down_is_answered_again(demo_db, now):
+    person = Sender(demo_db, now)
+    for _ in range(12):
+        person("Hej", after=timedelta(seconds=2))
+    assert person.replies[-1] == ""
+    assert person("HJÆLP", after=timedelta(seconds=30)) == ""  # within a minute of the notice
+    assert person("HJÆLP", after=timedelta(seconds=35)) == da("help")
+
+
+# -- the loop guard --------------------------------------------------------------------
+
+def run_loop(db, now, reply_to_us, *, first: str, every: timedelta, rounds: int = 50):
+    """Let a bot answer every reply of ours; return how many rounds we answered."""
+    bot = Sender(db, now)
+    text = first
+    for _ in range(rounds):
+        ours = bot(text, after=every)
+        if not ours:
+            break
+        text = reply_to_us(ours)
+    return len(bot.answered), bot
+
+
+@pytest.mark.parametrize("bot", ["auto_responder", "echo"])
+def test_a_bot_loop_stops_after_20_similar_messages(demo_db, now, bot):
+    # 12 s a round: slower than the throttle's limit, so only the loop guard sees it.
+    responders = {"auto_responder": lambda ours: "Jeg er på ferie til mandag. Hilsen Bo",
+                  "echo": lambda ours: ours}
+    answered, sender = run_loop(demo_db, now, responders[bot], first="Hej",
+                                every=timedelta(seconds=12))
+    assert answered == LOOP_LIMIT  # was 50 of 50
+    assert sms_audit(demo_db) == ["sms_loop_stopped"]
+    # The audit names the contact, never what was texted.
+    entry = rows(demo_db, "SELECT * FROM audit WHERE action = 'sms_loop_stopped'")[0]
+    assert entry["record_kind"] == "contact" and "ferie" not in repr(entry)
+    # Once the loop has died down, the number is answered again.
+    assert sender("HJÆLP", after=timedelta(minutes=6)) == da("help")
+
+
+def test_a_fast_loop_is_stopped_by_the_throttle_first(demo_db, now):
+    answered, _ = run_loop(demo_db, now, lambda ours: ours, first="Hej",
+                           every=timedelta(seconds=1))
+    assert answered == THROTTLE_LIMIT + 1  # ten answers and the notice, then silence
+
+
+def test_a_busy_conversation_is_no_loop(demo_db, now):
+    person = Sender(demo_db, now)
+    for n in range(6):  # 30 texts, 12 s apart, each reply at most six times
+        for body in (f"TILBYD Jeg kan hjælpe med {n}", "2", "Munkebo", f"ROS Tak {n}", "MINE"):
+            assert person(body, after=timedelta(seconds=12))
+    assert sms_audit(demo_db) == []
+
+
+def test_similar_folds_case_accents_spacing_and_punctuation():
+    assert similar("Jeg er på ferie!") == similar("jeg  er PAA ferie")
+    assert similar("Hej") != similar("Hej Bo")
+
+
+def test_judge_is_pure(now):
+    texts = tuple((now - timedelta(seconds=s), "x") for s in range(THROTTLE_LIMIT))
+    assert judge(History(inbound=texts), "y", "svar", now).kind == NOTICE
+    assert judge(History(inbound=texts, throttle_notice_at=now - timedelta(minutes=5)),
+                 "y", "svar", now).kind == SILENT
+    replies = ("svar",) * LOOP_LIMIT
+    assert judge(History(replies=replies), "y", "svar", now).kind == LOOP
+    assert judge(History(replies=replies), "y", "et andet svar", now).answers
+
+
+# -- kiosk codes -----------------------------------------------------------------------
+
+def codes_at(db, now, place, count, first=0):
+    for n in range(first, first + count):
+        request_code(db, phone=f"+452011{n:04d}", location=place, message="Kode {code}",
+                     now=now)
+
+
+def test_ten_kiosks_together_stop_at_the_overall_cap(db, now):
+    places = [f"Bibliotek {n}" for n in range(10)]
+    sent = 0
+    for n, place in enumerate(places):
+        for k in range(MAX_CODES_PER_KIOSK_PER_HOUR):
+            try:
+                codes_at(db, now, place, 1, first=n * 100 + k)
+                sent += 1
+            except TooManyCodes:
+                pass
+    assert sent == MAX_CODES_PER_HOUR  # was 300
+    usage = code_usage(db, now=now)
+    assert (usage.sent, usage.full, usage.frees_at) == (60, True, now + timedelta(hours=1))
+    # An hour later the codes count no more.
+    codes_at(db, now + timedelta(hours=1, seconds=1), "Bibliotek 0", 1, first=9000)
+
+
+@pytest.mark.parametrize("other", [None, "", "  "])
+def test_a_missing_and_an_empty_location_are_one_place(db, now, other):
+    codes_at(db, now, None, MAX_CODES_PER_KIOSK_PER_HOUR - 1)
+    codes_at(db, now, "", 1, first=500)
+    with pytest.raises(TooManyCodes):
+        codes_at(db, now, other, 1, first=600)
+    assert db.execute("SELECT count(*) FROM verifications WHERE location = ''"
+                      ).fetchone() == (0,)
+
+
+def test_code_usage_warns_near_the_cap(db, now):
+    codes_at(db, now, "Rådhuset", 25)
+    codes_at(db, now, "Munkebo Bibliotek", 22, first=100)
+    usage = code_usage(db, now=now)
+    assert (usage.sent, usage.near, usage.full) == (47, False, False)
+    codes_at(db, now, "Munkebo Bibliotek", 1, first=200)
+    assert code_usage(db, now=now).near
+
+
+@pytest.fixture
+def fixed_clock(monkeypatch, now):
+    monkeypatch.setattr("kiosk.coordinator.overview_pane.utcnow", lambda: now)
+
+
+@pytest.mark.asyncio
+async def test_the_overview_shows_the_codes_and_warns_at_the_cap(coordinator_session, demo_db,
+                                                                now, fixed_clock):
+    codes_at(demo_db, now - timedelta(minutes=20), "Rådhuset", 30)
+    codes_at(demo_db, now - timedelta(minutes=10), "Munkebo Bibliotek", 27, first=100)
+    async with coordinator_session() as k:
+        _ = k.app._
+        usage = _("Verification codes: {sent} of {cap} in the last hour")
+        k.one("#tabs").active = "tab-overview"
+        await k.until(lambda: k.text("#codes-usage") != "")
+        assert k.text("#codes-usage") == usage.format(sent=57, cap=60)
+        assert k.text("#codes-warning") == _(
+            "Few codes are left this hour: joining at a kiosk may stop soon.")
+
+        codes_at(demo_db, now, "Langeskov Bibliotek", 3, first=200)
+        k.one("#overview").focus()
+        await k.press("g")
+        await k.until(lambda: k.text("#codes-usage") == usage.format(sent=60, cap=60))
+        # The oldest code, 20 minutes old, stops counting in 40 minutes.
+        assert k.text("#codes-warning") == _(
+            "No codes are left: visitors cannot join at a kiosk until {when}.").format(
+            when=format_when(now + timedelta(minutes=40), k.app.locale, "short"))
+        assert k.text("#codes-warning") in k.screen_text()
