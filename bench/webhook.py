@@ -10,6 +10,7 @@ p50 and p99 latency for each and the ratio of throughputs.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import http.client
 import os
 import socket
@@ -76,7 +77,9 @@ def signed_requests(port: int, senders: int, per_sender: int, run: str) -> list[
         phone = f"+452012{sender:04d}"
         batch = []
         for n in range(per_sender):
-            params = {"MessageSid": f"SM{run}{sender:04d}{n:06d}", "AccountSid": "ACbench",
+            # Twilio's sid format (SM and 32 hex digits), which the gateway checks.
+            sid = "SM" + hashlib.md5(f"{run}/{sender}/{n}".encode()).hexdigest()
+            params = {"MessageSid": sid, "AccountSid": "ACbench",
                       "From": phone, "To": "+4570000000", "Body": TEXTS[n % len(TEXTS)],
                       "NumMedia": "0", "NumSegments": "1"}
             headers = {"Content-Type": "application/x-www-form-urlencoded",
@@ -160,7 +163,7 @@ def main() -> int:
               f"{r['errors']:8d} {' '.join(r['error_kinds'])}")
     ratio = results["faelles"]["throughput"] / results["quickstart"]["throughput"]
     print(f"throughput ratio faelles/quickstart: {ratio:.2f} (target >= 0.6); "
-          f"faelles p99 {results['faelles']['p99_ms']:.1f} ms (target < 100)")
+          f"faelles p99 {results['faelles']['p99_ms']:.1f} ms (target < 50)")
     return 1 if any(r["errors"] for r in results.values()) else 0
 
 

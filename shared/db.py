@@ -19,8 +19,14 @@ except ImportError:  # pragma: no cover - platforms without the binary wheel
 
 log = logging.getLogger(__name__)
 
+from shared.errors import StoreBusy  # noqa: E402
 from shared.settings import DEFAULT_DB_PATH  # noqa: E402  (kept importable from here)
-BUSY_TIMEOUT_MS = 10_000
+# A write waits at most this long for the lock file and then for SQLite's lock
+# (one budget for both): Twilio gives up on a webhook after 15 s and does not
+# retry a 4xx, so a store that stays busy must answer 503 in time (issue 9).
+WRITE_WAIT_SECONDS = 5.0
+BUSY_TIMEOUT_MS = int(WRITE_WAIT_SECONDS * 1000)
+LOCK_POLL_SECONDS = (0.0002, 0.002)  # first and longest sleep between tries of the lock file
 
 
 
@@ -93,19 +99,23 @@ def sqlite_version(db: Database) -> str:
 
 @contextmanager
 def immediate(db: Database) -> Iterator[Database]:
-    """Run the block in a BEGIN IMMEDIATE transaction (a savepoint when nested)."""
+    """Run the block in a BEGIN IMMEDIATE transaction (a savepoint when nested).
+
+    Raises StoreBusy when the write lock cannot be had within WRITE_WAIT_SECONDS.
+    """
     if db.conn.in_transaction:
         with db.atomic():
             yield db
         return
     # Writers queue on a lock file first: SQLite's busy handler polls with
-    # sleeps of 1 to 100 ms, while flock wakes the next writer the moment the
-    # lock is free. BEGIN IMMEDIATE and the busy timeout still guard writers
-    # that do not take the file lock (another tool on the same file).
+    # sleeps of 1 to 100 ms, while the lock file is tried every 0.2 to 2 ms.
+    # BEGIN IMMEDIATE and the busy timeout still guard writers that do not
+    # take the file lock (another tool on the same file).
+    deadline = time.monotonic() + WRITE_WAIT_SECONDS
     if db.writer_lock is not None:
-        fcntl.flock(db.writer_lock, fcntl.LOCK_EX)
+        _lock_writers(db.writer_lock, deadline)
     try:
-        db.execute("BEGIN IMMEDIATE")
+        _begin_immediate(db, deadline)
         try:
             yield db
         except BaseException:
@@ -113,10 +123,55 @@ def immediate(db: Database) -> Iterator[Database]:
                 db.execute("ROLLBACK")
             raise
         else:
-            db.execute("COMMIT")
+            try:
+                db.execute("COMMIT")
+            except BaseException:
+                # A COMMIT that fails (a full disk) may leave the transaction open.
+                if db.conn.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
     finally:
         if db.writer_lock is not None:
             fcntl.flock(db.writer_lock, fcntl.LOCK_UN)
+
+
+def _lock_writers(lock_file, deadline: float) -> None:
+    """Take the lock file by the deadline, or raise StoreBusy."""
+    # flock() itself cannot time out, and an alarm works only in the main thread
+    # (the kiosk writes from worker threads): try without blocking, sleeping a
+    # little longer each time, up to LOCK_POLL_SECONDS[1].
+    pause, longest = LOCK_POLL_SECONDS
+    while True:
+        try:
+            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise StoreBusy(f"Another writer held the store for {WRITE_WAIT_SECONDS:g} s")
+            time.sleep(min(pause, left))
+            pause = min(pause * 2, longest)
+
+
+def _begin_immediate(db: Database, deadline: float) -> None:
+    """BEGIN IMMEDIATE within what is left of the deadline, or raise StoreBusy."""
+    left_ms = int((deadline - time.monotonic()) * 1000)
+    # Only after a long wait for the lock file is the busy timeout cut to what is
+    # left: the common case costs no extra statement.
+    shortened = left_ms < BUSY_TIMEOUT_MS - 100
+    if shortened:
+        db.conn.execute(f"PRAGMA busy_timeout = {max(left_ms, 1)}")
+    try:
+        db.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        # The low byte is the primary code (SQLITE_BUSY_SNAPSHOT is a SQLITE_BUSY).
+        if getattr(exc, "sqlite_errorcode", 0) & 0xFF not in (sqlite3.SQLITE_BUSY,
+                                                               sqlite3.SQLITE_LOCKED):
+            raise
+        raise StoreBusy(f"SQLite stayed locked for {WRITE_WAIT_SECONDS:g} s: {exc}") from exc
+    finally:
+        if shortened:
+            db.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
 
 def rows(db: Database, sql: str, params: tuple | dict | list = ()) -> list[dict]:

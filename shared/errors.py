@@ -27,3 +27,11 @@ class LockedOut(FaellesError):
 
 class WrongPin(FaellesError):
     """A PIN that does not match."""
+
+
+class StoreBusy(Exception):
+    """The store could not take a write within the bounded wait; try again in a moment.
+
+    Not a FaellesError: nothing is wrong with the request, and a caller that
+    reads FaellesError as "no such record" must not mistake a busy store for it.
+    """

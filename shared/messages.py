@@ -12,10 +12,14 @@ from shared.suppression import is_suppressed
 
 KINDS = ("reply", "notice", "broadcast", "code")
 # Outbound statuses in the order they happen. A callback never moves a
-# message backwards: Twilio may deliver "sent" after "delivered".
-STATUS_RANK = {"queued": 0, "sending": 1, "sent": 2, "delivered": 3, "undelivered": 3,
-               "failed": 3}
+# message backwards: Twilio may deliver "sent" after "delivered". An uncertain
+# message was handed to the provider, which may or may not have taken it.
+STATUS_RANK = {"queued": 0, "sending": 1, "uncertain": 1, "sent": 2, "delivered": 3,
+               "undelivered": 3, "failed": 3}
 FINAL = frozenset({"delivered", "undelivered", "failed"})
+# What abandon_interrupted wrote before messages could be uncertain: such a
+# message may well have been sent, so a late callback still settles it.
+INTERRUPTED = "interrupted while sending"
 
 
 def record_inbound(
@@ -132,8 +136,9 @@ def claim_next(db: Database, *, now: datetime, broadcasts: bool = True) -> dict 
                  error_message="opted out", now=now)
         if due is None:
             return None
-        due.update(status="sending", attempts=due["attempts"] + 1)
-        _set(db, due["id"], status="sending", attempts=due["attempts"], now=now)
+        due.update(status="sending", attempts=due["attempts"] + 1, attempted_at=iso(now))
+        _set(db, due["id"], status="sending", attempts=due["attempts"],
+             attempted_at=due["attempted_at"], now=now)
         return due
 
 
@@ -157,6 +162,75 @@ def mark_failed(
     _set(db, message_id, status="failed", error_code=error_code, error_message=error, now=now)
 
 
+def mark_uncertain(
+    db: Database, message_id: int, *, error: str, check_at: datetime, now: datetime
+) -> None:
+    """Record that the provider may or may not have taken a message; ask it at check_at."""
+    # Only from 'sending': a status callback carrying our id may have come first.
+    db.execute(
+        "UPDATE messages SET status = 'uncertain', error_message = ?, next_attempt_at = ?,"
+        " updated_at = ? WHERE id = ? AND status = 'sending'",
+        (error, iso(check_at), iso(now), message_id))
+
+
+def due_uncertain(db: Database, *, now: datetime, limit: int = 10) -> list[dict]:
+    """Return uncertain messages whose provider is due to be asked about them, oldest first."""
+    return rows(
+        db,
+        "SELECT *, coalesce(attempted_at, updated_at) AS attempted_since FROM messages"
+        " WHERE direction = 'out' AND status = 'uncertain' AND next_attempt_at <= ?"
+        " ORDER BY next_attempt_at, id LIMIT ?", (iso(now), limit))
+
+
+def provider_ids_in_use(db: Database, provider_ids: list[str]) -> set[str]:
+    """Return which of these provider ids another stored message already has."""
+    if not provider_ids:
+        return set()
+    marks = ", ".join("?" * len(provider_ids))
+    return {r["provider_id"] for r in rows(
+        db, f"SELECT provider_id FROM messages WHERE provider_id IN ({marks})", provider_ids)}
+
+
+def settle_uncertain(
+    db: Database, message_id: int, *, provider_id: str, status: str, now: datetime,
+    error_code: str | None = None,
+) -> dict:
+    """Record what the provider says became of an uncertain message; return it as stored."""
+    if status not in STATUS_RANK:
+        raise InvalidValue(f"Unknown status {status!r}")
+    with immediate(db):
+        db.execute(
+            "UPDATE messages SET status = ?, provider_id = ?, error_code = ?, error_message = NULL,"
+            " next_attempt_at = NULL, updated_at = ? WHERE id = ? AND status = 'uncertain'",
+            (status, provider_id, error_code, iso(now), message_id))
+        return get_message(db, message_id)
+
+
+def requeue_uncertain(db: Database, message_id: int, *, reason: str, now: datetime) -> None:
+    """Queue an uncertain message again: the provider has shown it never took it."""
+    db.execute(
+        "UPDATE messages SET status = 'queued', error_message = ?, next_attempt_at = ?,"
+        " updated_at = ? WHERE id = ? AND status = 'uncertain'",
+        (reason, iso(now), iso(now), message_id))
+
+
+def fail_uncertain(db: Database, message_id: int, *, reason: str, now: datetime) -> None:
+    """Give up on an uncertain message the provider never took (too many attempts)."""
+    db.execute(
+        "UPDATE messages SET status = 'failed', error_message = ?, next_attempt_at = NULL,"
+        " updated_at = ? WHERE id = ? AND status = 'uncertain'", (reason, iso(now), message_id))
+
+
+def recheck_uncertain(
+    db: Database, message_id: int, *, reason: str, check_at: datetime, now: datetime
+) -> None:
+    """Leave a message uncertain and ask the provider again at check_at."""
+    db.execute(
+        "UPDATE messages SET error_message = ?, next_attempt_at = ?, updated_at = ?"
+        " WHERE id = ? AND status = 'uncertain'",
+        (reason, iso(check_at), iso(now), message_id))
+
+
 def apply_status_callback(
     db: Database, provider_id: str, status: str, *, now: datetime,
     error_code: str | None = None, message_id: int | None = None,
@@ -178,9 +252,19 @@ def apply_status_callback(
                 _set(db, message["id"], provider_id=provider_id, now=now)
         if message is None:
             return None
-        if STATUS_RANK[status] > STATUS_RANK[message["status"]]:
+        if message["status"] == "uncertain" or _interrupted(message):
+            # The provider did take it: what it reports now settles the doubt.
+            _set(db, message["id"], status=status, error_code=error_code, error_message=None,
+                 next_attempt_at=None, now=now)
+        elif STATUS_RANK[status] > STATUS_RANK[message["status"]]:
             _set(db, message["id"], status=status, error_code=error_code, now=now)
         return get_message(db, message["id"])
+
+
+def _interrupted(message: dict) -> bool:
+    # Failed by an older worker for being left 'sending', not by the provider.
+    return (message["status"] == "failed" and message["error_message"] == INTERRUPTED
+            and message["error_code"] is None)
 
 
 def _advance(db: Database, message_id: int, status: str, *, now: datetime, **fields) -> None:
@@ -216,13 +300,14 @@ def record_reply(db: Database, *, phone: str, body: str, now: datetime,
     ).lastrowid
 
 
-def abandon_interrupted(db: Database, *, now: datetime) -> int:
-    """Fail messages left 'sending' by a worker that stopped mid-call; return how many.
+def hold_interrupted(db: Database, *, now: datetime) -> int:
+    """Mark messages left 'sending' by a worker that stopped mid-call uncertain; return how many.
 
     They may or may not have reached the provider, and messages.create has no
-    idempotency key, so sending them again could text someone twice.
+    idempotency key: the provider is asked before anything is sent again.
     """
     return db.execute(
-        "UPDATE messages SET status = 'failed', error_message = 'interrupted while sending',"
-        " updated_at = ? WHERE direction = 'out' AND status = 'sending'", (iso(now),),
+        "UPDATE messages SET status = 'uncertain', error_message = ?, next_attempt_at = ?,"
+        " updated_at = ? WHERE direction = 'out' AND status = 'sending'",
+        (INTERRUPTED, iso(now), iso(now)),
     ).rowcount

@@ -188,6 +188,71 @@ def m004_broadcasts(db: Database) -> None:
 
 
 @migrations()
+def m005_outbox_uncertain(db: Database) -> None:
+    """Let an outbound message be 'uncertain', give messages AUTOINCREMENT ids, add a heartbeat."""
+    # Issue 9, finding 3: a send whose outcome is unknown (the provider answered
+    # after our timeout, or the worker died mid-call) is 'uncertain' until the
+    # provider is asked, never sent again blind. attempted_at is when the provider
+    # was last called: the window to look for the message in, and the grace period.
+    # The CHECK constraint is part of the table, so SQLite needs the table rebuilt;
+    # this rebuild also gives messages the AUTOINCREMENT ids m006 gives the others.
+    # It reads the table as it is (whatever columns and indexes others added).
+    import re
+
+    def quote(name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'messages'"
+                     ).fetchone()[0]
+    status_list = re.search(r"CHECK\s*\(\s*status\s+IN\s*\(([^)]*)\)", sql, re.IGNORECASE)
+    if status_list is None:
+        raise RuntimeError("m005: cannot find the status CHECK of messages")
+    if "'uncertain'" not in status_list.group(1):
+        sql = sql[:status_list.end(1)] + ", 'uncertain'" + sql[status_list.end(1):]
+    if not re.search(r"\bAUTOINCREMENT\b", sql, re.IGNORECASE):
+        sql, found = re.subn(
+            r"""([(,]\s*(?:"id"|`id`|\[id\]|id)\s+INTEGER\s+PRIMARY\s+KEY)(?=[\s,)])""",
+            r"\1 AUTOINCREMENT", sql, count=2, flags=re.IGNORECASE)
+        if found != 1:
+            raise RuntimeError("m005: cannot find the id column's PRIMARY KEY in messages")
+    tables = [name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    for child in tables:
+        for reference in db.execute(f"PRAGMA foreign_key_list({quote(child)})"):
+            # DROP TABLE deletes every row first, which would run that action.
+            if reference[2].lower() == "messages" and reference[6] != "NO ACTION":
+                raise RuntimeError(f"m005: {child} has ON DELETE {reference[6]} on messages")
+    deferred_before = db.execute("PRAGMA defer_foreign_keys").fetchone()[0]
+    db.execute("PRAGMA defer_foreign_keys = ON")
+    info = db.execute("PRAGMA table_xinfo(messages)").fetchall()
+    columns = ", ".join(quote(column[1]) for column in info if column[6] == 0)
+    extras = db.execute(
+        "SELECT sql FROM sqlite_master WHERE tbl_name = 'messages'"
+        " AND type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY type, name"
+    ).fetchall()
+    count, high = db.execute("SELECT count(*), max(id) FROM messages").fetchone()
+    db.execute(f"CREATE TEMP TABLE _m005_copy AS SELECT {columns} FROM messages")
+    db.execute("DROP TABLE messages")
+    db.execute(sql)
+    db.execute(f"INSERT INTO messages ({columns}) SELECT {columns} FROM temp._m005_copy")
+    db.execute("DROP TABLE temp._m005_copy")
+    for (extra_sql,) in extras:
+        db.execute(extra_sql)
+    if db.execute("SELECT count(*) FROM messages").fetchone()[0] != count:
+        raise RuntimeError("m005: messages lost rows in the rebuild")
+    db.execute("DELETE FROM sqlite_sequence WHERE name = 'messages'")
+    if high:
+        db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('messages', ?)", (high,))
+    if not any(column[1] == "attempted_at" for column in info):
+        db.execute("ALTER TABLE messages ADD COLUMN attempted_at TEXT")
+    db.execute(f"PRAGMA defer_foreign_keys = {'ON' if deferred_before else 'OFF'}")
+    # /healthz proves a write can be made by committing one small row here: a
+    # rolled-back write never reaches the disk, so it would not notice a full one.
+    # beats changes at every check: SQLite writes nothing for an unchanged row.
+    db.execute("CREATE TABLE heartbeat (source TEXT PRIMARY KEY, at TEXT NOT NULL,"
+               " beats INTEGER NOT NULL DEFAULT 1)")
+
+
+@migrations()
 def m006_ids_never_reused(db: Database) -> None:
     """Make every table's integer id AUTOINCREMENT, so an erased record's number is never reused."""
     # Issue 9, finding 8: a plain INTEGER PRIMARY KEY hands out max(id) + 1, so after

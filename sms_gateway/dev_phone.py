@@ -7,6 +7,8 @@ Two halves, so a person can try the whole SMS side without a Twilio account:
 - `FakeTwilioApi` answers Twilio's Messages API on a local port, so the outbox
   worker, using the real twilio client pointed at it with
   FAELLES_TWILIO_API_URL, delivers to this screen and gets status callbacks.
+  It also lists messages as Twilio does, and can take a message but answer
+  only after the client has given up, as a slow Twilio does (tests).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import sys
 import threading
 import uuid
 from datetime import datetime, timezone
-from email.utils import format_datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from http import HTTPStatus
 from http.client import HTTPException
 from typing import Callable, Iterable, TextIO
@@ -44,7 +46,8 @@ SENT_LABEL = "→ "
 QUIT = "/quit"
 
 _ROUTES = Map([Rule(f"/{API_VERSION}/Accounts/<account_sid>/Messages.json",
-                    endpoint="messages", methods=["POST"])])
+                    endpoint="messages", methods=["GET", "POST"])])
+LIST_PAGE_SIZE = 50
 
 
 def new_message_sid() -> str:
@@ -142,13 +145,18 @@ class FakeTwilioApi:
     `received` holds each accepted message as the JSON resource returned, plus
     "status_callback"; its "status" moves on to "sent" and "delivered".
     Sending to a number in `opted_out_numbers` fails with Twilio's error 21610.
+    The first `answer_late` messages are taken at once but answered only when
+    release_answers() is called (or at stop()): the client times out first,
+    not knowing the message was taken. `lookups` holds the query of each list
+    request (GET Messages.json?To=...&DateSent>=...).
     """
 
     def __init__(self, account_sid: str, auth_token: str, *, host: str = "127.0.0.1",
                  port: int = 0, opted_out_numbers: Iterable[str] = (),
                  on_message: Callable[[dict], None] | None = None,
                  on_problem: Callable[[str], None] | None = None,
-                 callback_delay: float = 0.2):
+                 callback_delay: float = 0.2, answer_late: int = 0,
+                 clock: Callable[[], datetime] | None = None):
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.host = host
@@ -159,8 +167,12 @@ class FakeTwilioApi:
         # Twilio's callbacks come a moment after the 201; sending them at once
         # would often beat the client's own handling of the response.
         self.callback_delay = callback_delay
+        self.answer_late = answer_late
+        self.clock = clock or (lambda: datetime.now(timezone.utc))  # dates on the messages
         self.received: list[dict] = []
+        self.lookups: list[dict] = []
         self.problems: list[str] = []
+        self._late_answers = threading.Event()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._deliveries: list[threading.Thread] = []
@@ -187,11 +199,16 @@ class FakeTwilioApi:
         self._thread.start()
         return self
 
+    def release_answers(self) -> None:
+        """Let the answers held back by answer_late go out (to clients long gone)."""
+        self._late_answers.set()
+
     def stop(self) -> None:
         """Stop serving and wait for status callbacks in flight."""
         if self._server is None:
             return
         self._stopping.set()
+        self._late_answers.set()
         self._server.shutdown()
         self._thread.join()
         with self._lock:
@@ -224,6 +241,8 @@ class FakeTwilioApi:
                                  **{"WWW-Authenticate": 'Basic realm="Twilio API"'})
         if args["account_sid"] != self.account_sid:
             return _twilio_error(404, 20404, f"The requested resource {request.path} was not found")
+        if request.method == "GET":
+            return self._list_messages(request)
         return self._create_message(request.form)
 
     def _is_authorised(self, request: Request) -> bool:
@@ -252,8 +271,11 @@ class FakeTwilioApi:
         with self._lock:
             self.received.append(dict(message, status_callback=callback_url))
             record = self.received[-1]
+            late = len(self.received) <= self.answer_late
         if self.on_message is not None:
             self.on_message(message)
+        if late:  # taken; the answer waits until the client has given up
+            self._late_answers.wait()
         response = Response(json.dumps(message), status=201, mimetype="application/json")
         # call_on_close runs once the body has been written to the client.
         response.call_on_close(lambda: self._deliver_later(record, callback_url))
@@ -262,7 +284,7 @@ class FakeTwilioApi:
     def _message_resource(self, to: str, from_: str, body: str,
                           messaging_service_sid: str | None) -> dict:
         sid = new_message_sid()
-        now = format_datetime(datetime.now(timezone.utc))  # RFC 2822, as Twilio sends
+        now = format_datetime(self.clock())  # RFC 2822, as Twilio sends
         uri = f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{sid}"
         return {
             "account_sid": self.account_sid,
@@ -287,6 +309,30 @@ class FakeTwilioApi:
             "uri": f"{uri}.json",
         }
 
+    def _list_messages(self, request: Request) -> Response:
+        """Answer a Message list query: filtered by To, From and DateSent, newest first."""
+        query = request.args
+        try:
+            with self._lock:
+                self.lookups.append(query.to_dict())
+                found = [dict(record) for record in reversed(self.received)
+                         if _matches(record, query)]
+            page = max(int(query.get("Page", 0)), 0)
+            size = min(max(int(query.get("PageSize", LIST_PAGE_SIZE)), 1), 1000)
+        except ValueError:  # a DateSent or a page that is no date or number
+            return _twilio_error(400, 20001, "Invalid query parameters")
+        chosen = found[page * size:(page + 1) * size]
+        uri = request.path
+        more = len(found) > (page + 1) * size
+        payload = {
+            "messages": [{k: v for k, v in m.items() if k != "status_callback"} for m in chosen],
+            "end": page * size + max(len(chosen) - 1, 0), "start": page * size,
+            "page": page, "page_size": size, "uri": request.full_path,
+            "first_page_uri": f"{uri}?{_with(query, Page='0')}", "previous_page_uri": None,
+            "next_page_uri": f"{uri}?{_with(query, Page=str(page + 1))}" if more else None,
+        }
+        return Response(json.dumps(payload), status=200, mimetype="application/json")
+
     def _deliver_later(self, record: dict, callback_url: str | None) -> None:
         delivery = threading.Thread(target=self._deliver, args=(record, callback_url),
                                     name=f"deliver-{record['sid']}", daemon=True)
@@ -301,6 +347,8 @@ class FakeTwilioApi:
                 return
             with self._lock:
                 record["status"] = status
+                if status == "sent":
+                    record["date_sent"] = format_datetime(self.clock())
             if callback_url:
                 self._post_status(record, status, callback_url)
 
@@ -327,6 +375,38 @@ class FakeTwilioApi:
             self.problems.append(problem)
         if self.on_problem is not None:
             self.on_problem(problem)
+
+
+def _matches(record: dict, query) -> bool:
+    """Tell whether a message passes a list query's To, From and DateSent filters."""
+    for name, field in (("To", "to"), ("From", "from")):
+        if query.get(name) and record[field] != query[name]:
+            return False
+    filters = {key: query[key] for key in ("DateSent", "DateSent>", "DateSent<") if query.get(key)}
+    if not filters:
+        return True
+    if record["date_sent"] is None:  # as at Twilio: a message not yet sent has no date
+        return False
+    sent = parsedate_to_datetime(record["date_sent"])
+    for key, value in filters.items():
+        moment = _query_moment(value)
+        if key == "DateSent" and sent.date() != moment.date():
+            return False
+        if key == "DateSent>" and sent < moment:
+            return False
+        if key == "DateSent<" and sent > moment:
+            return False
+    return True
+
+
+def _query_moment(value: str) -> datetime:
+    # Twilio takes a day (YYYY-MM-DD, midnight GMT) or a whole timestamp.
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _with(query, **changes: str) -> str:
+    return urlencode({**query.to_dict(), **changes})
 
 
 class _Screen:

@@ -4,29 +4,48 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
 import requests
 from twilio.base.exceptions import TwilioException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
+from urllib3.exceptions import ConnectTimeoutError
 
+from shared.phones import mask_phone
 from shared.settings import Settings
 
 log = logging.getLogger("faelles.sms")
+# The twilio library logs every request at INFO, query string and all: a lookup
+# by recipient would put the full number in the worker's log (issue 9).
+http_log = logging.getLogger("faelles.sms.twilio_http")
+http_log.setLevel(logging.WARNING)
 
 TWILIO_API_URL = "https://api.twilio.com"
 API_TIMEOUT_SECONDS = 10.0
+# Twilio's statuses that end a message, in ours; any other (accepted, queued,
+# sending, sent, scheduled) means Twilio has it, which we call sent.
+TWILIO_OUTCOMES = {"delivered": "delivered", "read": "delivered", "undelivered": "undelivered",
+                   "failed": "failed", "canceled": "failed"}
+# How far before our attempt a message Twilio dates may lie (clocks differ).
+CLOCK_SLACK = timedelta(minutes=10)
+LOOKUP_LIMIT = 50
 
 
 @dataclass(frozen=True)
 class SendResult:
     provider_id: str
     status: str
+    error_code: str | None = None
 
 
 class TransientSendError(Exception):
     """The provider could not take the message now; try again later."""
+
+
+class UncertainSendError(Exception):
+    """The provider may or may not have taken the message: ask it before sending again."""
 
 
 class PermanentSendError(Exception):
@@ -40,14 +59,21 @@ class PermanentSendError(Exception):
 class Transport(Protocol):
     def send(self, message: dict) -> SendResult: ...
 
+    def find_sent(self, message: dict, since: datetime) -> list[SendResult]: ...
+
 
 class ConsoleTransport:
     """Write each message to the log instead of sending it (development, demos)."""
 
     def send(self, message: dict) -> SendResult:
         """Log the message and report it delivered."""
-        log.info("to %s: %s", message["phone"], message["body"])
+        # The text stays (developers read the SMS here); the number does not.
+        log.info("to %s: %s", mask_phone(message["phone"]), message["body"])
         return SendResult(provider_id=f"console-{message['id']}", status="delivered")
+
+    def find_sent(self, message: dict, since: datetime) -> list[SendResult]:
+        """Return nothing: the log keeps no record to ask."""
+        return []
 
 
 class TwilioTransport:
@@ -71,12 +97,52 @@ class TwilioTransport:
             # TwilioRestException and TwilioServiceException carry the HTTP status;
             # a bare TwilioException comes from the HTTP layer itself.
             status = getattr(exc, "status", None)
-            if status is None or status == 429 or status >= 500:
+            if status in (429, 503):  # Twilio turned it away: nothing was created
                 raise TransientSendError(_describe(exc)) from exc
+            if status is None or status >= 500:
+                # A 500, or a 502/504 from a proxy in front of Twilio, can come
+                # after the message was created.
+                raise UncertainSendError(_describe(exc)) from exc
             raise PermanentSendError(_describe(exc), _error_code(exc)) from exc
-        except requests.RequestException as exc:  # connection refused, timeouts
-            raise TransientSendError(f"{type(exc).__name__}: {exc}") from exc
+        except requests.RequestException as exc:
+            text = f"{type(exc).__name__}: {exc}"
+            if _never_reached(exc):
+                raise TransientSendError(text) from exc
+            # A read timeout or a dropped connection: Twilio may have the message.
+            raise UncertainSendError(text) from exc
         return SendResult(provider_id=created.sid, status=created.status or "queued")
+
+    def find_sent(self, message: dict, since: datetime) -> list[SendResult]:
+        """Return Twilio's messages that match this one and were created since `since`, oldest first.
+
+        Raises TransientSendError when Twilio cannot be asked.
+        """
+        # Twilio has no idempotency key, so the message is recognised by what we
+        # know of it: recipient, our sender, the body, and when we called.
+        since = since.astimezone(timezone.utc) - CLOCK_SLACK
+        query = {"to": message["phone"], "from_": self.from_number, "limit": LOOKUP_LIMIT}
+        try:
+            # Filtered by date, as Twilio documents it (a day, in GMT) ...
+            found = self.client.messages.list(
+                date_sent_after=since.strftime("%Y-%m-%d"), **query)
+            # ... and, since a message still queued at Twilio has no date_sent yet,
+            # the newest ones without the date filter.
+            found += self.client.messages.list(**query)
+        except (TwilioException, requests.RequestException, ValueError, KeyError) as exc:
+            raise TransientSendError(f"cannot ask the provider: {type(exc).__name__}: "
+                                     f"{_describe(exc) if isinstance(exc, TwilioException) else exc}"
+                                     ) from exc
+        matches: dict[str, tuple] = {}
+        for sent in found:
+            created = sent.date_created
+            if (not (sent.direction or "").startswith("outbound")
+                    or (sent.body or "").strip() != message["body"].strip()
+                    or (created is not None and created < since)):
+                continue
+            status = TWILIO_OUTCOMES.get(sent.status or "", "sent")
+            code = str(sent.error_code) if sent.error_code else None
+            matches[sent.sid] = (created or since, SendResult(sent.sid, status, code))
+        return [result for _, result in sorted(matches.values(), key=lambda m: m[0])]
 
     def _callback_url(self, message_id: int) -> str | None:
         # Our id rides along so a callback that beats mark_sent still finds the row.
@@ -90,7 +156,7 @@ class RedirectingHttpClient(TwilioHttpClient):
     """Send Twilio REST calls to another base URL (the dev phone, a test server)."""
 
     def __init__(self, base_url: str, timeout: float = API_TIMEOUT_SECONDS):
-        super().__init__(timeout=timeout)
+        super().__init__(timeout=timeout, logger=http_log)
         self.base_url = base_url.rstrip("/")
 
     def request(self, method, url, *args, **kwargs):
@@ -109,10 +175,23 @@ def make_transport(settings: Settings, status_callback_url: str | None = None):
     if status_callback_url is None and settings.public_url:
         status_callback_url = f"{settings.public_url}/sms/status"
     http_client = (RedirectingHttpClient(settings.twilio_api_url) if settings.twilio_api_url
-                   else TwilioHttpClient(timeout=API_TIMEOUT_SECONDS))
+                   else TwilioHttpClient(timeout=API_TIMEOUT_SECONDS, logger=http_log))
     client = Client(settings.twilio_account_sid, settings.twilio_auth_token,
                     http_client=http_client)
     return TwilioTransport(client, settings.twilio_from, status_callback_url)
+
+
+def _never_reached(exc: requests.RequestException) -> bool:
+    """Tell whether a request failed before a connection to the provider was made."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    if isinstance(exc, requests.ConnectionError) and exc.args:
+        # requests wraps urllib3's MaxRetryError; its reason says what failed.
+        # Refused, unresolvable and timed-out connections are ConnectTimeoutErrors.
+        reason = getattr(exc.args[0], "reason", exc.args[0])
+        return isinstance(reason, ConnectTimeoutError)
+    return isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
+                            requests.exceptions.InvalidSchema))
 
 
 def _error_code(exc: TwilioException) -> str | None:

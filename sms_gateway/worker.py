@@ -10,15 +10,17 @@ from time import monotonic
 from typing import Callable
 
 from shared.broadcasts import in_quiet_hours  # the one quiet-hours rule, shared with the kiosk
-from shared.clock import utcnow
+from shared.clock import parse, utcnow
 from shared.contacts import opt_out
 from shared.db import Database, OperationalError, open_db
-from shared.errors import IllegalTransition
-from shared.messages import (abandon_interrupted, apply_status_callback, claim_next,
-                             get_message, mark_failed, mark_retry, mark_sent)
+from shared.errors import IllegalTransition, StoreBusy
+from shared.messages import (apply_status_callback, claim_next, due_uncertain, fail_uncertain,
+                             get_message, hold_interrupted, mark_failed, mark_retry, mark_sent,
+                             mark_uncertain, provider_ids_in_use, recheck_uncertain,
+                             requeue_uncertain, settle_uncertain)
 from shared.settings import Settings
 from sms_gateway.transports import (PermanentSendError, SendResult, TransientSendError,
-                                    Transport, make_transport)
+                                    Transport, UncertainSendError, make_transport)
 
 log = logging.getLogger("faelles.worker")
 
@@ -26,6 +28,12 @@ MAX_ATTEMPTS = 8
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(hours=1)
 OPTED_OUT = "21610"  # Twilio: the recipient has replied STOP to this sender
+# An uncertain message (issue 9, finding 3): the provider is asked about it
+# every UNCERTAIN_CHECK; if it has not shown the message UNCERTAIN_GRACE after
+# our call, it never took it, and the message is queued again. Twilio creates
+# the message before it answers the request, so minutes are ample.
+UNCERTAIN_CHECK = timedelta(seconds=30)
+UNCERTAIN_GRACE = timedelta(minutes=5)
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -41,6 +49,10 @@ def send_one(db: Database, transport: Transport, *, now: datetime,
         return None
     try:
         result = transport.send(message)
+    except UncertainSendError as exc:
+        # Perhaps sent: never again blind. resolve_uncertain asks the provider.
+        mark_uncertain(db, message["id"], error=str(exc), check_at=now + UNCERTAIN_CHECK,
+                       now=now)
     except TransientSendError as exc:
         if message["attempts"] >= MAX_ATTEMPTS:
             mark_failed(db, message["id"], error_code=None,
@@ -54,10 +66,10 @@ def send_one(db: Database, transport: Transport, *, now: datetime,
             opt_out(db, message["contact_id"], now=now)
     except Exception as exc:
         # Unknown whether the provider took it, and messages.create has no
-        # idempotency key: fail it rather than risk texting someone twice.
+        # idempotency key: ask the provider rather than risk texting someone twice.
         log.exception("message %s: unexpected error while sending", message["id"])
-        mark_failed(db, message["id"], error_code=None, error=f"{type(exc).__name__}: {exc}",
-                    now=now)
+        mark_uncertain(db, message["id"], error=f"{type(exc).__name__}: {exc}",
+                       check_at=now + UNCERTAIN_CHECK, now=now)
     else:
         _record_accepted(db, message, result, now=now)
     stored = get_message(db, message["id"])
@@ -79,6 +91,45 @@ def _record_accepted(db: Database, message: dict, result: SendResult, *,
                               message_id=message["id"])
 
 
+def resolve_uncertain(db: Database, transport: Transport, *, now: datetime) -> list[dict]:
+    """Ask the provider about each uncertain message that is due; return them as stored after."""
+    resolved = []
+    for message in due_uncertain(db, now=now):
+        since = parse(message["attempted_since"])
+        try:
+            found = transport.find_sent(message, since)
+        except TransientSendError as exc:
+            # Not knowing is no reason to send: ask again later.
+            recheck_uncertain(db, message["id"], reason=str(exc),
+                              check_at=now + UNCERTAIN_CHECK, now=now)
+        else:
+            # A match that another of our messages holds is that one, not this one.
+            taken = provider_ids_in_use(db, [f.provider_id for f in found])
+            match = next((f for f in found if f.provider_id not in taken), None)
+            if match is not None:
+                settle_uncertain(db, message["id"], provider_id=match.provider_id,
+                                 status=match.status, error_code=match.error_code, now=now)
+                if match.error_code == OPTED_OUT and message["contact_id"] is not None:
+                    opt_out(db, message["contact_id"], now=now)
+            elif now - since >= UNCERTAIN_GRACE and message["attempts"] >= MAX_ATTEMPTS:
+                fail_uncertain(db, message["id"], now=now,
+                               reason=f"gave up after {message['attempts']} attempts")
+            elif now - since >= UNCERTAIN_GRACE:
+                requeue_uncertain(db, message["id"], now=now,
+                                  reason=f"not at the provider {UNCERTAIN_GRACE} after sending")
+            else:
+                recheck_uncertain(db, message["id"], reason="not at the provider yet",
+                                  check_at=min(now + UNCERTAIN_CHECK, since + UNCERTAIN_GRACE),
+                                  now=now)
+        stored = get_message(db, message["id"])
+        log.info("message %s (%s, attempt %s) was uncertain: %s%s", stored["id"], stored["kind"],
+                 stored["attempts"], stored["status"],
+                 f" {stored['provider_id']}" if stored["status"] != "uncertain" else
+                 f", asking again at {stored['next_attempt_at']}")
+        resolved.append(stored)
+    return resolved
+
+
 def run_worker(
     db_path: str,
     transport: Transport,
@@ -91,18 +142,21 @@ def run_worker(
     """Send the outbox until stop_event is set, at most settings.send_rate a second."""
     db = open_db(db_path)
     try:
-        abandoned = abandon_interrupted(db, now=clock())
-        if abandoned:
-            log.warning("marked %d message(s) failed that were left sending by a stopped worker",
-                        abandoned)
+        interrupted = hold_interrupted(db, now=clock())
+        if interrupted:
+            log.warning("%d message(s) were left sending by a stopped worker: asking the "
+                        "provider about them before anything is sent again", interrupted)
         quiet = (settings.quiet_start, settings.quiet_end)
         interval = 1.0 / settings.send_rate if settings.send_rate > 0 else 0.0
         log.info("worker started")
         while not stop_event.is_set():
             started = monotonic()
             try:
+                # Before any send: an uncertain message found not taken is queued
+                # again here, so it is never sent while still in doubt.
+                resolve_uncertain(db, transport, now=clock())
                 sent = send_one(db, transport, now=clock(), quiet=quiet)
-            except OperationalError:
+            except (OperationalError, StoreBusy):
                 # Another process held the store past the busy timeout; try again.
                 log.exception("store busy")
                 sent = None

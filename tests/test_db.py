@@ -1,18 +1,24 @@
 """Tests for shared.db: connection settings, immediate transactions, backup, and two writers."""
 
+import subprocess
+import sys
 import threading
 
 import pytest
 
+from shared import db as store
 from shared.db import (
     IntegrityError, OperationalError, backup_to, immediate, open_db, row, sqlite3, sqlite_version,
 )
+from shared.errors import StoreBusy
 
 
 def test_open_db_sets_wal_foreign_keys_and_busy_timeout(db):
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
-    assert db.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
+    # Long enough to queue behind a writer, short enough to answer Twilio (15 s) in time.
+    assert 1000 <= db.execute("PRAGMA busy_timeout").fetchone()[0] <= 5000
+    assert store.WRITE_WAIT_SECONDS <= 5
 
 
 def test_sqlite_is_new_enough_for_the_wal_reset_fix(db):
@@ -144,3 +150,96 @@ def test_two_processes_read_then_write_without_locking_errors(db, run_together):
     # The two really took turns, so the lock was contended rather than passed once.
     turns = sum(1 for a, b in zip(writers, writers[1:]) if a != b)
     assert turns >= 10, turns
+
+
+# A write waits a bounded time (issue 9, finding 5: with a foreign writer holding
+# the lock file, replies came after 43.8 s; Twilio gives up at 15 s).
+
+HOLD = """
+import fcntl, sys
+{how}
+print("held", flush=True)
+sys.stdin.readline()
+"""
+HOLD_LOCK_FILE = HOLD.format(how="lock = open(sys.argv[1] + '-writer.lock', 'a+b');"
+                                 " fcntl.flock(lock, fcntl.LOCK_EX)")
+HOLD_SQLITE = HOLD.format(how="import sqlite3; conn = sqlite3.connect(sys.argv[1],"
+                              " isolation_level=None); conn.execute('BEGIN IMMEDIATE')")
+
+
+@pytest.fixture
+def foreign_writer(db_path):
+    """Return hold(script): a process that holds the store's lock until the test ends."""
+    holders = []
+
+    def hold(script: str) -> subprocess.Popen:
+        holder = subprocess.Popen([sys.executable, "-c", script, str(db_path)],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        holders.append(holder)
+        assert holder.stdout.readline().strip() == "held"
+        return holder
+
+    yield hold
+    for holder in holders:
+        if holder.poll() is None:
+            holder.communicate("\n", timeout=10)
+
+
+def write_in_thread(db_path) -> tuple[threading.Thread, list]:
+    outcome = []
+
+    def write():
+        other = open_db(db_path, migrate=False)
+        try:
+            with immediate(other):
+                other.execute("INSERT INTO notes VALUES ('late')")
+            outcome.append("written")
+        except StoreBusy as exc:
+            outcome.append(exc)
+        finally:
+            other.close()
+
+    thread = threading.Thread(target=write, daemon=True)
+    thread.start()
+    return thread, outcome
+
+
+@pytest.mark.parametrize("script", [HOLD_LOCK_FILE, HOLD_SQLITE], ids=["lock-file", "sqlite"])
+def test_a_write_blocked_by_a_foreign_process_gives_up_with_store_busy(notes, db_path,
+                                                                       foreign_writer, script,
+                                                                       monkeypatch):
+    monkeypatch.setattr(store, "WRITE_WAIT_SECONDS", 0.2)  # the bound, shortened for the test
+    foreign_writer(script)
+
+    thread, outcome = write_in_thread(db_path)
+    thread.join(timeout=30)
+
+    assert not thread.is_alive(), "the write waited without bound"
+    assert len(outcome) == 1 and isinstance(outcome[0], StoreBusy)
+    assert texts(notes) == []
+
+
+def test_the_busy_timeout_is_restored_after_a_long_wait(notes, db_path, foreign_writer,
+                                                        monkeypatch):
+    monkeypatch.setattr(store, "WRITE_WAIT_SECONDS", 0.2)
+    holder = foreign_writer(HOLD_LOCK_FILE)
+    with pytest.raises(StoreBusy):
+        with immediate(notes):
+            pass
+    holder.communicate("\n", timeout=10)
+    assert notes.execute("PRAGMA busy_timeout").fetchone()[0] == store.BUSY_TIMEOUT_MS
+    with immediate(notes):
+        notes.execute("INSERT INTO notes VALUES ('after')")
+    assert texts(notes) == ["after"]
+
+
+def test_a_write_goes_ahead_when_the_foreign_writer_lets_go_in_time(notes, db_path,
+                                                                    foreign_writer):
+    holder = foreign_writer(HOLD_LOCK_FILE)
+    thread, outcome = write_in_thread(db_path)
+    holder.communicate("\n", timeout=10)  # within the 5 s the write waits
+
+    thread.join(timeout=30)
+
+    assert outcome == ["written"]
+    assert texts(notes) == ["late"]

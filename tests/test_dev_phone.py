@@ -11,9 +11,11 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+import requests
 from flask import Flask, request
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
@@ -333,6 +335,54 @@ def test_messages_to_every_number_are_accepted_and_shown(connect):
 
     assert [message["to"] for message in shown] == [PHONE, NEIGHBOUR]
     assert [message["to"] for message in api.received] == [PHONE, NEIGHBOUR]
+
+
+def test_answer_late_takes_the_message_but_answers_after_the_client_gave_up(connect):
+    with FakeTwilioApi(ACCOUNT_SID, AUTH_TOKEN, answer_late=1, callback_delay=0) as api:
+        slow = connect(api.url)
+        slow.http_client.timeout = 0.2  # gives up: the answer comes only on release
+        with pytest.raises(requests.ReadTimeout):
+            slow.messages.create(to=PHONE, from_=SERVICE_NUMBER, body="Velkommen")
+        assert [m["body"] for m in api.received] == ["Velkommen"]  # taken all the same
+        api.release_answers()
+        # The next one is answered at once.
+        message = connect(api.url).messages.create(to=PHONE, from_=SERVICE_NUMBER, body="Hej")
+        assert message.sid == api.received[1]["sid"]
+
+
+def test_the_message_list_filters_by_recipient_sender_and_date_sent(connect):
+    day = datetime(2026, 11, 27, 9, 30, tzinfo=timezone.utc)
+    clock = [day - timedelta(days=1)]
+    with FakeTwilioApi(ACCOUNT_SID, AUTH_TOKEN, callback_delay=0,
+                       clock=lambda: clock[0]) as api:
+        client = connect(api.url)
+        yesterday = client.messages.create(to=PHONE, from_=SERVICE_NUMBER, body="I går")
+        assert wait_until(lambda: api.received[0]["status"] == "delivered")
+        clock[0] = day
+        today = client.messages.create(to=PHONE, from_=SERVICE_NUMBER, body="I dag")
+        client.messages.create(to=NEIGHBOUR, from_=SERVICE_NUMBER, body="Til naboen")
+        assert wait_until(lambda: all(m["status"] == "delivered" for m in api.received))
+
+        def sids(**filters):
+            return [m.sid for m in client.messages.list(**filters)]
+
+        assert sids(to=PHONE) == [today.sid, yesterday.sid]  # newest first
+        assert sids(to=PHONE, date_sent_after="2026-11-27") == [today.sid]
+        assert sids(to=PHONE, date_sent="2026-11-26") == [yesterday.sid]
+        assert sids(to=PHONE, date_sent_before=day - timedelta(hours=1)) == [yesterday.sid]
+        assert sids(to=PHONE, from_="+4599999999") == []
+        assert len(sids(to=PHONE, limit=1, page_size=1)) == 1
+        [listed] = client.messages.list(to=NEIGHBOUR)
+        assert (listed.body, listed.status, listed.date_sent) == ("Til naboen", "delivered", day)
+    assert api.lookups[1] == {"To": PHONE, "DateSent>": "2026-11-27"}
+
+
+def test_a_message_not_yet_sent_has_no_date_sent_and_is_left_out_by_date(connect):
+    with FakeTwilioApi(ACCOUNT_SID, AUTH_TOKEN, callback_delay=60) as api:  # stays queued
+        client = connect(api.url)
+        message = client.messages.create(to=PHONE, from_=SERVICE_NUMBER, body="I kø")
+        assert [m.sid for m in client.messages.list(to=PHONE)] == [message.sid]
+        assert client.messages.list(to=PHONE, date_sent_after="2000-01-01") == []
 
 
 # The whole phone as a process, through pipes

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import itertools
+import logging
+import os
 import xml.etree.ElementTree as ET
+from urllib.parse import urlencode
 
 import pytest
 from twilio.request_validator import RequestValidator
@@ -13,13 +17,16 @@ from shared.communities import create_community
 from shared.contacts import find_contact, touch_contact
 from shared.db import open_db, row
 from shared.exports import export_rows
-from shared.messages import claim_next, get_message, mark_sent, queue_message
+from shared.messages import (claim_next, get_message, mark_failed, mark_sent, mark_uncertain,
+                             queue_message)
 from shared.replies import Reply, render_reply
 from shared.settings import Settings
-from sms_gateway.app import close_connections, create_app
+from sms_gateway.app import MAX_BODY_BYTES, close_connections, create_app
 
 NUMBER = "+4520112233"
 BASE = "http://localhost"
+SENT_SID = "SM" + "5e" * 16  # an outbound message Twilio took
+EARLY_SID = "SM" + "ea" * 16
 
 
 def twiml_text(xml: str) -> str:
@@ -204,14 +211,125 @@ def test_a_signed_request_without_sid_or_sender_is_a_bad_request(phone, demo_db,
     assert count(demo_db, "messages") == 0
 
 
-def test_a_sender_that_is_no_phone_number_is_a_bad_request(client, settings, demo_db):
-    phone = Phone(client, settings, number="Telenor")
+@pytest.mark.parametrize("sender", ["Telenor", "+45 20 11 22 33", "004520112233", "20112233",
+                                    "+0452011223", "+4520112", "+4520112233445566"])
+def test_a_sender_that_is_not_e164_is_a_bad_request_logged_masked(client, settings, demo_db,
+                                                                   sender, caplog):
+    caplog.set_level(logging.WARNING, logger="faelles.gateway")
+    phone = Phone(client, settings, number=sender)
+
     assert phone.post("/sms", phone.params("HJÆLP")).status_code == 400
+
+    assert count(demo_db, "messages") == 0
+    [line] = [r.getMessage() for r in caplog.records if "not an E.164 number" in r.getMessage()]
+    assert sender not in line and sender.replace(" ", "")[-4:] not in line
+
+
+@pytest.mark.parametrize("number", ["+4522000001", "+4529999999", "+299123456", "+88234567890"])
+def test_any_e164_sender_is_answered_even_one_libphonenumber_does_not_know(client, settings,
+                                                                           demo_db, number):
+    # Issue 9, finding 4: +4522000001 is E.164, but libphonenumber's metadata calls
+    # the range unallocated. The 400 lost the text: Twilio does not retry a 4xx.
+    phone = Phone(client, settings, number=number)
+
+    assert phone.text("HJÆLP") == render_reply(Reply("help"), "da")
+    assert phone.text("STOP") == render_reply(Reply("stopped"), "da")
+
+    contact = find_contact(demo_db, number)
+    assert contact["phone"] == number and contact["opted_out"] == 1
+    assert count(demo_db, "messages") == 4  # two texts in, two replies out
+
+
+# MessageSid (issue 9, finding 9: ESC and BEL in it were stored and exported raw).
+
+@pytest.mark.parametrize("sid", [
+    "SM\x1b[31m" + "a" * 25 + "\x07", "SMreplayed", "sm" + "a" * 32, "SM" + "a" * 31,
+    "SM" + "a" * 33, "SM" + "a" * 32 + "\n", "XX" + "a" * 32, "SM" + "g" * 32, "AC" + "a" * 32,
+], ids=["escape-bell", "short", "lower-prefix", "31-hex", "33-hex", "newline", "XX", "not-hex",
+        "account-sid"])
+def test_a_message_sid_not_in_twilios_format_is_refused_before_storing(phone, demo_db, sid,
+                                                                         caplog):
+    caplog.set_level(logging.WARNING, logger="faelles.gateway")
+    offers = count(demo_db, "offers")
+
+    assert phone.post("/sms", phone.params("TILBYD Jeg kan strikke", sid=sid)).status_code == 400
+    assert phone.post("/sms/status", callback(sid, "delivered")).status_code == 400
+
+    assert count(demo_db, "messages") == 0
+    assert count(demo_db, "offers") == offers
+    assert find_contact(demo_db, NUMBER) is None
+    assert not any("\x1b" in r.getMessage() or "\x07" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("sid", ["MM" + "0a" * 16, "SM" + "AB" * 16, "SM" + "0123456789abcdef" * 2])
+def test_sms_and_mms_sids_in_either_case_are_taken(phone, sid):
+    assert phone.text("HJÆLP", sid=sid) == render_reply(Reply("help"), "da")
+
+
+# Request size (issue 9, finding 5: an unsigned 100 MB body was read and parsed before the 403).
+
+class UnreadBody(io.RawIOBase):
+    """A request body that records whether the gateway read any of it."""
+
+    def __init__(self):
+        self.reads = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        self.reads += 1
+        return 0
+
+
+@pytest.mark.parametrize("path", ["/sms", "/sms/status", "/healthz"])
+def test_a_body_over_the_limit_is_refused_unread(client, demo_db, path):
+    body = UnreadBody()
+    response = client.open(path, method="GET" if path == "/healthz" else "POST",
+                           content_type="application/x-www-form-urlencoded",
+                           environ_overrides={"wsgi.input": body,
+                                              "CONTENT_LENGTH": str(100 * 1024 * 1024)})
+
+    assert response.status_code == 413
+    assert body.reads == 0
     assert count(demo_db, "messages") == 0
 
 
+def test_the_largest_text_twilio_sends_is_under_the_limit(phone):
+    # 1600 characters of 4 bytes each in UTF-8: 12 characters each URL-encoded.
+    params = phone.params("ROS " + "🙂" * 1596)
+    assert len(urlencode(params)) < MAX_BODY_BYTES / 3
+
+    assert phone.post("/sms", params).status_code == 200
+
+
+def test_an_oversized_signed_body_is_refused_too(phone, demo_db):
+    response = phone.post("/sms", phone.params("ROS " + "x" * (64 * 1024)))
+    assert response.status_code == 413
+    assert count(demo_db, "messages") == 0
+
+
+# Durable before the 200.
+
+def test_the_inbound_commit_is_on_disk_before_the_answer(phone, demo_db, db_path, monkeypatch):
+    synced = []
+    real_fdatasync = os.fdatasync
+
+    def fdatasync(fd):
+        real_fdatasync(fd)
+        # What was synced, and whether the text was committed by then.
+        committed = row(demo_db, "SELECT count(*) AS n FROM messages WHERE direction = 'in'")["n"]
+        synced.append((os.readlink(f"/proc/self/fd/{fd}"), committed))
+
+    monkeypatch.setattr("sms_gateway.app.os.fdatasync", fdatasync)
+
+    phone.text("ROS Tak for i går")
+
+    assert synced == [(str(db_path) + "-wal", 1)]
+
+
 def test_a_replayed_message_gets_the_same_twiml_and_does_nothing_new(phone, demo_db):
-    params = phone.params("TILBYD Jeg kan strikke", sid="SMreplayed")
+    params = phone.params("TILBYD Jeg kan strikke", sid="SM" + "ab" * 16)
     first = phone.post("/sms", params)
     messages, offers = count(demo_db, "messages"), count(demo_db, "offers")
 
@@ -222,10 +340,12 @@ def test_a_replayed_message_gets_the_same_twiml_and_does_nothing_new(phone, demo
     assert (count(demo_db, "messages"), count(demo_db, "offers")) == (messages, offers)
 
 
-def test_healthz(client):
+def test_healthz(client, demo_db):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.get_data(as_text=True).strip() == "ok"
+    # It proved a write: the heartbeat row was committed.
+    assert row(demo_db, "SELECT source FROM heartbeat") == {"source": "gateway"}
 
 
 def test_healthz_is_get_only(client):
@@ -250,7 +370,7 @@ def claimed(demo_db, recipient, now) -> int:
 
 @pytest.fixture
 def sent(demo_db, claimed, now) -> int:
-    mark_sent(demo_db, claimed, provider_id="SMsent", now=now)
+    mark_sent(demo_db, claimed, provider_id=SENT_SID, now=now)
     return claimed
 
 
@@ -259,13 +379,13 @@ def callback(sid: str, status: str, **extra) -> dict:
 
 
 def test_a_status_callback_moves_the_message_forward(phone, demo_db, sent):
-    assert phone.post("/sms/status", callback("SMsent", "delivered")).status_code == 204
+    assert phone.post("/sms/status", callback(SENT_SID, "delivered")).status_code == 204
     assert get_message(demo_db, sent)["status"] == "delivered"
 
 
 def test_a_late_sent_does_not_undo_delivered(phone, demo_db, sent):
-    phone.post("/sms/status", callback("SMsent", "delivered"))
-    assert phone.post("/sms/status", callback("SMsent", "sent")).status_code == 204
+    phone.post("/sms/status", callback(SENT_SID, "delivered"))
+    assert phone.post("/sms/status", callback(SENT_SID, "sent")).status_code == 204
     assert get_message(demo_db, sent)["status"] == "delivered"
 
 
@@ -274,15 +394,15 @@ def test_our_id_in_the_callback_url_finds_a_message_without_provider_id(phone, d
     assert get_message(demo_db, claimed)["provider_id"] is None
     path = f"/sms/status?id={claimed}"
 
-    response = phone.post(path, callback("SMearly", "sent"))
+    response = phone.post(path, callback(EARLY_SID, "sent"))
 
     assert response.status_code == 204
     message = get_message(demo_db, claimed)
-    assert (message["provider_id"], message["status"]) == ("SMearly", "sent")
+    assert (message["provider_id"], message["status"]) == (EARLY_SID, "sent")
 
 
 def test_error_21610_opts_the_contact_out(phone, demo_db, sent, recipient):
-    response = phone.post("/sms/status", callback("SMsent", "failed", ErrorCode="21610"))
+    response = phone.post("/sms/status", callback(SENT_SID, "failed", ErrorCode="21610"))
     assert response.status_code == 204
     message = get_message(demo_db, sent)
     assert (message["status"], message["error_code"]) == ("failed", "21610")
@@ -290,22 +410,22 @@ def test_error_21610_opts_the_contact_out(phone, demo_db, sent, recipient):
 
 
 def test_another_error_does_not_opt_out(phone, demo_db, sent, recipient):
-    phone.post("/sms/status", callback("SMsent", "undelivered", ErrorCode="30003"))
+    phone.post("/sms/status", callback(SENT_SID, "undelivered", ErrorCode="30003"))
     assert get_message(demo_db, sent)["status"] == "undelivered"
     assert find_contact(demo_db, recipient["phone"])["opted_out"] == 0
 
 
 def test_a_status_we_do_not_track_is_acknowledged(phone, demo_db, sent):
-    assert phone.post("/sms/status", callback("SMsent", "accepted")).status_code == 204
+    assert phone.post("/sms/status", callback(SENT_SID, "accepted")).status_code == 204
     assert get_message(demo_db, sent)["status"] == "sent"
 
 
 def test_a_callback_for_an_unknown_message_is_acknowledged(phone):
-    assert phone.post("/sms/status", callback("SMunknown", "delivered")).status_code == 204
+    assert phone.post("/sms/status", callback("SM" + "0f" * 16, "delivered")).status_code == 204
 
 
 def test_an_unsigned_status_callback_is_refused(phone, demo_db, sent, recipient):
-    params = callback("SMsent", "failed", ErrorCode="21610")
+    params = callback(SENT_SID, "failed", ErrorCode="21610")
     assert phone.post("/sms/status", params, signature="").status_code == 403
     assert get_message(demo_db, sent)["status"] == "sent"
     assert find_contact(demo_db, recipient["phone"])["opted_out"] == 0
@@ -313,15 +433,46 @@ def test_an_unsigned_status_callback_is_refused(phone, demo_db, sent, recipient)
 
 def test_a_status_callback_signed_without_our_id_is_refused(phone, demo_db, claimed):
     # The id is part of the URL Twilio signs: dropping or changing it breaks the signature.
-    params = callback("SMearly", "sent")
+    params = callback(EARLY_SID, "sent")
     response = phone.post(f"/sms/status?id={claimed}", params,
                           signed_url=BASE + "/sms/status")
     assert response.status_code == 403
     assert get_message(demo_db, claimed)["provider_id"] is None
 
 
+def test_a_late_callback_settles_an_uncertain_message(phone, demo_db, claimed, now):
+    # Issue 9, finding 3: Twilio took it, but answered after our timeout.
+    mark_uncertain(demo_db, claimed, error="ReadTimeout", check_at=now, now=now)
+
+    response = phone.post(f"/sms/status?id={claimed}", callback(EARLY_SID, "delivered"))
+
+    assert response.status_code == 204
+    message = get_message(demo_db, claimed)
+    assert (message["status"], message["provider_id"]) == ("delivered", EARLY_SID)
+    assert message["error_message"] is None
+
+
+def test_a_late_delivered_moves_a_message_an_older_worker_failed_as_interrupted(phone, demo_db,
+                                                                                claimed, now):
+    # What abandon_interrupted wrote, before messages could be uncertain.
+    mark_failed(demo_db, claimed, error_code=None, error="interrupted while sending", now=now)
+
+    phone.post(f"/sms/status?id={claimed}", callback(EARLY_SID, "sent"))
+    assert get_message(demo_db, claimed)["status"] == "sent"
+    phone.post(f"/sms/status?id={claimed}", callback(EARLY_SID, "delivered"))
+
+    message = get_message(demo_db, claimed)
+    assert (message["status"], message["provider_id"]) == ("delivered", EARLY_SID)
+
+
+def test_a_late_delivered_does_not_undo_a_failure_twilio_reported(phone, demo_db, sent):
+    phone.post("/sms/status", callback(SENT_SID, "failed", ErrorCode="30007"))
+    phone.post("/sms/status", callback(SENT_SID, "delivered"))
+    assert get_message(demo_db, sent)["status"] == "failed"
+
+
 def test_a_status_callback_without_a_status_is_a_bad_request(phone):
-    assert phone.post("/sms/status", {"MessageSid": "SMsent"}).status_code == 400
+    assert phone.post("/sms/status", {"MessageSid": SENT_SID}).status_code == 400
 
 
 def test_the_gateway_works_on_its_own_store(tmp_path, make_client):

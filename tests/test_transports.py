@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qs
 
@@ -14,11 +15,12 @@ from twilio.base.exceptions import TwilioException
 from twilio.http import HttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
+from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
 from shared.settings import Settings
 from sms_gateway.transports import (ConsoleTransport, PermanentSendError,
                                     RedirectingHttpClient, SendResult, TransientSendError,
-                                    TwilioTransport, make_transport)
+                                    TwilioTransport, UncertainSendError, make_transport)
 
 SID = "AC" + "0" * 32
 TOKEN = "test-auth-token"
@@ -40,7 +42,8 @@ class LocalTwilioApi(HttpClient):
 
     def request(self, method, uri, params=None, data=None, headers=None, auth=None,
                 timeout=None, allow_redirects=False):
-        self.requests.append({"method": method, "uri": uri, "data": data, "auth": auth})
+        self.requests.append({"method": method, "uri": uri, "data": data, "auth": auth,
+                              "params": params})
         if self.error is not None:
             raise self.error
         return Response(self.status, json.dumps(self.payload))
@@ -76,12 +79,21 @@ def test_no_status_callback_without_a_url():
     assert "StatusCallback" not in api.requests[0]["data"]
 
 
-@pytest.mark.parametrize("status", [429, 500, 503])
-def test_rate_limits_and_server_errors_are_transient(status):
-    api = LocalTwilioApi(status, {"code": 20429 if status == 429 else 20500,
+@pytest.mark.parametrize("status", [429, 503])
+def test_rate_limits_and_unavailable_are_transient(status):
+    api = LocalTwilioApi(status, {"code": 20429 if status == 429 else 20503,
                                   "message": "Try later", "status": status})
 
     with pytest.raises(TransientSendError):
+        twilio_transport(api).send(MESSAGE)
+
+
+@pytest.mark.parametrize("status", [500, 502, 504])
+def test_other_server_errors_are_uncertain(status):
+    # A 500, or a proxy's 502/504, can come after Twilio created the message.
+    api = LocalTwilioApi(status, {"code": 20500, "message": "Internal error", "status": status})
+
+    with pytest.raises(UncertainSendError):
         twilio_transport(api).send(MESSAGE)
 
 
@@ -107,13 +119,91 @@ def test_a_client_error_without_a_body_has_no_code():
 
 
 @pytest.mark.parametrize("error", [
-    requests.ConnectionError("connection refused"),
-    requests.ReadTimeout("read timed out"),
-    TwilioException("HttpClient failed"),
-])
-def test_network_failures_are_transient(error):
+    requests.ConnectionError(MaxRetryError(None, "/", NewConnectionError(None, "refused"))),
+    requests.ConnectTimeout("connect timed out"),
+], ids=["refused", "connect-timeout"])
+def test_failures_to_connect_are_transient(error):
     with pytest.raises(TransientSendError):
         twilio_transport(LocalTwilioApi(error=error)).send(MESSAGE)
+
+
+@pytest.mark.parametrize("error", [
+    requests.ReadTimeout("read timed out"),
+    requests.ConnectionError(ProtocolError("Connection aborted.", ConnectionResetError())),
+    requests.exceptions.ChunkedEncodingError("connection broken"),
+    TwilioException("HttpClient failed"),
+], ids=["read-timeout", "dropped", "broken-answer", "http-layer"])
+def test_failures_after_the_request_went_out_are_uncertain(error):
+    # Issue 9, finding 3: Twilio may have the message; sending again could text twice.
+    with pytest.raises(UncertainSendError):
+        twilio_transport(LocalTwilioApi(error=error)).send(MESSAGE)
+
+
+def listed(*messages: dict) -> dict:
+    return {"messages": list(messages), "next_page_uri": None, "page": 0, "page_size": 50,
+            "uri": MESSAGES_PATH, "first_page_uri": MESSAGES_PATH, "previous_page_uri": None,
+            "start": 0, "end": len(messages) - 1}
+
+
+def at_twilio(sid: str, **fields) -> dict:
+    return {**CREATED, "sid": sid, "direction": "outbound-api", "error_code": None,
+            "date_created": "Fri, 27 Nov 2026 09:30:05 +0000", **fields}
+
+
+def test_find_sent_asks_by_recipient_and_date_and_matches_the_body():
+    since = datetime(2026, 11, 27, 9, 30, tzinfo=timezone.utc)
+    api = LocalTwilioApi(200, listed(
+        at_twilio("SM" + "1" * 32, status="delivered"),
+        at_twilio("SM" + "2" * 32, body="Another text"),
+        at_twilio("SM" + "3" * 32, direction="inbound"),
+        at_twilio("SM" + "4" * 32, date_created="Thu, 26 Nov 2026 09:00:00 +0000"),
+        at_twilio("SM" + "5" * 32, status="undelivered", error_code=30003),
+    ))
+
+    found = twilio_transport(api).find_sent(MESSAGE, since)
+
+    assert found == [SendResult("SM" + "1" * 32, "delivered"),
+                     SendResult("SM" + "5" * 32, "undelivered", "30003")]
+    dated, undated = api.requests
+    assert dated["method"] == "GET" and dated["uri"] == f"https://api.twilio.com{MESSAGES_PATH}"
+    assert dated["params"] == {"To": "+4520112233", "From": "+4570000000",
+                               "DateSent>": "2026-11-27", "PageSize": 50}
+    # A message still queued at Twilio has no date_sent: asked for without the date too.
+    assert undated["params"] == {"To": "+4520112233", "From": "+4570000000", "PageSize": 50}
+
+
+@pytest.mark.parametrize("status, ours", [("accepted", "sent"), ("queued", "sent"),
+                                          ("sending", "sent"), ("sent", "sent"),
+                                          ("delivered", "delivered"), ("read", "delivered"),
+                                          ("failed", "failed"), ("canceled", "failed")])
+def test_find_sent_says_twilios_status_in_ours(status, ours):
+    api = LocalTwilioApi(200, listed(at_twilio("SM" + "1" * 32, status=status)))
+    [found] = twilio_transport(api).find_sent(MESSAGE, datetime(2026, 11, 27, 9, 30,
+                                                                tzinfo=timezone.utc))
+    assert found.status == ours
+
+
+@pytest.mark.parametrize("api", [
+    LocalTwilioApi(error=requests.ConnectionError("refused")),
+    LocalTwilioApi(401, {"code": 20003, "message": "Authenticate", "status": 401}),
+    LocalTwilioApi(500, {"code": 20500, "message": "Internal error", "status": 500}),
+], ids=["unreachable", "refused", "server-error"])
+def test_find_sent_raises_transient_when_twilio_cannot_be_asked(api):
+    with pytest.raises(TransientSendError):
+        twilio_transport(api).find_sent(MESSAGE, datetime(2026, 11, 27, tzinfo=timezone.utc))
+
+
+def test_the_twilio_librarys_request_log_is_kept_out_of_ours(caplog):
+    caplog.set_level(logging.INFO)
+    transport = make_transport(Settings(transport="twilio"))
+    try:
+        assert transport.client.http_client.logger.getEffectiveLevel() >= logging.WARNING
+        transport.client.http_client.log_request(
+            {"method": "GET", "url": "https://api.twilio.com/x", "headers": {},
+             "params": {"To": "+4520112233"}})
+    finally:
+        transport.client.http_client.session.close()
+    assert "+4520112233" not in caplog.text
 
 
 class FakeMessagesApi(BaseHTTPRequestHandler):
@@ -211,4 +301,5 @@ def test_console_transport_logs_and_delivers(caplog):
 
     assert isinstance(make_transport(Settings()), ConsoleTransport)
     assert result == SendResult(provider_id="console-7", status="delivered")
-    assert "to +4520112233: Hej! Du er med i STRIK." in caplog.messages
+    # The text, for the developer reading it; not the number (issue 9, finding 2).
+    assert caplog.messages == ["to +45 •• •• •• 33: Hej! Du er med i STRIK."]

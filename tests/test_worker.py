@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -19,9 +20,9 @@ from shared.i18n import TIMEZONE
 from shared.messages import claim_next, get_message, queue_message
 from shared.settings import Settings
 from sms_gateway.transports import (ConsoleTransport, PermanentSendError, SendResult,
-                                    TransientSendError)
-from sms_gateway.worker import (MAX_ATTEMPTS, in_quiet_hours, retry_delay, run_worker,
-                                send_one)
+                                    TransientSendError, UncertainSendError)
+from sms_gateway.worker import (MAX_ATTEMPTS, UNCERTAIN_CHECK, in_quiet_hours, retry_delay,
+                                run_worker, send_one)
 
 QUIET = (time(21, 0), time(8, 0))
 PROJECT = Path(__file__).resolve().parent.parent
@@ -39,6 +40,9 @@ class RecordingTransport:
         if self.errors:
             raise self.errors.pop(0)
         return SendResult(provider_id=f"SM{message['id']:032d}", status="queued")
+
+    def find_sent(self, message: dict, since) -> list[SendResult]:
+        return []  # the provider has no record of it
 
 
 def copenhagen(year, month, day, hour, minute=0) -> datetime:
@@ -121,13 +125,27 @@ def test_an_opted_out_error_opts_the_contact_out(db, contact, queued, now):
     assert get_contact(db, contact["id"])["opted_out"]
 
 
-def test_an_unexpected_error_fails_without_a_retry(db, queued, now):
+def test_an_unexpected_error_is_uncertain_and_never_sent_blind(db, queued, now):
     transport = RecordingTransport(ValueError("bad JSON from the provider"))
 
     message = send_one(db, transport, now=now, quiet=QUIET)
 
-    assert message["status"] == "failed"
+    assert message["status"] == "uncertain"
+    assert message["error_message"] == "ValueError: bad JSON from the provider"
     assert send_one(db, transport, now=now + timedelta(hours=2), quiet=QUIET) is None
+    assert len(transport.sent) == 1
+
+
+def test_an_uncertain_send_is_held_for_the_provider_to_be_asked(db, queued, now):
+    transport = RecordingTransport(UncertainSendError("ReadTimeout: read timed out"))
+
+    message = send_one(db, transport, now=now, quiet=QUIET)
+
+    assert message["status"] == "uncertain"
+    assert message["next_attempt_at"] == iso(now + UNCERTAIN_CHECK)
+    assert message["attempted_at"] == iso(now)
+    assert send_one(db, transport, now=now + timedelta(days=1), quiet=QUIET) is None
+    assert len(transport.sent) == 1
 
 
 def test_nothing_is_sent_to_an_opted_out_contact(db, contact, queued, now):
@@ -234,7 +252,7 @@ def test_run_worker_keeps_to_the_send_rate(db, db_path, contact, now):
     assert elapsed >= 2 / 5.0  # three sends, two pauses of a fifth of a second
 
 
-def test_an_interrupted_send_is_failed_on_start_and_never_sent(db, db_path, contact, now):
+def test_an_interrupted_send_is_uncertain_on_start_and_not_sent_blind(db, db_path, contact, now):
     leftover = queue_message(db, phone=contact["phone"], body="Halvt sendt", now=now,
                              contact_id=contact["id"])
     assert claim_next(db, now=now)["id"] == leftover  # a worker died mid-call
@@ -249,8 +267,8 @@ def test_an_interrupted_send_is_failed_on_start_and_never_sent(db, db_path, cont
 
     assert [m["id"] for m in transport.sent] == [fresh]
     interrupted = get_message(db, leftover)
-    assert interrupted["status"] == "failed"
-    assert interrupted["error_message"] == "interrupted while sending"
+    assert interrupted["status"] == "uncertain"  # asked about, not yet past the grace period
+    assert interrupted["error_message"] == "not at the provider yet"
 
 
 def test_the_worker_process_stops_on_sigterm(db, db_path, contact):
@@ -275,3 +293,17 @@ def test_the_worker_process_stops_on_sigterm(db, db_path, contact):
     assert process.returncode == 0
     assert "worker stopped" in log
     assert "Besked 1" in log  # the console transport wrote it out
+    assert contact["phone"] not in log  # but not the number (issue 9, finding 2)
+    assert "+45 •• •• •• 33: Besked 1" in log
+
+
+def test_the_worker_logs_no_number(db, contact, now, caplog):
+    caplog.set_level(logging.DEBUG)
+    queue_message(db, phone=contact["phone"], body="Din kode er 1234", now=now,
+                  contact_id=contact["id"])
+    for transport in (ConsoleTransport(), RecordingTransport(UncertainSendError("timeout"))):
+        queue_message(db, phone=contact["phone"], body="Hej", now=now, contact_id=contact["id"])
+        send_one(db, transport, now=now, quiet=QUIET)
+
+    assert caplog.records
+    assert not [r for r in caplog.records if contact["phone"][3:] in r.getMessage()]
