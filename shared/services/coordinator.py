@@ -106,7 +106,8 @@ class Notice:
         return self.segments <= REPLY_BUDGET_SEGMENTS
 
 
-def _notice(contact: dict | None, reply: Reply) -> Notice:
+def notice_for(contact: dict | None, reply: Reply) -> Notice:
+    """Return the SMS a reply to this contact would be, in their language, or why none goes."""
     language = (contact or {}).get("language") or DEFAULT_LOCALE
     text = render_reply(reply, language)
     size = measure(text)
@@ -140,7 +141,7 @@ def decision_notice(db: Database, offer_id: int, decision: str, *, note: str = "
     offer = get_offer(db, offer_id)
     contact = _contact(db, offer["contact_id"])
     language = (contact or {}).get("language") or DEFAULT_LOCALE
-    return _notice(contact, _decision_reply(db, offer, decision, clean_note(note),
+    return notice_for(contact, _decision_reply(db, offer, decision, clean_note(note),
                                             community_code, language))
 
 
@@ -188,7 +189,7 @@ def decide_offer(db: Database, offer_id: int, decision: str, *, coordinator_id: 
 def answer_notice(db: Database, feedback_id: int, answer: str) -> Notice:
     """Return the SMS an answer to this feedback would send."""
     item = get_feedback(db, feedback_id)
-    return _notice(_contact(db, item["contact_id"]),
+    return notice_for(_contact(db, item["contact_id"]),
                    Reply("feedback_answer", {"answer": sanitise(answer)}))
 
 

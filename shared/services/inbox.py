@@ -15,7 +15,7 @@ from shared.feedback import KINDS, record_feedback
 from shared.messages import queue_message
 from shared.offers import record_offer
 from shared.replies import Reply
-from shared.services.coordinator import Notice, TooLong, _notice
+from shared.services.coordinator import Notice, TooLong, notice_for
 from shared.sms_text import sanitise
 from shared.unsorted import get_unsorted, list_unsorted, settle_unsorted
 
@@ -35,7 +35,7 @@ def inbox_answer_notice(db: Database, unsorted_id: int, answer: str) -> Notice:
     """Return the SMS an answer to this message would send."""
     item = get_unsorted(db, unsorted_id)
     contact = {"language": item["language"], "opted_out": item["opted_out"]}
-    return _notice(contact, Reply("feedback_answer", {"answer": sanitise(answer)}))
+    return notice_for(contact, Reply("feedback_answer", {"answer": sanitise(answer)}))
 
 
 def answer_unsorted(db: Database, unsorted_id: int, answer: str, *, coordinator_id: int,
