@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-LANGS := da en
+LANGS := da en de pl uk ar
 # The SMS gateway's port for `make run`: make run PORT=5050
 PORT ?= 5000
 

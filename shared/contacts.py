@@ -11,7 +11,8 @@ from shared.phones import normalise_phone
 from shared.suppression import suppress, suppressed_since, unsuppress
 
 # Tables whose rows belong to a contact; erasing the contact removes them (ON DELETE CASCADE).
-PERSONAL_TABLES = ("memberships", "offers", "feedback", "messages", "conversations")
+PERSONAL_TABLES = ("memberships", "offers", "feedback", "unsorted", "messages",
+                   "conversations")
 
 
 def find_contact(db: Database, phone: str) -> dict | None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from shared.keywords import MORE_WORDS, YES_WORDS, fold, keyword_index
+from shared.language_guess import guess_language
 from shared.replies import Reply
 from shared.vocabulary import CATEGORIES, DEFAULT_LOCALE
 
@@ -20,10 +21,37 @@ DEFAULT_LANGUAGE = DEFAULT_LOCALE  # the old name, still read by shared/services
 PRIORITY_INTENTS = frozenset({"stop", "start", "help"})
 # Steps whose answer is the citizen's own words rather than a choice.
 FREE_TEXT_STEPS = frozenset({("offer", "describe"), ("offer", "info"), ("feedback", "text")})
-# Characters of community items per page: with the template around them a page
-# stays within two GSM-7 segments; UCS-2 names get fewer (fit_reply guards).
-LIST_PAGE_CHARS = 200
 MAX_FREE_TEXT_ANSWER = 60
+# A text that is no keyword and no answer goes to a person when it has this
+# many words: "Hej" gets the menu, a question or a story gets read (issue 10).
+UNSORTED_MIN_WORDS = 5
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much of the store's own words one reply may carry within two segments.
+
+    A GSM-7 reply has 306 characters in two segments, a UCS-2 one (Ukrainian,
+    Arabic) only 134 (design.md), so the same community list or MINE must be
+    shorter there. tests/test_replies.py fills every reply with these limits.
+    """
+
+    page_chars: int      # community items ("CODE Name; ...") on one page
+    name: int            # a community's name in a reply
+    schedule: int
+    place: int
+    towns: int           # towns named when a town has no community
+    offers: int          # offers MINE shows
+    offer_text: int      # characters of each
+    memberships: int     # community names MINE shows
+    membership_name: int
+
+
+GSM7_LIMITS = Limits(page_chars=200, name=40, schedule=40, place=60, towns=10, offers=3,
+                     offer_text=30, memberships=3, membership_name=24)
+UCS2_LIMITS = Limits(page_chars=48, name=20, schedule=16, place=20, towns=3, offers=1,
+                     offer_text=14, memberships=1, membership_name=16)
+LIST_PAGE_CHARS = GSM7_LIMITS.page_chars
 
 
 @dataclass(frozen=True)
@@ -55,6 +83,11 @@ class Facts:
     memberships: tuple[str, ...] = ()            # codes
     offers: tuple[tuple[int, str, str], ...] = ()  # (id, description, status)
     languages: dict[str, str] = field(default_factory=dict)  # folded name or code -> locale
+    available: tuple[str, ...] = ()              # languages with a catalog
+    ucs2_languages: frozenset[str] = frozenset()  # those whose replies need UCS-2
+
+    def limits(self, language: str) -> Limits:
+        return UCS2_LIMITS if language in self.ucs2_languages else GSM7_LIMITS
 
 
 ALL_FACTS = frozenset({"communities", "towns", "memberships", "offers", "languages"})
@@ -116,6 +149,13 @@ class EraseContact:
 
 
 @dataclass(frozen=True)
+class KeepUnsorted:
+    """Keep the text for a coordinator to read and answer."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class Outcome:
     state: State
     language: str
@@ -146,7 +186,7 @@ def parse(text: str) -> _Turn:
 
 
 _KEYWORD_FACTS = {
-    "mine": frozenset({"offers", "memberships"}),
+    "mine": frozenset({"offers", "memberships", "communities"}),
     "communities": frozenset({"communities", "towns"}),
     "join": frozenset({"communities", "memberships"}),
     "leave": frozenset({"communities", "memberships"}),
@@ -173,7 +213,9 @@ def facts_needed(state: State | None, text: str) -> frozenset[str]:
 def step(state: State | None, text: str, facts: Facts, now: datetime) -> Outcome:
     """Run one inbound text through the conversation and return what follows."""
     turn = parse(text)
-    language = facts.language or turn.keyword_language or DEFAULT_LOCALE
+    # A new contact's first reply comes in the language their text is in.
+    language = (facts.language or turn.keyword_language
+                or guess_language(text, facts.available) or DEFAULT_LOCALE)
     effects: tuple = ()
     if facts.language is None:
         effects = (SetLanguage(language),)
@@ -190,8 +232,9 @@ def _dispatch(state: State, turn: _Turn, facts: Facts, language: str) -> Outcome
         return _done(language, Reply("erased"), EraseContact())
     if (state.flow, state.step) in FREE_TEXT_STEPS:
         # "Hjælp til indkøb" is an offer, not HELP: here a keyword counts only
-        # when it is the whole text, as Twilio's own STOP handling does.
-        if turn.intent is not None and not turn.rest:
+        # when it is the whole text, as Twilio's own STOP handling does, or when
+        # it names this very step ("TILBYD Jeg kan..." after menu choice 1).
+        if turn.intent is not None and (not turn.rest or _restates(state, turn.intent)):
             return _keyword(turn, facts, language)
         return _answer(state, turn, facts, language)
     if turn.intent in PRIORITY_INTENTS:
@@ -202,7 +245,18 @@ def _dispatch(state: State, turn: _Turn, facts: Facts, language: str) -> Outcome
             return answer
     if turn.intent is not None:
         return _keyword(turn, facts, language)
+    if len(turn.text.split()) >= UNSORTED_MIN_WORDS:
+        # No keyword, no answer, but words: a person reads it (issue 10).
+        return Outcome(State("menu", "choice"), language, (Reply("unsorted_kept"),),
+                       (KeepUnsorted(turn.text),))
     return Outcome(State("menu", "choice"), language, (Reply("menu"),))
+
+
+def _restates(state: State, intent: str) -> bool:
+    """Return whether the keyword starts the very flow the citizen is already in."""
+    if state.flow == "offer" and state.step == "describe":
+        return intent == "offer"
+    return state.flow == "feedback" and intent in ("ros", "ris", "ide")
 
 
 def _done(language: str, reply: Reply, *effects) -> Outcome:
@@ -231,7 +285,7 @@ def _keyword(turn: _Turn, facts: Facts, language: str) -> Outcome:
         return Outcome(State("feedback", "text", {"kind": intent}), language,
                        (Reply(f"ask_{intent}"),))
     if intent == "mine":
-        return _done(language, _mine(facts))
+        return _done(language, _mine(facts, facts.limits(language)))
     if intent == "language":
         return _language(rest, facts, language)
     if intent == "erase":
@@ -310,7 +364,7 @@ def _offer_category(state: State, turn: _Turn, facts: Facts, language: str) -> O
 
 
 def _ask_town(state: State, facts: Facts, language: str, effects: tuple) -> Outcome:
-    examples = ", ".join(facts.towns[:3]) or "Kerteminde"
+    examples = ", ".join(facts.towns[:min(3, facts.limits(language).towns)]) or "Kerteminde"
     return Outcome(State("offer", "town", state.data), language,
                    (Reply("ask_town", {"examples": examples}),), effects)
 
@@ -323,28 +377,31 @@ def _match_town(text: str, towns: tuple[str, ...]) -> str:
 
 
 def _list_communities(facts: Facts, language: str, *, town: str, page: int) -> Outcome:
+    limits = facts.limits(language)
     active = [c for c in facts.communities if c.status == "active"]
     if town:
         wanted = _match_town(town, facts.towns)
         active = [c for c in active if fold(c.town) == fold(wanted)]
         if not active:
             return _done(language, Reply("no_communities_in_town",
-                                         {"town": town[:MAX_FREE_TEXT_ANSWER],
-                                          "towns": ", ".join(facts.towns)}))
-    pages = _pages([f"{c.code} {c.name}" for c in active])
+                                         {"town": _short(town, limits.name),
+                                          "towns": ", ".join(facts.towns[:limits.towns])}))
+    pages = _pages([f"{c.code} {_short(c.name, limits.name)}" for c in active],
+                   limits.page_chars)
     if page >= len(pages):
         return _done(language, Reply("no_more_communities"))
     items = "; ".join(pages[page])
+    # The last page keeps the flow too, so that MORE after it says "that was all".
+    state = State("list", "page", {"page": page, "town": town})
     if page + 1 < len(pages):
-        return Outcome(State("list", "page", {"page": page, "town": town}), language,
-                       (Reply("communities_more", {"items": items}),))
-    return _done(language, Reply("communities", {"items": items}))
+        return Outcome(state, language, (Reply("communities_more", {"items": items}),))
+    return Outcome(state, language, (Reply("communities", {"items": items}),))
 
 
-def _pages(items: list[str]) -> list[list[str]]:
+def _pages(items: list[str], page_chars: int = LIST_PAGE_CHARS) -> list[list[str]]:
     pages: list[list[str]] = [[]]
     for item in items:
-        if pages[-1] and len("; ".join(pages[-1] + [item])) > LIST_PAGE_CHARS:
+        if pages[-1] and len("; ".join(pages[-1] + [item])) > page_chars:
             pages.append([])
         pages[-1].append(item)
     return pages if pages[0] else []
@@ -385,9 +442,12 @@ def _join(rest: str, facts: Facts, language: str) -> Outcome:
         return _done(language, Reply("community_paused", {"name": community.name}))
     if code in facts.memberships:
         return _done(language, Reply("already_member", {"name": community.name, "code": code}))
-    return _done(language, Reply("joined", {"name": community.name, "code": code,
-                                            "schedule": community.schedule,
-                                            "place": community.place}),
+    limits = facts.limits(language)
+    return _done(language, Reply("joined", {"name": _short(community.name, limits.name),
+                                            "code": code,
+                                            "schedule": _short(community.schedule,
+                                                               limits.schedule),
+                                            "place": _short(community.place, limits.place)}),
                  JoinCommunity(code))
 
 
@@ -405,15 +465,22 @@ def _leave(rest: str, facts: Facts, language: str) -> Outcome:
     return _done(language, Reply("left", {"name": community.name}), LeaveCommunity(code))
 
 
-def _mine(facts: Facts) -> Reply:
+def _mine(facts: Facts, limits: Limits) -> Reply:
     if not facts.offers and not facts.memberships:
         return Reply("mine_empty")
     offers = tuple(
-        Reply("offer_item", {"id": offer_id, "text": _short(text, 30),
+        Reply("offer_item", {"id": offer_id, "text": _short(text, limits.offer_text),
                              "status": Reply(f"status_{status}")})
-        for offer_id, text, status in facts.offers[:3])
+        for offer_id, text, status in facts.offers[:limits.offers])
+    # Names, not codes: "Strikkeklubben" says more than STRIK (issue 10).
+    names = [_short(c.name, limits.membership_name) if c else code
+             for code in facts.memberships[:limits.memberships]
+             for c in [_find(code, facts)]]
+    more = len(facts.memberships) - len(names)
+    if more > 0:
+        names.append(f"+{more}")
     return Reply("mine", {"offers": offers or Reply("none"),
-                          "communities": ", ".join(facts.memberships[:6]) or Reply("none")})
+                          "communities": ", ".join(names) or Reply("none")})
 
 
 def _short(text: str, limit: int) -> str:

@@ -376,6 +376,32 @@ def m007_suppression(db: Database) -> None:
         db.execute("INSERT INTO suppressions (hash, created_at) VALUES (?, ?)"
                    " ON CONFLICT (hash) DO NOTHING", (number_hash(key, phone), since))
 
+@migrations()
+def m008_unsorted(db: Database) -> None:
+    """Keep texts that were no keyword and no answer for a person to read (issue 10)."""
+    # A long story or a question used to get the numbered menu and reach nobody:
+    # it sat only in messages, which retention purges. Here it waits for a
+    # coordinator, who answers it or files it as feedback or an offer.
+    _run(db, """
+    CREATE TABLE IF NOT EXISTS unsorted (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+        message_id INTEGER REFERENCES messages(id) ON DELETE SET NULL,
+        text TEXT NOT NULL,
+        language TEXT,
+        status TEXT NOT NULL DEFAULT 'new'
+            CHECK (status IN ('new', 'answered', 'feedback', 'offer', 'archived')),
+        reply TEXT,
+        record_id INTEGER,
+        handled_by INTEGER REFERENCES coordinators(id) ON DELETE SET NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS unsorted_status ON unsorted (status, created_at);
+    CREATE INDEX IF NOT EXISTS unsorted_contact ON unsorted (contact_id)
+    """)
+
+
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations once, even when several processes start together."""
     if not migrations.pending(db):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from shared.i18n import N_, translator
-from shared.sms_text import fits
+from shared.i18n import N_, available_locales, translator
+from shared.sms_text import fits, measure
 
 REPLY_BUDGET_SEGMENTS = 2
 
@@ -16,7 +17,11 @@ REPLIES: dict[str, str] = {
                "JOIN and a code to join one. PRAISE, COMPLAINT or IDEA and your text. "
                "STATUS shows yours. LANGUAGE DA for Danish. STOP to stop."),
     "menu": N_("Hi! Reply with a number: 1 Offer help or things. 2 Find a community. "
-               "3 Praise, complaint or idea. Text HELP for more."),
+               "3 Praise, complaint or idea. Text HELP for more. "
+               "Other languages: LANGUAGE DA, DE, PL, UK or AR."),
+    # A text that was no keyword and no answer: it waits in the coordinators' inbox.
+    "unsorted_kept": N_("Thank you. A person will read your text and answer you. "
+                        "Or reply 1 Offer, 2 Communities, 3 Praise, complaint or idea."),
     "ask_offer": N_("What would you like to offer? Write it in one text, e.g.: "
                     "I can drive a neighbour to the doctor."),
     "offer_saved": N_("Thank you! Your offer is saved. What kind is it? 1 Time 2 Know-how "
@@ -102,6 +107,16 @@ class Reply:
     def __post_init__(self):
         if self.key not in REPLIES:
             raise KeyError(f"Unknown reply {self.key!r}")
+
+
+@lru_cache(maxsize=1)
+def ucs2_languages() -> frozenset[str]:
+    """Return the catalog languages whose replies go as UCS-2 (134 characters in two SMS)."""
+    def needs_ucs2(language: str) -> bool:
+        gettext = translator(language).gettext
+        return any(measure(gettext(msgid)).encoding == "UCS-2" for msgid in REPLIES.values())
+
+    return frozenset(filter(needs_ucs2, available_locales()))
 
 
 def render_reply(reply: Reply, language: str) -> str:

@@ -19,12 +19,15 @@ _PURGES = {
     "verifications": "expires_at < :day_ago",
     "offers": "updated_at < :cutoff AND status IN ('rejected', 'withdrawn', 'done')",
     "feedback": "updated_at < :cutoff AND status = 'archived'",
+    # Unread texts stay until someone has read them, however old.
+    "unsorted": "updated_at < :cutoff AND status != 'new'",
     "memberships": "left_at IS NOT NULL AND left_at < :cutoff",
     "contacts": (
         "last_seen < :cutoff"
         " AND id NOT IN (SELECT contact_id FROM memberships WHERE contact_id IS NOT NULL)"
         " AND id NOT IN (SELECT contact_id FROM offers WHERE contact_id IS NOT NULL)"
         " AND id NOT IN (SELECT contact_id FROM feedback WHERE contact_id IS NOT NULL)"
+        " AND id NOT IN (SELECT contact_id FROM unsorted)"
     ),
 }
 

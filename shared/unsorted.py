@@ -14,8 +14,13 @@ OPEN = ("new",)
 
 
 def record_unsorted(db: Database, *, contact_id: int, message_id: int | None, text: str,
-                    language: str, now: datetime) -> int:
-    """Keep an inbound text nobody has read yet; return its id."""
+                    language: str, now: datetime) -> int | None:
+    """Keep an inbound text nobody has read yet; return its id, or None if already kept."""
+    # An auto-responder or an echoing phone sends the same words again and
+    # again: one copy waiting in the inbox is enough (the messages log has all).
+    if row(db, "SELECT 1 AS found FROM unsorted WHERE contact_id = ? AND status = 'new'"
+               " AND text = ?", (contact_id, text)):
+        return None
     return db.execute(
         "INSERT INTO unsorted (contact_id, message_id, text, language, status, created_at,"
         " updated_at) VALUES (?, ?, ?, ?, 'new', ?, ?)",

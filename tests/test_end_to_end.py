@@ -127,7 +127,7 @@ def test_a_citizen_offers_joins_and_praises_by_sms(system):
     text(system, "TILBYD Jeg kan reparere cykler")
     screen.wait_for("Dit tilbud er gemt")
     text(system, "DELTAG STRIK")
-    screen.wait_for("Velkommen i Strikkecafé")
+    screen.wait_for("Velkommen til Strikkecafé")
     text(system, "ROS Tak for en god gåtur")
     screen.wait_for("Tak for rosen")
 

@@ -34,7 +34,8 @@ from hypothesis import strategies as st
 from shared import demo_data, engine
 from shared.engine import CommunityFact, Facts, State, step
 from shared.keywords import ANSWER_WORDS, KEYWORDS
-from shared.replies import Reply, fit_reply, render_reply
+from shared.i18n import available_locales
+from shared.replies import Reply, fit_reply, render_reply, ucs2_languages
 from shared.services.sms import language_aliases
 from shared.sms_text import fits
 
@@ -70,6 +71,8 @@ def facts_for(overrides: dict) -> Facts:
         memberships=tuple(overrides.get("memberships", ())),
         offers=tuple(tuple(o) for o in overrides.get("offers", ())),
         languages=aliases(),
+        available=available_locales(),
+        ucs2_languages=ucs2_languages(),
     )
 
 

@@ -150,7 +150,7 @@ def test_ampersands_and_angle_brackets_are_escaped(phone, demo_db, now):
     xml = response.get_data(as_text=True)
     assert "Kaffe &amp; &lt;kage&gt;" in xml
     assert "<kage>" not in xml
-    assert twiml_text(xml).startswith("Velkommen i Kaffe & <kage>! Fredage, Bager & <Café>.")
+    assert twiml_text(xml).startswith("Velkommen til Kaffe & <kage>! Fredage, Bager & <Café>.")
 
     # A citizen's own text comes back in MINE: it is escaped the same way.
     phone.text("TILBYD Is & <b>kage</b>")

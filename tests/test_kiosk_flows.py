@@ -227,7 +227,7 @@ async def test_join_proves_the_number_and_stores_the_membership(kiosk, demo_db, 
         await k.type(sent_code(demo_db, "+4520123456"))
         await k.tap("#check-code")
         await k.until(lambda: step(k) == "step-done")
-        assert k.text("#welcome") == "Velkommen i Strikkecafé! Vi har sendt dig en sms om det."
+        assert k.text("#welcome") == "Velkommen til Strikkecafé! Vi har sendt dig en sms om det."
 
     membership = row(demo_db, "SELECT m.* FROM memberships m JOIN contacts p ON p.id = m.contact_id"
                               " JOIN communities c ON c.id = m.community_id"
@@ -235,7 +235,7 @@ async def test_join_proves_the_number_and_stores_the_membership(kiosk, demo_db, 
     assert (membership["channel"], membership["location"]) == ("kiosk", LOCATION)
     assert membership["left_at"] is None
     [notice] = queued(demo_db, "+4520123456", "notice")
-    assert notice["body"].startswith("Velkommen i Strikkecafé!")
+    assert notice["body"].startswith("Velkommen til Strikkecafé!")
     assert "FORLAD STRIK" in notice["body"]
 
 

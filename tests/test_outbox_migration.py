@@ -12,7 +12,7 @@ OLD_ROWS = [
     ("in", "+4520112233", "SM" + "1" * 32, "TILBYD Jeg kan strikke", "received", None),
     ("out", "+4520112233", None, "Tak! Dit tilbud er gemt.", "sent", None),
     ("out", "+4520112233", None, "Dit tilbud er godkendt.", "failed", "interrupted while sending"),
-    ("out", "+4530112233", "SM" + "2" * 32, "Velkommen i STRIK", "delivered", None),
+    ("out", "+4530112233", "SM" + "2" * 32, "Velkommen til STRIK", "delivered", None),
     ("out", "+4530112233", None, "Strikkecaféen er aflyst.", "queued", None),
 ]
 

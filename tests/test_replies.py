@@ -7,9 +7,9 @@ import string
 import pytest
 from babel.messages.pofile import read_po
 
-from shared.engine import LIST_PAGE_CHARS, _pages
+from shared.engine import GSM7_LIMITS, UCS2_LIMITS, Limits, _pages, _short
 from shared.i18n import LOCALES_DIR, available_locales, translator
-from shared.replies import REPLIES, Reply, fit_reply, render_reply
+from shared.replies import REPLIES, Reply, fit_reply, render_reply, ucs2_languages
 from shared.sms_text import GSM7_TWO_SEGMENTS, UCS2_TWO_SEGMENTS, fits, measure
 
 # The longest values a reply's placeholders take in real use, in Danish letters
@@ -17,24 +17,39 @@ from shared.sms_text import GSM7_TWO_SEGMENTS, UCS2_TWO_SEGMENTS, fits, measure
 NAME = "Fællesspisning og brætspil på Ærøvej 12"[:40].ljust(40, "x")   # names <= 40
 CODE = "ABCDEFGHIJ"                                                    # codes <= 10
 TOWN = "Ølstedgårdså"                                                  # towns <= 12
-TOWNS = ", ".join([TOWN] * 10)
 SCHEDULE = "Hver anden tirsdag i måneden kl. 14-16.3"[:40].ljust(40, "x")
 PLACE = "Kerteminde Bibliotek, Strandvejen 5, 5300 Kerteminde, salen"[:60].ljust(60, "x")
 MEMBER_CODES = ", ".join([CODE] * 8)       # LEAVE lists at most 8 memberships
-MINE_CODES = ", ".join([CODE] * 6)         # MINE shows at most 6
 OFFER_TEXT = "Jeg kan køre en nabo til læ..."  # the engine cuts offer texts to 30
 OFFER_ID = 99999
 assert len(NAME) == 40 and len(SCHEDULE) == 40 and len(PLACE) == 60 and len(TOWN) == 12
 assert len(OFFER_TEXT) == 30
 
 
-def longest_page() -> str:
+# What a coordinator may write into a notice: the kiosk keeps a question or a
+# reason to 200 characters and refuses any notice over two segments (TooLong),
+# so in a UCS-2 language the words must be shorter. Each template must leave
+# at least this much room for them.
+COORDINATOR_WORDS = {"GSM-7": {"question": 200, "reason": 200, "answer": 250},
+                     "UCS-2": {"question": 50, "reason": 50, "answer": 80}}
+
+
+def limits_for(locale: str) -> Limits:
+    return UCS2_LIMITS if locale in ucs2_languages() else GSM7_LIMITS
+
+
+def longest_page(limits: Limits) -> str:
     """Return a page of community items as long as the engine lets one page be."""
-    # Four items of code (10) + name (37 or 38) join to exactly LIST_PAGE_CHARS.
-    items = [f"{CODE} {NAME[:38 - n % 2]}" for n in range(4)]
-    assert _pages(items) == [items], "the engine would not put these on one page"
+    full = f"{CODE} {_short(NAME, limits.name)}"
+    items = []
+    while len("; ".join(items + [full])) <= limits.page_chars:
+        items.append(full)
+    room = limits.page_chars - len("; ".join(items + [f"{CODE} "]))
+    if room > 0:  # one more item with a shorter name fills the page to the last character
+        items.append(f"{CODE} {NAME[:room]}")
+    assert _pages(items, limits.page_chars) == [items], "the engine would split these"
     page = "; ".join(items)
-    assert len(page) == LIST_PAGE_CHARS
+    assert len(page) >= limits.page_chars - 1
     return page
 
 
@@ -45,17 +60,23 @@ def longest_status(locale: str) -> Reply:
 
 def longest_values(locale: str) -> dict:
     """Return the longest realistic value of every placeholder, as the engine fills it."""
+    limits = limits_for(locale)
     status = longest_status(locale)
-    offer = Reply("offer_item", {"id": OFFER_ID, "text": OFFER_TEXT, "status": status})
+    text = _short(OFFER_TEXT + "x" * 40, limits.offer_text)
+    offer = Reply("offer_item", {"id": OFFER_ID, "text": text, "status": status})
+    name = _short(NAME, limits.name)
+    members = ", ".join([_short(NAME, limits.membership_name)] * limits.memberships + ["+99"])
+    words = COORDINATOR_WORDS["UCS-2" if locale in ucs2_languages() else "GSM-7"]
     return {
-        "examples": ", ".join([TOWN] * 3), "items": longest_page(), "town": TOWN,
-        "towns": TOWNS, "example": CODE, "name": NAME, "schedule": SCHEDULE, "place": PLACE,
-        "code": CODE, "suggestions": ", ".join([CODE] * 3), "codes": MEMBER_CODES,
-        "offers": (offer,) * 3, "communities": MINE_CODES, "id": OFFER_ID,
-        "text": OFFER_TEXT, "status": status,
-        # Coordinators' words: the kiosk keeps a question or reason to 200 characters
-        # and an answer to what fits; these are the longest the budget allows.
-        "question": "Q" * 200, "reason": "R" * 200, "answer": "A" * 250,
+        "examples": ", ".join([TOWN] * min(3, limits.towns)), "items": longest_page(limits),
+        "town": _short(TOWN, limits.name), "towns": ", ".join([TOWN] * limits.towns),
+        "example": CODE, "name": name, "schedule": _short(SCHEDULE, limits.schedule),
+        "place": _short(PLACE, limits.place), "code": CODE,
+        "suggestions": ", ".join([CODE] * 3), "codes": MEMBER_CODES,
+        "offers": (offer,) * limits.offers, "communities": members, "id": OFFER_ID,
+        "text": text, "status": status,
+        "question": "Q" * words["question"], "reason": "R" * words["reason"],
+        "answer": "A" * words["answer"],
         "languages": ", ".join(sorted(code.upper() for code in available_locales())),
     }
 
@@ -147,7 +168,7 @@ def test_a_reply_that_fits_is_left_alone():
 
 
 def test_a_long_gsm7_reply_is_cut_to_two_segments_with_dots():
-    text = "Velkommen i " + "Æblemost og kaffe " * 30
+    text = "Velkommen til " + "Æblemost og kaffe " * 30
     cut = fit_reply(text)
     assert cut.endswith("...")
     assert text.startswith(cut[:-3])
@@ -157,7 +178,7 @@ def test_a_long_gsm7_reply_is_cut_to_two_segments_with_dots():
 
 
 def test_a_long_ucs2_reply_is_cut_to_the_ucs2_budget():
-    text = "Velkommen i Кав'ярня для всіх мешканців міста " * 5
+    text = "Velkommen til Кав'ярня для всіх мешканців міста " * 5
     cut = fit_reply(text)
     assert cut.endswith("...")
     assert text.startswith(cut[:-3])

@@ -22,8 +22,9 @@ from shared.keywords import fold
 from shared.messages import log_inbound_once, record_reply
 from shared.offers import add_answer, offers_of, record_offer, update_offer_details
 from shared.phones import normalise_phone
-from shared.replies import Reply, fit_reply, render_reply
+from shared.replies import Reply, fit_reply, render_reply, ucs2_languages
 from shared.sms_text import sanitise
+from shared.unsorted import record_unsorted
 from shared.suppression import suppressed_since
 
 NEW_CONTACT = {"id": None, "phone": None, "language": None, "opted_out": 0,
@@ -33,6 +34,12 @@ MAX_RETRIES = 5
 
 class _Changed(Exception):
     """Another SMS from the same number was handled while this one was thought through."""
+
+
+@lru_cache(maxsize=1)
+def catalog_languages() -> tuple[str, ...]:
+    """Return the languages with a catalog, looked up once per process."""
+    return available_locales()
 
 
 @lru_cache(maxsize=1)
@@ -52,7 +59,8 @@ def load_facts(db: Database, contact: dict, needed: frozenset[str] = engine.ALL_
                ) -> engine.Facts:
     """Gather what the engine needs to know about the contact and the communities."""
     language = contact["language"] or engine.DEFAULT_LANGUAGE
-    facts = {"language": contact["language"]}
+    facts = {"language": contact["language"], "available": catalog_languages(),
+             "ucs2_languages": ucs2_languages()}
     if needed & {"communities", "towns"}:
         communities = list_communities(db, language=language, statuses=("active", "paused"),
                                        count_members=False)
@@ -177,10 +185,12 @@ def _commit(db: Database, *, provider_id: str, contact: dict, text: str,
             raise _Changed()
         # A retry of the same MessageSid that raced this one past the first check
         # loses here on the UNIQUE provider id, rolls back and reads the reply.
-        if log_inbound_once(db, provider_id=provider_id, phone=contact["phone"], body=text,
-                            now=now, contact_id=contact["id"], reply=reply) is None:
+        message_id = log_inbound_once(db, provider_id=provider_id, phone=contact["phone"],
+                                      body=text, now=now, contact_id=contact["id"],
+                                      reply=reply)
+        if message_id is None:
             raise _Changed()
-        outcome = _apply_effects(db, contact, outcome, now)
+        outcome = _apply_effects(db, contact, outcome, now, message_id)
         if any(isinstance(e, engine.EraseContact) for e in outcome.effects):
             # The contact, this message and the conversation are gone. Keep only
             # the provider id and the reply, with no number and no text, so that
@@ -205,7 +215,7 @@ def _commit(db: Database, *, provider_id: str, contact: dict, text: str,
 
 
 def _apply_effects(db: Database, contact: dict, outcome: engine.Outcome,
-                   now: datetime) -> engine.Outcome:
+                   now: datetime, message_id: int) -> engine.Outcome:
     """Carry out the engine's effects on the store; return the outcome with new ids in it."""
     contact_id = contact["id"]
     for effect in outcome.effects:
@@ -233,6 +243,9 @@ def _apply_effects(db: Database, contact: dict, outcome: engine.Outcome,
             case engine.RecordFeedback(kind, text):
                 record_feedback(db, contact_id=contact_id, kind=kind, text=text,
                                 channel="sms", now=now)
+            case engine.KeepUnsorted(text):
+                record_unsorted(db, contact_id=contact_id, message_id=message_id, text=text,
+                                language=outcome.language, now=now)
             case engine.EraseContact():
                 erase_number(db, contact["phone"], actor="sms", now=now)
     return outcome
