@@ -12,6 +12,7 @@ from shared.coordinators import add_coordinator, verify_pin
 from shared.db import Database, immediate, row
 from shared.feedback import record_feedback
 from shared.offers import record_offer
+from shared.unsorted import record_unsorted
 
 
 def has_demo(db: Database) -> bool:
@@ -60,6 +61,11 @@ def load_demo(db: Database, *, now: datetime) -> str | None:
                             text=item["text"], rating=item["rating"], town=item["town"],
                             channel=item["channel"], location=item["location"],
                             now=now - timedelta(days=len(demo_data.FEEDBACK) - number, hours=5))
+        for number, (phone, text) in enumerate(demo_data.UNSORTED):
+            record_unsorted(db, contact_id=contacts[phone], message_id=None, text=text,
+                            language=next(c["language"] for c in demo_data.CONTACTS
+                                          if c["phone"] == phone),
+                            now=now - timedelta(hours=20 - 6 * number))
         pin = f"{secrets.randbelow(10**6):06d}"
         add_coordinator(db, demo_data.DEMO_COORDINATOR, pin, now=now, role="admin")
     return pin

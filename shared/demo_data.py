@@ -309,6 +309,8 @@ CONTACTS = [
     {"phone": "+4520110707", "language": "en"},
     {"phone": "+4520110808", "language": "da"},
     {"phone": "+4520110909", "language": "da"},
+    {"phone": "+4520111010", "language": "ar"},
+    {"phone": "+4520111111", "language": "uk"},
 ]
 
 # (phone, community code, channel, kiosk location)
@@ -461,4 +463,12 @@ FEEDBACK = [
         "channel": "kiosk",
         "location": "Langeskov Bibliotek",
     },
+]
+
+# Texts that were no keyword: they wait in coordinator mode's inbox. (phone, text)
+UNSORTED = [
+    ("+4520110404", "Jeg bor alene på Hindsholm, og min mand døde i foråret. Jeg vil gerne lære"
+                    " nogen at kende, men jeg kører ikke bil mere. Er der nogen, der kan hjælpe?"),
+    ("+4520111010", "مرحبا، وصلت إلى كيرتيمينده مع عائلتي. أين يمكن لأطفالي أن يلعبوا كرة القدم؟"),
+    ("+4520111111", "Добрий день! Я медсестра і хочу допомагати літнім людям у Мункебо."),
 ]

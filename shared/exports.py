@@ -43,6 +43,11 @@ _QUERIES = {
         SELECT id, direction, phone, provider_id, body, encoding, segments, kind, status,
                attempts, error_code, created_at, updated_at
         FROM messages ORDER BY id""",
+    # The unsorted inbox: texts that were no keyword, and what became of them.
+    "inbox": """
+        SELECT u.id, c.phone, u.language, u.text, u.status, u.reply, u.record_id,
+               u.created_at, u.updated_at
+        FROM unsorted u JOIN contacts c ON c.id = u.contact_id ORDER BY u.id""",
 }
 
 EXPORT_KINDS = tuple(_QUERIES)

@@ -17,6 +17,7 @@ from shared.errors import InvalidPhoneNumber, NotFound
 from shared.feedback import record_feedback
 from shared.messages import queue_message, record_inbound
 from shared.offers import record_offer
+from shared.unsorted import record_unsorted
 
 
 def test_touch_contact_creates_in_e164(contact, now):
@@ -84,6 +85,8 @@ def give_them_everything(db, contact_id, phone, code, now):
     queue_message(db, phone=phone, body="Tak", now=now, contact_id=contact_id)
     save_conversation(db, contact_id, flow="offer", step="category", data={},
                       expires_at=now + timedelta(hours=1), now=now)
+    record_unsorted(db, contact_id=contact_id, message_id=None, text="Hvem kan hjælpe mig?",
+                    language="da", now=now)
 
 
 def test_contact_data_lists_every_linked_row(db, contact, community, now):
@@ -91,8 +94,8 @@ def test_contact_data_lists_every_linked_row(db, contact, community, now):
     data = contact_data(db, contact["id"])
     assert data["contact"]["phone"] == "+4520112233"
     counts = {table: len(rows) for table, rows in data.items() if table != "contact"}
-    assert counts == {"memberships": 1, "offers": 1, "feedback": 1, "messages": 2,
-                      "conversations": 1}
+    assert counts == {"memberships": 1, "offers": 1, "feedback": 1, "unsorted": 1,
+                      "messages": 2, "conversations": 1}
     assert data["offers"][0]["description"] == "Jeg kan lappe cykler"
 
 
@@ -107,10 +110,11 @@ def test_erase_contact_removes_them_and_all_their_data(db, contact, community, n
 
     assert contact_id == contact["id"]
 
-    assert removed == {"memberships": 1, "offers": 1, "feedback": 1, "messages": 3,
-                       "conversations": 1, "verifications": 0, "contacts": 1}
+    assert removed == {"memberships": 1, "offers": 1, "feedback": 1, "unsorted": 1,
+                       "messages": 3, "conversations": 1, "verifications": 0, "contacts": 1}
     assert find_contact(db, contact["phone"]) is None
-    for table in ("memberships", "offers", "feedback", "messages", "conversations"):
+    for table in ("memberships", "offers", "feedback", "unsorted", "messages",
+                  "conversations"):
         left = db.execute(f"SELECT DISTINCT contact_id FROM {table}").fetchall()
         assert left == [(other["id"],)], table
     assert db.execute("SELECT count(*) FROM messages WHERE phone = ?",

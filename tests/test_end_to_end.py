@@ -216,7 +216,7 @@ def test_a_coordinator_approves_an_sms_offer_in_a_real_terminal(system):
         terminal.send("Enter")
         approved = render_reply(Reply("offer_approved", {"id": offer["id"]}), "en")
         screen.wait_for(approved[:40])  # the worker sent it; the phone got it
-        terminal.send("6")  # the audit log tab
+        terminal.send("7")  # the audit log tab
         terminal.wait_for(da("offer approved"))
     finally:
         terminal.stop()

@@ -23,7 +23,8 @@ MEMBER_FIELDS = {"code", "phone", "joined_at", "channel"}
 
 
 def test_export_kinds_match_the_cli_promise():
-    assert set(EXPORT_KINDS) == {"offers", "feedback", "communities", "members", "messages"}
+    assert set(EXPORT_KINDS) == {"offers", "feedback", "communities", "members", "messages",
+                                 "inbox"}
 
 
 def test_offers_carry_the_promised_fields(db, contact, now):

@@ -69,7 +69,7 @@ class PeoplePane(Vertical):
             self.query_one("#people-phone", Input).focus()
 
     def focus_home(self) -> None:
-        """Focus the record: out of the number field, so x and 1-6 work."""
+        """Focus the record: out of the number field, so x and 1-7 work."""
         self.query_one("#people-view").focus()
 
     @property

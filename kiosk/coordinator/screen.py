@@ -12,17 +12,17 @@ from textual.widgets import Button, Static, TabbedContent, TabPane
 from kiosk.screens.base import literal
 from shared.i18n import N_
 
-TABS = (("offers", N_("Offers")), ("feedback", N_("Feedback")),
+TABS = (("offers", N_("Offers")), ("feedback", N_("Feedback")), ("inbox", N_("Inbox")),
         ("communities", N_("Communities")), ("people", N_("People")),
         ("overview", N_("Overview")), ("audit", N_("Audit log")))
 
 
 class CoordinatorScreen(Screen):
-    """Offers, feedback, communities, people, overview and the audit log."""
+    """Offers, feedback, the inbox, communities, people, overview and the audit log."""
 
     CSS_PATH = "coordinator.tcss"
     BINDINGS = [Binding("ctrl+l", "logout", show=False),
-                # Out of a field (the number in People, a filter) so 1-6 work again.
+                # Out of a field (the number in People, a filter) so 1-7 work again.
                 Binding("escape", "leave_field", show=False)] + [
         Binding(str(number), f"tab('{name}')", show=False)
         for number, (name, _label) in enumerate(TABS, start=1)]
@@ -35,6 +35,7 @@ class CoordinatorScreen(Screen):
         from kiosk.coordinator.audit_pane import AuditPane
         from kiosk.coordinator.communities_pane import CommunitiesPane
         from kiosk.coordinator.feedback_pane import FeedbackPane
+        from kiosk.coordinator.inbox_pane import InboxPane
         from kiosk.coordinator.offers_pane import OffersPane
         from kiosk.coordinator.overview_pane import OverviewPane
         from kiosk.coordinator.people_pane import PeoplePane
@@ -46,7 +47,7 @@ class CoordinatorScreen(Screen):
             yield Static(literal(f"{title} · {where}" if where else title),
                          id="coordinator-title")
             yield Button(_("Log out"), id="logout", compact=True)
-        panes = (OffersPane, FeedbackPane, CommunitiesPane, PeoplePane, OverviewPane, AuditPane)
+        panes = (OffersPane, FeedbackPane, InboxPane, CommunitiesPane, PeoplePane, OverviewPane, AuditPane)
         with TabbedContent(id="tabs"):
             for number, ((name, label), pane) in enumerate(zip(TABS, panes), start=1):
                 with TabPane(f"{number} {_(label)}", id=f"tab-{name}"):
@@ -66,7 +67,8 @@ class CoordinatorScreen(Screen):
         _ = self.app._
         pane = self.open_pane() if self.query_one(TabbedContent).active else None
         own = _(pane.KEY_HELP) if getattr(pane, "KEY_HELP", "") else ""
-        common = _("1–6 change tab · Esc leave a field · Ctrl+L log out")
+        common = _("1–{last} change tab · Esc leave a field · Ctrl+L log out").format(
+            last=len(TABS))
         self.query_one("#keys", Static).update(f"{own}\n{common}" if own else common)
 
     def open_pane(self):
@@ -74,7 +76,7 @@ class CoordinatorScreen(Screen):
         return tabs.get_pane(tabs.active).children[0]
 
     def action_leave_field(self) -> None:
-        """Out of a field, back to the tab's list, where its keys and 1-6 work."""
+        """Out of a field, back to the tab's list, where its keys and 1-7 work."""
         self.open_pane().focus_home()
 
     def action_tab(self, name: str) -> None:
