@@ -91,7 +91,8 @@ async def test_csv_export_writes_every_kind_with_a_header(coordinator_session, d
     async with coordinator_session() as k:
         await open_tab(k, "tab-audit")
         await k.tap("#export-all")
-        await k.until(lambda: folder.exists() and len(list(folder.iterdir())) == 5)
+        await k.until(lambda: folder.exists()
+                      and len(list(folder.iterdir())) == len(EXPORT_KINDS))
         table = k.one("#audit-table")
         await k.until(lambda: str(table.get_row_at(0)[2]) == k.app._("exported"))
     files = {path.name.split("-")[0]: path for path in folder.iterdir()}
@@ -143,7 +144,8 @@ async def test_all_to_excel_writes_typed_text_files(coordinator_session, demo_db
         await open_tab(k, "tab-audit")
         assert k.app._("All to Excel files (x)") in k.screen_text()
         await k.tap("#export-all-xlsx")
-        await k.until(lambda: folder.exists() and len(list(folder.iterdir())) == 5)
+        await k.until(lambda: folder.exists()
+                      and len(list(folder.iterdir())) == len(EXPORT_KINDS))
         table = k.one("#audit-table")
         await k.until(lambda: str(table.get_row_at(0)[2]) == k.app._("exported"))
     files = {path.name.split("-")[0]: path for path in folder.iterdir()}
@@ -173,7 +175,8 @@ async def test_x_exports_everything_to_excel_and_fits_80_columns(coordinator_ses
                    for b in buttons)
         k.one("#audit-table").focus()
         await k.press("x")
-        await k.until(lambda: folder.exists() and len(list(folder.iterdir())) == 5)
+        await k.until(lambda: folder.exists()
+                      and len(list(folder.iterdir())) == len(EXPORT_KINDS))
     assert {p.suffix for p in folder.iterdir()} == {".xlsx"}
 
 

@@ -23,7 +23,7 @@ from shared.services.coordinator import audit_entries, export_csv_files, export_
 
 KIND_LABELS = {"offers": N_("Offers"), "feedback": N_("Feedback"),
                "communities": N_("Communities"), "members": N_("Members"),
-               "messages": N_("Messages")}
+               "messages": N_("Messages"), "inbox": N_("Inbox")}
 
 
 class AuditPane(ListPane):
@@ -48,6 +48,7 @@ class AuditPane(ListPane):
         _ = self.app._
         with Horizontal(id="audit-excel", classes="bar"):
             yield Static(_("Export to CSV files:"), classes="count", markup=False)
+            yield Button(_("All (e)"), id="export-all", classes="export", compact=True)
             # XLSX for Excel: every cell typed text, so no phone number turns into a number.
             yield Button(_("All to Excel files (x)"), id="export-all-xlsx", classes="export",
                          compact=True)
@@ -55,7 +56,6 @@ class AuditPane(ListPane):
             for kind in EXPORT_KINDS:
                 yield Button(_(KIND_LABELS.get(kind, kind)), id=f"export-{kind}",
                              classes="export", compact=True)
-            yield Button(_("All (e)"), id="export-all", classes="export", compact=True)
 
     def fetch(self, db) -> list[dict]:
         return audit_entries(db)
