@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.theme import Theme
 from textual.worker import Worker, WorkerState
 
+from kiosk.rtl import DisplayText, is_rtl
 from shared.i18n import DEFAULT_LOCALE, available_locales, best_locale, translator
 from shared.settings import Settings
 
@@ -75,6 +76,7 @@ class KioskApp(App, inherit_bindings=False):
         self.settings = settings
         self.locale = best_locale(locale)
         self.first_locale = self.locale
+        self.set_class(is_rtl(self.locale), "-rtl")
         self.warn_after = warn_after
         self.reset_after = reset_after
         self.open_coordinator = open_coordinator
@@ -89,11 +91,16 @@ class KioskApp(App, inherit_bindings=False):
         self._db_lock = threading.Lock()
 
     def _(self, message: str) -> str:
-        """Translate a message into the kiosk's current language."""
-        return translator(self.locale).gettext(message)
+        """Translate a message into the kiosk's current language, ready to draw."""
+        return self._drawn(translator(self.locale).gettext(message))
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return translator(self.locale).ngettext(singular, plural, n)
+        return self._drawn(translator(self.locale).ngettext(singular, plural, n))
+
+    def _drawn(self, text: str) -> str:
+        # A terminal draws every line left to right: Arabic is put into the order
+        # and joined letter forms the eye expects (kiosk/rtl.py).
+        return DisplayText(text) if is_rtl(self.locale) else text
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -192,6 +199,7 @@ class KioskApp(App, inherit_bindings=False):
         """Forget everything entered and show Home, fresh, for the next visitor."""
         if locale is not None:
             self.locale = best_locale(locale)
+            self.set_class(is_rtl(self.locale), "-rtl")
         while len(self.screen_stack) > 1:
             self.pop_screen()
         # Home is the default screen and stays; rebuilding it shows the chosen

@@ -15,12 +15,42 @@ from __future__ import annotations
 import textwrap
 
 RTL_LANGUAGES = frozenset({"ar"})
-# The kiosk's text columns are at least this wide at 80x24 (body padding 2+2).
-LINE_WIDTH = 60
+# Left-to-right isolate (Unicode bidi, UAX #9, 2.4): a value such as the phone
+# number "+45 70 20 30 40" stays one left-to-right run inside Arabic, instead of
+# its groups coming out in reverse order. The marks are dropped once applied:
+# a terminal may draw them as boxes.
+LRI, PDI = "\u2066", "\u2069"
+BIDI_MARKS = dict.fromkeys(map(ord, "\u2066\u2067\u2068\u2069\u200e\u200f"))
+# python-bidi 0.6 reorders but does not mirror (UAX #9, L4): "ثناء (ros)" came
+# out as ")ros(". In an Arabic line a bracket is right-to-left unless it sits in
+# an isolated left-to-right value (a phone number, a community's name), so the
+# brackets are mirrored after reordering, and those in values are kept aside
+# as private-use stand-ins until then.
+BRACKETS = "()[]{}<>"
+MIRRORED = str.maketrans(BRACKETS, ")(][}{><")
+KEPT_ASIDE = str.maketrans(BRACKETS, "".join(chr(0xE000 + n) for n in range(len(BRACKETS))))
+PUT_BACK = str.maketrans("".join(chr(0xE000 + n) for n in range(len(BRACKETS))), BRACKETS)
+# No text column of the kiosk is narrower at 80x24 (the line beside Home's
+# "About your data" button is the narrowest): Textual must never break a line
+# that is already in visual order, or its end would come first.
+LINE_WIDTH = 48
 
 
 def is_rtl(locale: str) -> bool:
     return locale in RTL_LANGUAGES
+
+
+def has_rtl_letters(text: str) -> bool:
+    return any("\u0590" <= char <= "\u08ff" or "\ufb1d" <= char <= "\ufeff" for char in text)
+
+
+def isolated(value) -> str:
+    """Return a left-to-right value kept whole inside right-to-left text."""
+    text = str(value)
+    if has_rtl_letters(text):
+        return text
+    # No-break spaces: the lines are broken before reordering, never inside it.
+    return LRI + text.replace(" ", "\u00a0").translate(KEPT_ASIDE) + PDI
 
 
 def for_display(text: str, width: int = LINE_WIDTH) -> str:
@@ -31,7 +61,8 @@ def for_display(text: str, width: int = LINE_WIDTH) -> str:
     lines = []
     for paragraph in text.split("\n"):
         for line in textwrap.wrap(paragraph, width) or [""]:
-            lines.append(get_display(reshape(line)))
+            shown = get_display(reshape(line)).translate(BIDI_MARKS)
+            lines.append(shown.translate(MIRRORED).translate(PUT_BACK))
     return "\n".join(lines)
 
 
@@ -50,4 +81,5 @@ class DisplayText(str):
         return shown
 
     def format(self, *args, **kwargs) -> DisplayText:
-        return DisplayText(self.logical.format(*args, **kwargs))
+        return DisplayText(self.logical.format(*map(isolated, args),
+                                               **{k: isolated(v) for k, v in kwargs.items()}))

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from shared.i18n import available_locales
+
 pytestmark = pytest.mark.asyncio
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
@@ -44,3 +46,20 @@ async def test_first_screens_look_as_designed(kiosk, keys, name):
         await k.pilot.pause()
         check_snapshot(f"kiosk_{name}_da_80x24", drawn_with_focus(k))
 
+
+
+@pytest.mark.parametrize("locale", available_locales())
+@pytest.mark.parametrize("keys, name", [((), "home"), (("3",), "feedback_kind")])
+async def test_home_and_feedback_in_every_language(kiosk, locale, keys, name):
+    async with kiosk(size=(80, 24), locale=locale) as k:
+        await k.press(*keys)
+        await k.pilot.pause()
+        await k.app.workers.wait_for_complete()
+        await k.pilot.pause()
+        drawn = drawn_with_focus(k)
+        # Every choice is on the screen whole, in this language.
+        for button in k.app.screen.query("Button"):
+            label = str(button.label)
+            if button.display and label.strip():
+                assert label.split("\n")[0] in drawn, label
+        check_snapshot(f"kiosk_{name}_{locale}_80x24", drawn)

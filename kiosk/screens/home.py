@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Static
 
+from kiosk.rtl import for_display, is_rtl
 from kiosk.screens.base import KioskScreen
 from shared.i18n import language_name
 
@@ -40,18 +41,20 @@ class HomeScreen(KioskScreen):
                 yield Button(_("2  Find a community"), id="communities", classes="choice")
                 yield Button(_("3  Praise, complaints and ideas"), id="feedback",
                              classes="choice")
-            # Languages and About share a row, so the number to text fits under them.
+            # Six languages in their own names fill a row at 80 columns.
             with Horizontal(id="languages"):
                 for locale in app.languages:
-                    button = Button(language_name(locale), id=f"lang-{locale}",
-                                    classes="language")
+                    name = language_name(locale)
+                    button = Button(for_display(name) if is_rtl(locale) else name,
+                                    id=f"lang-{locale}", classes="language")
                     button.set_class(locale == app.locale, "current")
                     yield button
-                yield Button(_("About your data"), id="about", classes="about")
-            if app.settings.sms_number:
+            with Horizontal(id="home-foot"):
                 yield Static(_("You can also text us on {number}. Send HELP to see how.")
-                             .format(number=app.settings.sms_number),
+                             .format(number=app.settings.sms_number)
+                             if app.settings.sms_number else "",
                              id="sms-number", classes="lead", markup=False)
+                yield Button(_("About your data"), id="about", classes="about")
 
     def on_mount(self) -> None:
         self.focus_first()
