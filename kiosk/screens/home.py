@@ -50,10 +50,12 @@ class HomeScreen(KioskScreen):
                     button.set_class(locale == app.locale, "current")
                     yield button
             with Horizontal(id="home-foot"):
-                yield Static(_("You can also text us on {number}. Send HELP to see how.")
-                             .format(number=app.settings.sms_number)
-                             if app.settings.sms_number else "",
-                             id="sms-number", classes="lead", markup=False)
+                if app.settings.sms_number:
+                    yield Static(_("You can also text us on {number}. Send HELP to see how.")
+                                 .format(number=app.settings.sms_number),
+                                 id="sms-number", classes="lead foot-text", markup=False)
+                else:  # keeps "About your data" at the right
+                    yield Static("", classes="foot-text")
                 yield Button(_("About your data"), id="about", classes="about")
 
     def on_mount(self) -> None:
