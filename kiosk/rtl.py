@@ -44,6 +44,11 @@ def has_rtl_letters(text: str) -> bool:
     return any("\u0590" <= char <= "\u08ff" or "\ufb1d" <= char <= "\ufeff" for char in text)
 
 
+def readable(text: str) -> str:
+    """Return a citizen's text ready to draw: in visual order if it holds Arabic letters."""
+    return for_display(text) if has_rtl_letters(text) else text
+
+
 def isolated(value) -> str:
     """Return a left-to-right value kept whole inside right-to-left text."""
     text = str(value)

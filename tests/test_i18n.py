@@ -114,3 +114,21 @@ def test_language_name_is_the_languages_own(locale, name):
 ])
 def test_best_locale(requested, locale):
     assert best_locale(requested) == locale
+
+
+@pytest.mark.parametrize(("locale", "day"), [
+    ("de", "27. November 2026"), ("pl", "27 listopada 2026"), ("uk", "27 листопада 2026\u202fр."),
+    ("ar", "27 نوفمبر 2026"),
+])
+def test_dates_are_written_as_each_language_writes_them(locale, day):
+    assert format_day(NOW, locale) == day
+
+
+@pytest.mark.parametrize(("locale", "forms"), [
+    # n = 1, 2, 5, 22: Polish and Ukrainian have three forms, Arabic six.
+    ("de", [0, 1, 1, 1]), ("pl", [0, 1, 2, 1]), ("uk", [0, 1, 2, 1]), ("ar", [1, 2, 3, 4]),
+])
+def test_plural_forms_follow_each_languages_rule(locale, forms):
+    catalog = translator(locale)
+    plural = catalog.plural  # from the catalog's Plural-Forms header
+    assert [plural(n) for n in (1, 2, 5, 22)] == forms

@@ -63,3 +63,11 @@ async def test_the_kiosk_in_arabic_draws_visual_order_right_aligned(kiosk):
         assert any("\ufe70" <= char <= "\ufeff" for char in shown)
         await k.tap("#lang-da")
         assert not k.app.has_class("-rtl")
+
+
+def test_a_citizens_arabic_text_is_drawn_readable_and_danish_is_left_alone():
+    from kiosk.rtl import readable
+
+    assert readable("Hej med dig") == "Hej med dig"
+    shown = readable("مرحبا، أريد المساعدة")
+    assert shown != "مرحبا، أريد المساعدة" and any("\ufe70" <= c <= "\ufeff" for c in shown)
