@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.coordinator.screen import TABS
 from shared.i18n import translator
 from terminal import Terminal, contrast, tmux_missing
 
@@ -509,8 +510,7 @@ def test_a_community_and_every_join_step_fit(kiosk, size, store):
 
 # --- coordinator mode ------------------------------------------------------------------
 
-TAB_LABELS = [da(label) for label in
-              ("Offers", "Feedback", "Communities", "People", "Overview", "Audit log")]
+TAB_LABELS = [da(label) for _name, label in TABS]
 # A key-help item starts with a key: a letter or digit, arrows, a named key, a range.
 KEY = (r"(?:[a-zæøå0-9]|[↑↓←→]+|Enter|Esc|Tab|Mellemrum|Space|PgUp|PgDn|Home|End|"
        r"(?:Ctrl|Shift|Alt)\+\S+|F\d+|\d[–-]\d)")

@@ -41,7 +41,8 @@ class HomeScreen(KioskScreen):
                 yield Button(_("2  Find a community"), id="communities", classes="choice")
                 yield Button(_("3  Praise, complaints and ideas"), id="feedback",
                              classes="choice")
-            # Six languages in their own names fill a row at 80 columns.
+            # Six languages in their own names and About share a row at 80 columns,
+            # so the number to text fits on one line under them.
             with Horizontal(id="languages"):
                 for locale in app.languages:
                     name = language_name(locale)
@@ -49,14 +50,11 @@ class HomeScreen(KioskScreen):
                                     id=f"lang-{locale}", classes="language")
                     button.set_class(locale == app.locale, "current")
                     yield button
-            with Horizontal(id="home-foot"):
-                if app.settings.sms_number:
-                    yield Static(_("You can also text us on {number}. Send HELP to see how.")
-                                 .format(number=app.settings.sms_number),
-                                 id="sms-number", classes="lead foot-text", markup=False)
-                else:  # keeps "About your data" at the right
-                    yield Static("", classes="foot-text")
                 yield Button(_("About your data"), id="about", classes="about")
+            if app.settings.sms_number:
+                yield Static(_("You can also text us on {number}. Send HELP to see how.")
+                             .format(number=app.settings.sms_number),
+                             id="sms-number", classes="lead", markup=False)
 
     def on_mount(self) -> None:
         self.focus_first()
