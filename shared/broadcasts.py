@@ -21,7 +21,8 @@ COST_PER_SEGMENT = Decimal("0.35")
 CURRENCY = "DKK"
 # Twilio refuses bodies longer than 1,600 characters.
 MAX_BODY = MAX_INBOUND_CHARS
-PROGRESS_STATUSES = ("queued", "sending", "sent", "delivered", "failed")
+# Uncertain (the answer from Twilio was lost) is still in our hands: not done.
+PROGRESS_STATUSES = ("queued", "sending", "uncertain", "sent", "delivered", "failed")
 
 
 @dataclass(frozen=True)
@@ -152,5 +153,6 @@ def broadcast_progress(db: Database, broadcast_id: int) -> dict[str, int]:
         status = "failed" if r["status"] == "undelivered" else r["status"]
         counts[status] = counts.get(status, 0) + r["n"]
     counts["total"] = sum(counts[s] for s in PROGRESS_STATUSES)
-    counts["done"] = counts["total"] - counts["queued"] - counts["sending"]
+    counts["done"] = (counts["total"] - counts["queued"] - counts["sending"]
+                      - counts["uncertain"])
     return counts

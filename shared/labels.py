@@ -23,12 +23,15 @@ CHANNELS = {"sms": N_("SMS"), "kiosk": N_("Kiosk")}
 MESSAGE_STATUSES = {"received": N_("received"), "queued": N_("queued"),
                     "sending": N_("sending"), "sent": N_("sent"),
                     "delivered": N_("delivered"), "failed": N_("failed"),
-                    "undelivered": N_("undelivered"), "held": N_("held")}
+                    "undelivered": N_("undelivered"), "held": N_("held"),
+                    # Sent, but the answer from Twilio was lost: not yet known.
+                    "uncertain": N_("not yet known")}
 RECORD_KINDS = {"offer": N_("offer"), "feedback": N_("feedback"),
                 "community": N_("community"), "contact": N_("contact"),
                 "coordinator": N_("coordinator"), "offers": N_("offers"),
                 "communities": N_("communities"), "members": N_("members"),
-                "messages": N_("messages")}
+                "messages": N_("messages"), "unsorted": N_("inbox message"),
+                "inbox": N_("inbox")}
 AUDIT_ACTIONS = {
     "login": N_("logged in"), "logout": N_("logged out"),
     "failed_login": N_("wrong PIN"), "lockout": N_("locked out after wrong PINs"),
@@ -43,6 +46,12 @@ AUDIT_ACTIONS = {
     "access_view": N_("data viewed"), "access_export": N_("data exported"),
     "export": N_("exported"), "erase_contact": N_("contact erased"),
     "erase_confirmed": N_("erasure confirmed"), "purge": N_("old records deleted"),
+    "unsorted_answer": N_("inbox message answered"),
+    "unsorted_feedback": N_("inbox message filed as feedback"),
+    "unsorted_offer": N_("inbox message filed as an offer"),
+    "unsorted_archive": N_("inbox message archived"),
+    "sms_throttled": N_("SMS slowed down (too many)"),
+    "sms_loop_stopped": N_("SMS loop stopped"),
 }
 
 

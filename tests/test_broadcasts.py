@@ -172,15 +172,19 @@ def test_progress_counts_each_status(db, now, community, members, anna):
     broadcast_id = send_broadcast(db, community, "Hej", coordinator_id=anna, now=now)
     queue_message(db, phone="+4599999999", body="Not part of it", now=now)
     assert broadcast_progress(db, broadcast_id) == {
-        "queued": 3, "sending": 0, "sent": 0, "delivered": 0, "failed": 0,
+        "queued": 3, "sending": 0, "uncertain": 0, "sent": 0, "delivered": 0, "failed": 0,
         "total": 3, "done": 0}
     ids = [r["id"] for r in rows(db, "SELECT id FROM messages WHERE broadcast_id = ?"
                                      " ORDER BY id", (broadcast_id,))]
     for message_id, status in zip(ids, ("delivered", "undelivered", "sending")):
         db.execute("UPDATE messages SET status = ? WHERE id = ?", (status, message_id))
     assert broadcast_progress(db, broadcast_id) == {
-        "queued": 0, "sending": 1, "sent": 0, "delivered": 1, "failed": 1,
+        "queued": 0, "sending": 1, "uncertain": 0, "sent": 0, "delivered": 1, "failed": 1,
         "total": 3, "done": 2}
+    # A send whose answer from Twilio was lost is still being settled: not done.
+    db.execute("UPDATE messages SET status = 'uncertain' WHERE id = ?", (ids[2],))
+    progress = broadcast_progress(db, broadcast_id)
+    assert (progress["uncertain"], progress["total"], progress["done"]) == (1, 3, 2)
 
 
 def test_progress_of_an_unknown_broadcast_is_all_zero(db):

@@ -226,3 +226,59 @@ def test_a_coordinator_approves_an_sms_offer_in_a_real_terminal(system):
     [notice] = rows(db, "SELECT * FROM messages WHERE phone = ? AND kind = 'notice'", (PHONE,))
     assert notice["body"] == approved
     db.close()
+
+
+@pytest.mark.skipif(tmux_missing(), reason="tmux is not installed: apt-get install tmux")
+def test_an_arabic_story_reaches_the_inbox_and_is_answered_by_sms(system):
+    from terminal import Terminal
+
+    from shared.db import rows
+    from shared.i18n import translator
+    from shared.replies import Reply, render_reply
+
+    da = translator("da").gettext
+    env = system["env"]
+    subprocess.run(faelles("coordinator", "add", "Anna"), env=env, input="1234\n1234\n",
+                   check=True, capture_output=True, text=True)
+    screen = system["screen"]
+    story = "مرحبا، وصلت إلى كيرتيمينده مع عائلتي. أين يمكن لأطفالي أن يلعبوا كرة القدم؟"
+    text(system, story)
+    kept = render_reply(Reply("unsorted_kept"), "ar")
+    screen.wait_for(kept[:30])  # the first reply is Arabic, and says a person will read it
+    db = open_db(system["db_path"])
+    [item] = rows(db, "SELECT u.* FROM unsorted u JOIN contacts c ON c.id = u.contact_id"
+                      " WHERE c.phone = ?", (PHONE,))
+    assert (item["text"], item["language"], item["status"]) == (story, "ar", "new")
+
+    answer = "Ring til Kerteminde Bibliotek på 65 15 15 15."
+    terminal = Terminal()
+    try:
+        terminal.start(faelles("kiosk", "--coordinator"), (80, 24),
+                       env={k: env[k] for k in ("FAELLES_DB", "FAELLES_SMS_TRANSPORT")})
+        terminal.wait_for(da("Who are you?"))
+        terminal.send("Enter")
+        terminal.wait_for(lambda shown: "Anna" in shown)
+        terminal.send("Down", "Enter")
+        terminal.wait_for(lambda shown: "Anna" not in shown)
+        terminal.type("1234")
+        terminal.send("Enter")
+        terminal.wait_for(da("Coordinator: {name}").format(name="Anna"))
+        terminal.send("3")  # the inbox tab
+        terminal.wait_for(PHONE)
+        # Oldest first: the demo's three texts, then this one.
+        for _ in range(4):
+            terminal.send("Down")
+        terminal.wait_for(da("Unsorted message no. {id}").format(id=item["id"]))
+        terminal.send("r")
+        terminal.wait_for(da("Answer message no. {id}").format(id=item["id"]))
+        terminal.type(answer)
+        terminal.send("C-s")
+        sent = render_reply(Reply("feedback_answer", {"answer": answer}), "ar")
+        screen.wait_for(answer)  # the worker sent it; the phone got it
+    finally:
+        terminal.stop()
+    [notice] = rows(db, "SELECT * FROM messages WHERE phone = ? AND kind = 'notice'", (PHONE,))
+    assert notice["body"] == sent
+    assert rows(db, "SELECT status FROM unsorted WHERE id = ?", (item["id"],)) == [
+        {"status": "answered"}]
+    db.close()

@@ -12,6 +12,7 @@ from shared.feedback import change_feedback_status, record_feedback
 from shared.messages import queue_message, record_inbound
 from shared.offers import change_offer_status, record_offer
 from shared.retention import DEFAULT_RETENTION_DAYS, purge, retention_days
+from shared.unsorted import record_unsorted
 
 DAYS = 365
 
@@ -69,6 +70,25 @@ def test_old_messages_go_unless_still_in_the_outbox(db, now, old, recent):
     assert purge(db, now=now, days=DAYS)["messages"] == 1
     assert remaining(db, "messages", "body") == {"waiting", "new"}
     assert waiting in remaining(db, "messages")
+
+
+def test_an_old_uncertain_send_stays_until_it_is_settled(db, now, old):
+    unsure = queue_message(db, phone="+4520112233", body="sent? nobody knows", now=old)
+    db.execute("UPDATE messages SET status = 'uncertain' WHERE id = ?", (unsure,))
+    assert purge(db, now=now, days=DAYS)["messages"] == 0
+    assert unsure in remaining(db, "messages")
+
+
+def test_an_unread_inbox_text_stays_however_old_and_a_read_one_ages_out(db, now, old):
+    contact = touch_contact(db, "+4520119999", now=old)
+    unread = record_unsorted(db, contact_id=contact["id"], message_id=None, text="Hjælp mig",
+                             language="da", now=old)
+    read = record_unsorted(db, contact_id=contact["id"], message_id=None, text="Tak for sidst",
+                           language="da", now=old)
+    db.execute("UPDATE unsorted SET status = 'archived' WHERE id = ?", (read,))
+    assert purge(db, now=now, days=DAYS)["unsorted"] == 1
+    assert remaining(db, "unsorted") == {unread}
+    assert find_contact(db, contact["phone"]) is not None  # a waiting text keeps its sender
 
 
 def test_ended_memberships_and_expired_conversations_go(db, contact, community, now, old):
