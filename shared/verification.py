@@ -12,7 +12,7 @@ from shared.clock import iso, parse
 from shared.db import Database, immediate, row
 from shared.errors import FaellesError, NotFound
 from shared.messages import queue_message
-from shared.phones import is_allowed, normalise_phone
+from shared.phones import is_allowed, typed_phone
 from shared.suppression import is_suppressed
 
 CODE_TTL = timedelta(minutes=10)
@@ -101,7 +101,7 @@ def request_code(
 
     message is the SMS text with a {code} placeholder, already in the citizen's language.
     """
-    e164 = normalise_phone(phone)
+    e164 = typed_phone(phone)
     if not is_allowed(e164, allowed_codes):
         raise CountryNotAllowed(f"We only send SMS to +{', +'.join(allowed_codes)}")
     place = kiosk_place(location)

@@ -9,7 +9,7 @@ from textual.widgets import Input, Select, Static
 from shared.communities import list_communities
 from shared.errors import InvalidPhoneNumber
 from shared.services.kiosk import NumberNotAllowed
-from shared.phones import is_allowed, normalise_phone
+from shared.phones import is_allowed, typed_phone
 
 NO_TOWN = "-"
 
@@ -60,7 +60,7 @@ def checked_phone(app, raw: str, *, required: bool) -> str | None:
             raise ValueError(app._("Please type your phone number."))
         return None
     try:
-        e164 = normalise_phone(raw)
+        e164 = typed_phone(raw)
     except InvalidPhoneNumber:
         raise ValueError(app._("That does not look like a phone number. Please check it."))
     if not is_allowed(e164, app.settings.allowed_country_codes):

@@ -11,7 +11,7 @@ from shared.errors import FaellesError
 from shared.feedback import record_feedback
 from shared.messages import queue_message
 from shared.offers import record_offer
-from shared.phones import is_allowed, normalise_phone
+from shared.phones import is_allowed, typed_phone
 from shared.sms_text import sanitise
 
 
@@ -23,7 +23,7 @@ def _contact_id(db: Database, phone: str | None, *, language: str, now: datetime
                 allowed_codes: tuple[str, ...]) -> int | None:
     if not phone or not phone.strip():
         return None
-    e164 = normalise_phone(phone)
+    e164 = typed_phone(phone)
     if not is_allowed(e164, allowed_codes):
         raise NumberNotAllowed(f"We only send SMS to +{', +'.join(allowed_codes)}")
     return touch_contact(db, e164, now=now, language=language)["id"]
