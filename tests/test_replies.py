@@ -196,3 +196,19 @@ def test_emoji_are_never_split_in_half():
 def test_fit_reply_takes_another_budget():
     cut = fit_reply("a" * 400, segments=1)
     assert cut == "a" * 157 + "..."
+
+
+@pytest.mark.parametrize(("msgid", "danish"), [
+    # Issue 10: "Ris og ros er anonym", "Velkommen i ...", "Så gør ingenting".
+    ("Feedback is anonymous unless you give your number.", "Ris og ros er anonyme,"),
+    (REPLIES["joined"], "Velkommen til {name}!"),
+    ("Welcome to {name}! We have sent you an SMS about it.", "Velkommen til {name}!"),
+    (REPLIES["kiosk_code"], "Så skal du ikke gøre noget."),
+])
+def test_danish_says_it_as_a_dane_would(msgid, danish):
+    assert danish in translator("da").gettext(msgid)
+
+
+def test_there_are_six_languages_and_two_need_ucs2():
+    assert set(available_locales()) == {"da", "en", "de", "pl", "uk", "ar"}
+    assert ucs2_languages() == {"uk", "ar"}
