@@ -258,7 +258,10 @@ def test_an_arabic_story_reaches_the_inbox_and_is_answered_by_sms(system):
         terminal.wait_for(da("Who are you?"))
         terminal.send("Enter")
         terminal.wait_for(lambda shown: "Anna" in shown)
-        terminal.send("Down", "Enter")  # past the prompt: Anna
+        terminal.wait_until_settled()  # the list is drawn whole before a key moves in it
+        terminal.send("Down")
+        terminal.wait_until_settled()
+        terminal.send("Enter")  # past the prompt: Anna
         terminal.wait_for(lambda shown: da("Who are you?") not in shown)
         terminal.type("1234")
         terminal.send("Enter")

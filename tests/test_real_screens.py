@@ -188,6 +188,7 @@ def pick(terminal: Terminal, choice: str) -> None:
     terminal.type(choice)
     terminal.send("Enter")
     terminal.wait_for(lambda screen: "▲" not in screen and choice in screen)
+    terminal.wait_until_settled()  # closed for good: the next key goes to the form
 
 
 def dropdown_columns(terminal: Terminal) -> tuple[int, int]:
@@ -354,7 +355,9 @@ def test_every_offer_step_fits_and_the_town_dropdown_shows_the_towns(kiosk, size
     pick(offer, "Munkebo")
 
     offer.send("Tab")
+    offer.wait_until_settled()
     offer.type("20 12 34 56")
+    offer.wait_for("20 12 34 56")
     offer.send("Tab", "Enter")  # to Next, press it
     offer.wait_for(da("Is this right?"))
     assert_screen(offer, [da("Is this right?"), f"{da('My time')}: Jeg kan læse højt",
