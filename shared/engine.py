@@ -22,6 +22,7 @@ PRIORITY_INTENTS = frozenset({"stop", "start", "help"})
 # Steps whose answer is the citizen's own words rather than a choice.
 FREE_TEXT_STEPS = frozenset({("offer", "describe"), ("offer", "info"), ("feedback", "text")})
 MAX_FREE_TEXT_ANSWER = 60
+KEYWORD_PUNCTUATION = ".,!?:;«»‹›\"'“”„‘’()"
 # A text that is no keyword and no answer goes to a person when it has this
 # many words: "Hej" gets the menu, a question or a story gets read (issue 10).
 UNSORTED_MIN_WORDS = 5
@@ -179,7 +180,9 @@ def parse(text: str) -> _Turn:
     """Split an inbound text into its keyword (if any) and the rest."""
     text = text.strip()
     parts = text.split(None, 1)
-    first = fold(parts[0]).strip(".,!?:;") if parts else ""
+    # Punctuation and quotes around the keyword do not count: the Arabic replies
+    # quote their keywords as «مساعدة», and people copy what they read.
+    first = fold(parts[0]).strip(KEYWORD_PUNCTUATION) if parts else ""
     rest = parts[1].strip() if len(parts) > 1 else ""
     intent, language = keyword_index().get(first, (None, None))
     return _Turn(text, first, rest, intent, None if language == "*" else language)
