@@ -533,3 +533,14 @@ def test_run_as_faelles_reads_the_env_file_as_a_shell_would(tmp_path):
     subprocess.run([script, "faelles", "init"], env=env, check=True, capture_output=True,
                    timeout=120)
     assert store.exists()
+
+
+def test_readme_production_names_every_deploy_file():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("## Production\n")
+    production = readme[start:readme.index("\n## ", start)]
+    for path in sorted(DEPLOY.rglob("*")):
+        if path.is_file():
+            name = str(path.relative_to(ROOT))
+            # faelles-backup.timer is listed with its service, as `.timer`.
+            assert name in production or name.replace(".timer", ".service") in production, name
