@@ -29,6 +29,8 @@ log = logging.getLogger("faelles.web")
 
 PAGE = Path(__file__).parent / "web_page"
 MAX_LOCATION_CHARS = 60
+# A kiosk whose output has ended gets this long to exit before it is killed.
+REAP_AFTER_S = 5
 # textual.js creates the terminal with this family, and nothing on the page can
 # change it: so the faces below are all declared under that name.
 TERMINAL_FAMILY = "Roboto Mono"
@@ -99,9 +101,15 @@ class KioskSession(AppService):
     """One kiosk process for one page; the page hears at once when the process is gone."""
 
     async def run(self) -> None:
-        # textual-serve closes the page's socket only when the app says it is
-        # exiting; a kiosk that crashed or was killed would leave a dead screen.
-        await super().run()
+        await super().run()  # until the kiosk's output ends
+        # textual-serve never waits for the process it started: reap it here.
+        try:
+            await asyncio.wait_for(self._process.wait(), timeout=REAP_AFTER_S)
+        except asyncio.TimeoutError:
+            self._process.kill()
+            await self._process.wait()
+        # And it closes the page's socket only when the app says it is exiting:
+        # a kiosk that crashed or was killed would leave a dead screen.
         await self.remote_close()
 
 

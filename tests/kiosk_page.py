@@ -34,8 +34,10 @@ Object.defineProperty(Object.prototype, "terminal", {
   },
 });
 """
-# Where text is on the screen: its first cell, row, and its middle in CSS pixels.
-FIND_TEXT = """(text) => {
+# Where text is on the screen: its first cell, row, its middle in CSS pixels, and
+# whether it is drawn on a light background (the focus colour). With `lit`, only
+# an occurrence on a light background counts.
+FIND_TEXT = """(text, lit = false) => {
   const terminal = window.kioskTerminal;
   if (!terminal || !document.body.classList.contains("-first-byte")) return null;
   const box = document.querySelector(".xterm-screen").getBoundingClientRect();
@@ -52,11 +54,14 @@ FIND_TEXT = """(text) => {
       shown += chars;
       for (let unit = 0; unit < chars.length; unit++) columns.push(column);
     }
-    const at = shown.indexOf(text);
-    if (at >= 0) {
+    for (let at = shown.indexOf(text); at >= 0; at = shown.indexOf(text, at + 1)) {
       const first = columns[at], last = columns[at + text.length - 1];
       const cells = last - first + 1 + (line.getCell(last).getWidth() - 1);
-      return {column: first, row, cells, x: box.left + (first + cells / 2) * width,
+      const cell = line.getCell(first), colour = cell.getBgColor();
+      const light = cell.isBgRGB() &&
+        0.3 * (colour >> 16) + 0.59 * ((colour >> 8) & 255) + 0.11 * (colour & 255) > 128;
+      if (lit && !light) continue;
+      return {column: first, row, cells, light, x: box.left + (first + cells / 2) * width,
               y: box.top + (row + 0.5) * height, width: cells * width, height,
               left: box.left + first * width, top: box.top + row * height};
     }
@@ -119,30 +124,35 @@ class KioskServer:
 
     def kiosk_pids(self) -> list[int]:
         """Return the kiosk processes this server runs, one per open page."""
-        found = []
-        for pid in self.descendants() - {self.process.pid}:
-            try:
-                command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-            except OSError:
-                continue  # gone meanwhile
-            if command[1:4] == [b"-m", b"faelles", b"kiosk"]:  # not the /bin/sh before it
-                found.append(pid)
-        return sorted(found)
+        return kiosk_processes(self.process.pid)
 
-    def descendants(self) -> set[int]:
-        """Return the server's pid and those of every process under it."""
-        family, parents = {self.process.pid}, {}
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-        grew = True
-        while grew:
-            more = {pid for pid, parent in parents.items() if parent in family} - family
-            family |= more
-            grew = bool(more)
-        return family
+
+def kiosk_processes(root: int) -> list[int]:
+    """Return the `faelles kiosk` processes under root (not the /bin/sh that starts each)."""
+    found = []
+    for pid in descendants(root):
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue  # gone meanwhile
+        if command[1:4] == [b"-m", b"faelles", b"kiosk"] and b"--web" not in command:
+            found.append(pid)
+    return sorted(found)
+
+
+def descendants(root: int) -> set[int]:
+    """Return the pids of every process under root (children, theirs, and so on)."""
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:  # "pid (name) state ppid ...": the name may hold spaces and parentheses
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile
+    family, grown = set(), {root}
+    while grown:
+        family |= grown
+        grown = {pid for pid, parent in parents.items() if parent in grown} - family
+    return family - {root}
 
 
 @contextmanager
@@ -185,10 +195,27 @@ class KioskPage:
 
     def wait_for(self, text: str, timeout: float = WAIT_MS) -> dict:
         """Wait until text is drawn (not the splash), and return where it is."""
-        self.page.wait_for_function(f"(text) => ({FIND_TEXT})(text) !== null", arg=text,
-                                    timeout=timeout, polling=50)
+        from playwright.sync_api import TimeoutError
+
+        try:
+            self.page.wait_for_function(f"(text) => ({FIND_TEXT})(text) !== null", arg=text,
+                                        timeout=timeout, polling=50)
+        except TimeoutError:
+            shown = self.page.evaluate(f"() => window.kioskTerminal ? ({SCREEN_TEXT})() : "
+                                       "'(no terminal: ' + document.body.className + ')'")
+            raise AssertionError(f"{text!r} was never drawn; the screen:\n{shown}") from None
         self.next_frame()
         return self.find(text)
+
+    def wait_for_focus(self, text: str) -> None:
+        """Wait until text is drawn on the kiosk's focus colour (light, where all else is dark).
+
+        A key is handed to the widget that has the focus when it arrives; Tab moves
+        the focus only once that widget has handled it. So a test waits for the focus
+        to move before pressing the next key, as a person does without thinking.
+        """
+        self.page.wait_for_function(f"(text) => ({FIND_TEXT})(text, true) !== null",
+                                    arg=text, timeout=WAIT_MS, polling=50)
 
     def next_frame(self) -> None:
         """Let the browser paint what the terminal has been given."""

@@ -122,6 +122,8 @@ def test_feedback_given_by_touch_is_stored_with_the_page_location(kiosk, server)
     kiosk.tap(f"{FACES[4]} 4")
     kiosk.wait_for(_("Write it here, in your own words."))
     kiosk.page.keyboard.type("Bænken ved havnen er rar at sidde på")  # the screen keyboard
+    # A tap goes straight to the button it hits: let every letter land first.
+    kiosk.wait_for("Bænken ved havnen er rar at sidde på")
     kiosk.tap(_("Next"))
     kiosk.tap(_("Send"))
     kiosk.wait_for(_("Thank you! A coordinator will read it."))
@@ -136,17 +138,22 @@ def test_feedback_given_by_keyboard_only(kiosk, server):
     keys.press("3")
     kiosk.wait_for(_("What would you like to tell us?"))
     keys.press("Tab")  # from Praise to Complaint
+    kiosk.wait_for_focus(_("Complaint (ris)"))
     keys.press("Enter")
     kiosk.wait_for(f"{FACES[1]} 1")
     keys.press("Tab")
-    keys.press("Enter")  # the second face
+    kiosk.wait_for_focus(f"{FACES[2]} 2")
+    keys.press("Enter")
     kiosk.wait_for(_("Write it here, in your own words."))
     keys.type("Der mangler lys på stien")
-    for key in ("Tab", "Enter"):  # Next
-        keys.press(key)
+    keys.press("Tab")
+    kiosk.wait_for_focus(_("Next"))
+    keys.press("Enter")
     kiosk.wait_for(_("Which town is it about? (optional)"))
-    for key in ("Tab", "Tab", "Enter"):  # past the town and the number, to Send
-        keys.press(key)
+    keys.press("Tab")  # past the town, to the number
+    keys.press("Tab")  # and past the phone number: this feedback stays anonymous
+    kiosk.wait_for_focus(_("Send"))
+    keys.press("Enter")
     kiosk.wait_for(_("Thank you! A coordinator will read it."))
     assert ("ris", 2, "Der mangler lys på stien", "kiosk", "Munkebo Bibliotek") \
         in feedback_rows(server.db_path)
