@@ -178,3 +178,20 @@ def test_a_location_in_the_address_is_shown_as_plain_text(kiosk, server):
     kiosk.open(home_url(server, "Rådhuset [b]\x1b[31m\n" + "x" * 200))
     kiosk.wait_for("Rådhuset [b] xxx")  # not bold, not red, on one line
     assert "x" * 48 not in kiosk.screen_text()  # at most 60 characters in all
+
+
+def test_a_browser_that_goes_full_screen_late_gets_the_bigger_type(browser, server):
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, has_touch=True)
+    kiosk = KioskPage(context.new_page())
+    try:
+        kiosk.open(home_url(server))
+        kiosk.wait_for(_("Welcome to Fælles"))
+        small = kiosk.terminal_size()["font_size"]
+        kiosk.page.evaluate("() => { window.beforeFullScreen = true; }")
+        kiosk.page.set_viewport_size(FULL_HD)
+        kiosk.page.wait_for_function("() => window.beforeFullScreen === undefined",
+                                     timeout=60_000)
+        kiosk.wait_for(_("Welcome to Fælles"))
+        assert kiosk.terminal_size()["font_size"] > small
+    finally:
+        context.close()

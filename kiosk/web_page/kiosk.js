@@ -81,15 +81,16 @@
     }).observe(document.body, {attributes: true, attributeFilter: ["class"]});
   }
 
-  // The font size is fixed when the terminal starts: if the screen changes size
-  // (a browser going full screen after it has loaded the page), start again at the
-  // size that fits.
-  function watchTheScreen(size) {
+  // The font size is fixed when the terminal starts. If the screen grows so that a
+  // bigger font fits (a browser going full screen after it loaded the page), start
+  // again at that size. When it shrinks (an on-screen keyboard), textual.js fits
+  // fewer cells for a while, and the visitor's session goes on.
+  function watchTheScreen(terminal, size) {
     let timer = null;
     window.addEventListener("resize", () => {
       clearTimeout(timer);
       timer = setTimeout(() => {
-        if (fittingFontSize(window.innerWidth, window.innerHeight) !== size) {
+        if (fittingFontSize(terminal.clientWidth, terminal.clientHeight) > size) {
           window.location.reload();
         }
       }, 500);
@@ -107,6 +108,6 @@
     startTerminal(event);
     // A visitor with a keyboard (or a switch) must not have to touch the screen first.
     document.querySelector(".xterm-helper-textarea")?.focus();
-    watchTheScreen(size);
+    watchTheScreen(terminal, size);
   };
 })();
