@@ -1,0 +1,113 @@
+// The kiosk page's own part, run before textual.js starts the terminal (window.onload):
+// 1. wait for the fonts this server sends, so no glyph is drawn from a fallback font;
+// 2. choose the largest font size that still gives at least 80x24 cells on this screen;
+// 3. connect to the kiosk at this page's location (the path is written in by the server);
+// 4. when a session ends, wait until the server answers and start a new one.
+(() => {
+  "use strict";
+  const MIN_COLUMNS = 80;
+  const MIN_ROWS = 24;
+  // textual.js gives xterm.js this family and measures cells with it, as xterm.js does.
+  const TERMINAL_FONT = "'Roboto Mono', Monaco, 'Courier New', monospace";
+  const FONT_WAIT_MS = 10000;
+  const RETRY_MS = 1000;
+
+  function waitForFonts() {
+    const loads = [...document.fonts].map((face) => face.load().catch(() => null));
+    const enough = new Promise((resolve) => setTimeout(resolve, FONT_WAIT_MS));
+    return Promise.race([Promise.all(loads), enough]);
+  }
+
+  // The cell xterm.js will draw at this font size, in CSS pixels, measured as it does:
+  // the width of "W" (its WebGL renderer rounds that down to device pixels, its canvas
+  // renderer does not, so the wider one counts) and ascent plus descent, rounded up.
+  function cellAt(size) {
+    const context = new OffscreenCanvas(1, 1).getContext("2d");
+    context.font = `${size}px ${TERMINAL_FONT}`;
+    const metrics = context.measureText("W");
+    const ratio = window.devicePixelRatio || 1;
+    const height = metrics.fontBoundingBoxAscent + metrics.fontBoundingBoxDescent;
+    return {width: metrics.width, height: Math.ceil(height * ratio) / ratio};
+  }
+
+  function fits(size, width, height) {
+    const cell = cellAt(size);
+    return Math.floor(width / cell.width) >= MIN_COLUMNS &&
+           Math.floor(height / cell.height) >= MIN_ROWS;
+  }
+
+  // min(width / 80 / aspect, height / 24 / line height), then down a pixel at a time
+  // until rounding to device pixels still leaves 80x24 cells.
+  function fittingFontSize(width, height) {
+    const sample = cellAt(100);
+    let size = Math.floor(Math.min(width / MIN_COLUMNS / (sample.width / 100),
+                                   height / MIN_ROWS / (sample.height / 100)));
+    while (size > 6 && !fits(size, width, height)) {
+      size -= 1;
+    }
+    return Math.max(size, 6);
+  }
+
+  function websocketUrl(path) {
+    const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
+    return `${scheme}//${window.location.host}${path}`;
+  }
+
+  // textual.js marks the body "-closed" when the kiosk process ends or the server goes.
+  // A kiosk has nobody to press "Restart": try again until the server answers.
+  async function startAgain() {
+    document.body.classList.remove("-first-byte");
+    for (;;) {
+      try {
+        const answer = await fetch(window.location.href, {cache: "no-store"});
+        if (answer.ok) {
+          window.location.reload();
+          return;
+        }
+      } catch (error) {
+        // The server is not back yet.
+      }
+      await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+    }
+  }
+
+  function watchForTheEnd() {
+    let ending = false;
+    new MutationObserver(() => {
+      if (!ending && document.body.classList.contains("-closed")) {
+        ending = true;
+        startAgain();
+      }
+    }).observe(document.body, {attributes: true, attributeFilter: ["class"]});
+  }
+
+  // The font size is fixed when the terminal starts. If the screen grows so that a
+  // bigger font fits (a browser going full screen after it loaded the page), start
+  // again at that size. When it shrinks (an on-screen keyboard), textual.js fits
+  // fewer cells for a while, and the visitor's session goes on.
+  function watchTheScreen(terminal, size) {
+    let timer = null;
+    window.addEventListener("resize", () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        if (fittingFontSize(terminal.clientWidth, terminal.clientHeight) > size) {
+          window.location.reload();
+        }
+      }, 500);
+    });
+  }
+
+  const startTerminal = window.onload;
+  window.onload = async (event) => {
+    await waitForFonts();
+    const terminal = document.getElementById("terminal");
+    const size = fittingFontSize(terminal.clientWidth, terminal.clientHeight);
+    terminal.dataset.fontSize = String(size);
+    terminal.dataset.sessionWebsocketUrl = websocketUrl(terminal.dataset.sessionWebsocketUrl);
+    watchForTheEnd();
+    startTerminal(event);
+    // A visitor with a keyboard (or a switch) must not have to touch the screen first.
+    document.querySelector(".xterm-helper-textarea")?.focus();
+    watchTheScreen(terminal, size);
+  };
+})();

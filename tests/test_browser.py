@@ -1,0 +1,197 @@
+"""The kiosk in Chromium, as on a library's touch screen: `faelles kiosk --web` for real.
+
+The browser is given one plain Latin font of the machine's and nothing else, so
+whatever else it draws (the monospace text, the rating faces) must come from the
+fonts the kiosk server sends.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from kiosk.screens.feedback import FACES
+from kiosk.web import missing_font_packages
+from kiosk_page import CHROMIUM, KioskPage, serve_kiosk
+from shared.i18n import translator
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                reason="needs Debian's chromium (apt-get install chromium)")
+sync_api = pytest.importorskip("playwright.sync_api")
+
+LOCATION = "Kerteminde Bibliotek"
+FULL_HD = {"width": 1920, "height": 1080}
+# A Latin font without emoji or Arabic: the one font the browser may find by itself.
+PLAIN_FONTS = ("/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf",
+               "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+_ = translator("da").gettext
+
+
+def only_a_plain_font(folder: Path) -> dict:
+    """Return environment for a browser whose fontconfig knows one plain font."""
+    plain = next((font for font in PLAIN_FONTS if Path(font).is_file()), None)
+    if plain is None:
+        pytest.skip("needs fonts-noto-core or fonts-dejavu-core for the browser's own font")
+    (folder / "fonts").mkdir(parents=True)
+    (folder / "fonts" / Path(plain).name).symlink_to(plain)
+    config = folder / "fonts.conf"
+    config.write_text('<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n'
+                      f"<fontconfig><dir>{folder / 'fonts'}</dir>"
+                      f"<cachedir>{folder / 'cache'}</cachedir></fontconfig>\n")
+    return {**os.environ, "FONTCONFIG_FILE": str(config)}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("web-kiosk")
+    with serve_kiosk(folder / "faelles.db") as running:
+        running.db_path = folder / "faelles.db"
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    env = only_a_plain_font(tmp_path_factory.mktemp("browser-fonts"))
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, env=env)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def kiosk(browser, server):
+    """Return a KioskPage in a 1920x1080 touch screen's browser, not yet opened."""
+    context = browser.new_context(viewport=FULL_HD, has_touch=True)
+    yield KioskPage(context.new_page())
+    context.close()
+
+
+def home_url(server, location=LOCATION) -> str:
+    from urllib.parse import quote
+
+    return f"{server.url}/?location={quote(location)}"
+
+
+def feedback_rows(db_path: Path) -> list[tuple]:
+    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as db:
+        return db.execute("SELECT kind, rating, text, channel, location FROM feedback "
+                          "WHERE channel = 'kiosk' ORDER BY id").fetchall()
+
+
+def test_home_fills_a_full_hd_screen_in_big_type_from_this_server_only(kiosk, server,
+                                                                       tmp_path):
+    asked = []
+    kiosk.page.on("request", lambda request: asked.append(request.url))
+    kiosk.open(home_url(server))
+    kiosk.wait_for(_("Welcome to Fælles"))
+    kiosk.wait_for(LOCATION)
+    size = kiosk.terminal_size()
+    assert size["font_size"] >= 24
+    assert size["columns"] >= 80 and size["rows"] >= 24
+    # One row of a list is one cell: a finger needs 44 CSS pixels.
+    assert size["cell_height"] >= 44
+    # The page fills the screen: less than one cell is left over each way.
+    assert size["columns"] * size["cell_width"] > FULL_HD["width"] - size["cell_width"]
+    assert size["rows"] * size["cell_height"] > FULL_HD["height"] - size["cell_height"]
+    assert all(url.startswith(server.url + "/") for url in asked), asked
+    kiosk.page.screenshot(path=tmp_path / "home.png")
+
+
+def test_the_rating_faces_are_drawn_in_colour_from_the_served_font(kiosk, server, tmp_path):
+    if missing := missing_font_packages():
+        pytest.skip(f"the kiosk server has no fonts to send: apt-get install {' '.join(missing)}")
+    kiosk.open(home_url(server))
+    kiosk.tap(_("3  Praise, complaints and ideas"))
+    kiosk.tap(_("Praise (ros)"))
+    kiosk.wait_for(f"{FACES[5]} 5")
+    kiosk.page.screenshot(path=tmp_path / "rating.png")
+    # The first face has the focus (a yellow button): look at two that do not.
+    for value in (2, 4):
+        assert kiosk.coloured_share(FACES[value]) > 0.1, kiosk.screen_text()
+    assert kiosk.coloured_share(_("Skip")) < 0.01  # white letters on blue are not
+
+
+def test_feedback_given_by_touch_is_stored_with_the_page_location(kiosk, server):
+    kiosk.open(home_url(server))
+    kiosk.tap(_("3  Praise, complaints and ideas"))
+    kiosk.tap(_("Praise (ros)"))
+    kiosk.tap(f"{FACES[4]} 4")
+    kiosk.wait_for(_("Write it here, in your own words."))
+    kiosk.page.keyboard.type("Bænken ved havnen er rar at sidde på")  # the screen keyboard
+    # A tap goes straight to the button it hits: let every letter land first.
+    kiosk.wait_for("Bænken ved havnen er rar at sidde på")
+    kiosk.tap(_("Next"))
+    kiosk.tap(_("Send"))
+    kiosk.wait_for(_("Thank you! A coordinator will read it."))
+    assert ("ros", 4, "Bænken ved havnen er rar at sidde på", "kiosk", LOCATION) \
+        in feedback_rows(server.db_path)
+
+
+def test_feedback_given_by_keyboard_only(kiosk, server):
+    kiosk.open(home_url(server, "Munkebo Bibliotek"))
+    kiosk.wait_for(_("Welcome to Fælles"))
+    keys = kiosk.page.keyboard  # no tap, no click: the page gives the kiosk the focus
+    keys.press("3")
+    kiosk.wait_for(_("What would you like to tell us?"))
+    keys.press("Tab")  # from Praise to Complaint
+    kiosk.wait_for_focus(_("Complaint (ris)"))
+    keys.press("Enter")
+    kiosk.wait_for(f"{FACES[1]} 1")
+    keys.press("Tab")
+    kiosk.wait_for_focus(f"{FACES[2]} 2")
+    keys.press("Enter")
+    kiosk.wait_for(_("Write it here, in your own words."))
+    keys.type("Der mangler lys på stien")
+    keys.press("Tab")
+    kiosk.wait_for_focus(_("Next"))
+    keys.press("Enter")
+    kiosk.wait_for(_("Which town is it about? (optional)"))
+    keys.press("Tab")  # past the town, to the number
+    keys.press("Tab")  # and past the phone number: this feedback stays anonymous
+    kiosk.wait_for_focus(_("Send"))
+    keys.press("Enter")
+    kiosk.wait_for(_("Thank you! A coordinator will read it."))
+    assert ("ris", 2, "Der mangler lys på stien", "kiosk", "Munkebo Bibliotek") \
+        in feedback_rows(server.db_path)
+
+
+def test_a_session_that_ends_starts_again_without_a_touch(kiosk, server):
+    sockets = []
+    kiosk.page.on("websocket", lambda socket: sockets.append(socket))
+    kiosk.open(home_url(server))
+    kiosk.wait_for(_("Welcome to Fælles"))
+    kiosk.page.evaluate("() => { window.firstSession = true; }")
+    (first,) = server.kiosk_pids()
+    os.kill(first, signal.SIGKILL)  # the kiosk process is gone, as after a crash
+    kiosk.page.wait_for_function("() => window.firstSession === undefined", timeout=60_000)
+    kiosk.wait_for(_("Welcome to Fælles"))
+    assert len(sockets) == 2
+    (second,) = server.kiosk_pids()
+    assert second != first
+
+
+def test_a_location_in_the_address_is_shown_as_plain_text(kiosk, server):
+    kiosk.open(home_url(server, "Rådhuset [b]\x1b[31m\n" + "x" * 200))
+    kiosk.wait_for("Rådhuset [b] xxx")  # not bold, not red, on one line
+    assert "x" * 48 not in kiosk.screen_text()  # at most 60 characters in all
+
+
+def test_a_browser_that_goes_full_screen_late_gets_the_bigger_type(browser, server):
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, has_touch=True)
+    kiosk = KioskPage(context.new_page())
+    try:
+        kiosk.open(home_url(server))
+        kiosk.wait_for(_("Welcome to Fælles"))
+        small = kiosk.terminal_size()["font_size"]
+        kiosk.page.evaluate("() => { window.beforeFullScreen = true; }")
+        kiosk.page.set_viewport_size(FULL_HD)
+        kiosk.page.wait_for_function("() => window.beforeFullScreen === undefined",
+                                     timeout=60_000)
+        kiosk.wait_for(_("Welcome to Fælles"))
+        assert kiosk.terminal_size()["font_size"] > small
+    finally:
+        context.close()
