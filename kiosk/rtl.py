@@ -26,8 +26,8 @@ BIDI_MARKS = dict.fromkeys(map(ord, "\u2066\u2067\u2068\u2069\u200e\u200f"))
 # an isolated left-to-right value (a phone number, a community's name), so the
 # brackets are mirrored after reordering, and those in values are kept aside
 # as private-use stand-ins until then.
-BRACKETS = "()[]{}<>"
-MIRRORED = str.maketrans(BRACKETS, ")(][}{><")
+BRACKETS = "()[]{}<>«»‹›"
+MIRRORED = str.maketrans(BRACKETS, ")(][}{><»«›‹")
 KEPT_ASIDE = str.maketrans(BRACKETS, "".join(chr(0xE000 + n) for n in range(len(BRACKETS))))
 PUT_BACK = str.maketrans("".join(chr(0xE000 + n) for n in range(len(BRACKETS))), BRACKETS)
 # No text column of the kiosk is narrower at 80x24 (the line beside Home's

@@ -36,6 +36,9 @@ def test_a_phone_number_stays_one_left_to_right_run():
 
 def test_brackets_are_mirrored_but_not_inside_a_name():
     assert latin(for_display("ثناء (ros)")) == "(ros) AAAA"
+    # «مساعدة» points outward when drawn, as in any Arabic text.
+    shown = for_display("أرسل «مساعدة»")
+    assert shown.index("«") < shown.index("»")
     shown = DisplayText(HELLO).format(name="Strik (Munkebo)")
     assert latin(shown).startswith("!Strik (Munkebo) ")
 
