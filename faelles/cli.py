@@ -288,6 +288,8 @@ def kiosk(location, web, host, port, open_coordinator, speech) -> None:
     if web:
         from kiosk.web import make_server
 
+        if speech:  # each browser's kiosk process inherits the environment
+            os.environ["FAELLES_SPEECH"] = "1"
         make_server(location, host, port).serve()
         return
     log_to_file()

@@ -55,11 +55,12 @@ ACCESSIBILITY_CSS = """
 KioskApp.-large-text Screen { text-style: bold; }
 KioskApp.-large-text .choice, KioskApp.-large-text .tile, KioskApp.-large-text .face,
 KioskApp.-large-text .primary, KioskApp.-large-text .small { height: 5; }
+KioskApp.-large-text .tiles { grid-rows: 5; }
 KioskApp.-large-text .question, KioskApp.-large-text .lead { padding: 1 0; }
 KioskApp.-large-text #large-text, KioskApp.-reading-aloud #read-aloud {
     border: heavy $accent;
 }
-.access { min-width: 8; margin: 0 1 0 0; }
+.access { min-width: 8; margin: 0 1; }
 """
 
 
