@@ -144,7 +144,7 @@ class KioskApp(App, inherit_bindings=False):
             yield self._db
 
     def on_unmount(self) -> None:
-        self.narrator.stop()
+        self.narrator.speaker.stop()
         if self._db is not None:
             self._db.close()
             self._db = None
@@ -195,6 +195,7 @@ class KioskApp(App, inherit_bindings=False):
         if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown,
                               events.MouseScrollUp, events.Paste)):
             self.last_input = self.clock()
+            self.narrator.visitor_acted()
         return super().on_event(event)
 
     def check_inactivity(self) -> None:

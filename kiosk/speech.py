@@ -1,11 +1,7 @@
-"""Reading the kiosk aloud with espeak-ng, for visitors who cannot read the screen.
-
-A self-service terminal may not count on the visitor's own screen reader
-(EN 301 549, closed functionality): the kiosk speaks by itself. What it says is
-worked out here from plain values (the texts a screen shows, the widget with
-the focus), so it can be tested without a sound card; Speaker starts espeak-ng
-and never waits for it, and Narrator decides when to speak.
-"""
+"""Reading the kiosk aloud with espeak-ng: a self-service terminal may not count on the
+visitor's own screen reader (EN 301 549). What to say and which voice are plain
+functions, tested without a sound card; Speaker starts espeak-ng and never waits
+for it; Narrator decides when to speak."""
 
 from __future__ import annotations
 
@@ -116,12 +112,10 @@ def parse_voices(listing: str) -> frozenset[str]:
 
 
 def voice_for(locale: str, available: frozenset[str] | None = None) -> str | None:
-    """Return the espeak-ng voice for a language, or None where there is none.
+    """Return the espeak-ng voice for a language among those available, or None.
 
-    available is what espeak-ng has (None: not known yet, assume the usual
-    voices). Without a voice for the language nothing is said: another
-    language's voice would read the words as nonsense.
-    """
+    available None: not listed yet, assume the usual voices. A language without a
+    voice is not read at all: another language's voice would make nonsense of it."""
     base = locale.replace("_", "-").split("-")[0].lower()
     candidates = [*PREFERRED_VOICES.get(base, ()), locale.replace("_", "-").lower(), base]
     if available is None:
@@ -161,6 +155,8 @@ class Speaker:
 
     @property
     def busy(self) -> bool:
+        # Asked often (Narrator.catch_up): also reaps the ones stopped, so no zombie stays.
+        self._ending = [process for process in self._ending if process.poll() is None]
         return self._current is not None and self._current.poll() is None
 
     def list_voices(self) -> None:
@@ -195,21 +191,14 @@ class Speaker:
         if current is not None and current.poll() is None:
             current.terminate()
             self._ending.append(current)
-        # Reap the ones stopped before, so none is left a zombie.
-        self._ending = [process for process in self._ending if process.poll() is None]
 
 
 class Narrator:
     """Read the kiosk aloud while speech is on: what is new on the screen, then the focus.
 
-    Moving the focus stops what is being said and says the new control (after
-    what changed on the screen, such as the next step's question). Texts that
-    appear by themselves (a receipt once saved, a problem) are said when the
-    speaker is quiet. Only screens with spoken_texts() speak: coordinator mode
-    stays silent.
-    """
-
-    CATCH_UP_S = 0.5
+    A focus moved by the visitor cuts what is being said. Texts that appear by
+    themselves (a receipt, a problem) are said when the speaker is quiet. Only
+    screens with spoken_texts() speak: coordinator mode stays silent."""
 
     def __init__(self, app, speaker: Speaker, on: bool = False):
         self.app = app
@@ -219,13 +208,15 @@ class Narrator:
         self._screen = None
         self._texts: list[str] = []
         self._pending = False
+        self._said: list[str] = []  # the screen's texts in the last utterance
+        self._acted = False
 
     @property
     def can_speak(self) -> bool:
         return self.speaker.available
 
     def start(self) -> None:
-        self.app.set_interval(self.CATCH_UP_S, self.catch_up)
+        self.app.set_interval(0.5, self.catch_up)
         self.app.set_class(self.on, "-reading-aloud")  # the button shows it is on
         if self.on:
             self._list_voices()
@@ -264,12 +255,23 @@ class Narrator:
             self._pending = True
             self.app.call_after_refresh(self._say_focus)
 
+    def visitor_acted(self) -> None:
+        """Note a key or a touch: a focus moved by the visitor may cut what is being said."""
+        self._acted = True
+
     def _say_focus(self) -> None:
         self._pending = False
         screen = self.app.screen
         news = self._news(screen)
-        if news is not None and self.on:
-            self.speaker.say(utterance([*news, focus_text(screen.focused)]), self.app.locale)
+        if news is None or not self.on:
+            return
+        if self.speaker.busy and not self._acted:
+            # The focus moved by itself (a screen focuses its first control as it
+            # opens): what was being said of the screen has not been heard yet.
+            news = [text for text in self._said if text in self._texts and text not in news
+                    ] + news
+        self._said, self._acted = news, False
+        self.speaker.say(utterance([*news, focus_text(screen.focused)]), self.app.locale)
 
     def catch_up(self) -> None:
         """Say what has appeared on the screen since it was last spoken, when quiet."""
@@ -277,10 +279,10 @@ class Narrator:
             return
         screen = self.app.screen
         if screen is not self._screen:
-            self._say_focus()  # a screen that came without moving the focus
-            return
+            return  # a new screen is read when its first control takes the focus
         news = self._news(screen)
         if news:
+            self._said = news
             self.speaker.say(utterance(news), self.app.locale)
 
     def _news(self, screen) -> list[str] | None:
@@ -292,6 +294,3 @@ class Narrator:
         news = texts if screen is not self._screen else new_texts(self._texts, texts)
         self._screen, self._texts = screen, texts
         return news
-
-    def stop(self) -> None:
-        self.speaker.stop()

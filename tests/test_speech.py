@@ -210,23 +210,47 @@ def test_a_speaker_without_espeak_ng_says_nothing():
 # --- what the kiosk says -----------------------------------------------------------------
 
 class FakeSpeaker:
-    """Records what the kiosk would say."""
+    """Records what the kiosk would say; busy saying it until stopped or finish()ed."""
 
     available = True
-    busy = False
 
     def __init__(self):
         self.said: list[tuple[str, str]] = []
         self.stopped = 0
+        self.busy = False
 
     def say(self, text: str, locale: str) -> None:
         self.said.append((locale, text))
+        self.busy = True
 
     def stop(self) -> None:
         self.stopped += 1
+        self.busy = False
+
+    def finish(self) -> None:
+        self.busy = False
 
     def list_voices(self) -> None:
         pass
+
+
+async def last_said(k, speaker, expected: tuple[str, str]) -> None:
+    """Let the kiosk speak (it does once the screen has settled); expected is said last."""
+    try:
+        await k.until(lambda: speaker.said and speaker.said[-1] == expected, timeout=3)
+    except AssertionError:
+        pass  # the assertion below shows what was said instead
+    assert speaker.said[-1] == expected
+
+
+async def said_since(k, speaker, before: int, text: str) -> None:
+    """Let the kiosk speak until text has been in what it said since said[before]."""
+    def heard() -> bool:
+        speaker.finish()  # as if each utterance had been said to the end
+        k.app.narrator.catch_up()
+        return any(text in said for _locale, said in speaker.said[before:])
+
+    await k.until(heard, timeout=3)
 
 
 @pytest.fixture
@@ -238,7 +262,7 @@ def speaking_kiosk(kiosk):
     async def run(**options):
         speaker = FakeSpeaker()
         async with kiosk(speech=True, speaker=speaker, **options) as k:
-            await k.pilot.pause()
+            await k.until(lambda: speaker.said)  # Home has been read
             yield k, speaker
 
     return run
@@ -257,33 +281,65 @@ async def test_home_is_read_from_the_top_then_the_focused_choice(speaking_kiosk)
 async def test_moving_the_focus_says_only_the_new_choice(speaking_kiosk):
     async with speaking_kiosk() as (k, speaker):
         await k.press("tab")
-        await k.pilot.pause()
-        assert speaker.said[-1] == ("da", utterance([da("2  Find a community")]))
+        await last_said(k, speaker, ("da", utterance([da("2  Find a community")])))
 
 
 @pytest.mark.asyncio
 async def test_a_new_step_says_its_question_before_the_focused_button(speaking_kiosk):
     async with speaking_kiosk() as (k, speaker):
         await k.press("3")
-        await k.pilot.pause()
-        assert speaker.said[-1][1] == utterance([
+        await last_said(k, speaker, ("da", utterance([
             da("Praise, complaints and ideas"), da("What would you like to tell us?"),
-            da("Praise (ros)")])
+            da("Praise (ros)")])))
         await k.press("enter")
+        await last_said(k, speaker, ("da", utterance([
+            da("How happy are you? Choose a face, or skip."), "😞 1"])))
+
+
+@pytest.mark.asyncio
+async def test_a_focus_the_kiosk_moves_by_itself_does_not_cut_the_screen_short(
+        speaking_kiosk):
+    async with speaking_kiosk() as (k, speaker):
+        assert speaker.busy and len(speaker.said) == 1  # still reading Home
+        k.one("#feedback").focus()  # as a screen does while it opens, no key pressed
+        await last_said(k, speaker, ("da", utterance([
+            da("Welcome to Fælles"), "Munkebo Bibliotek",
+            da("Here you can lend a hand, find a community, or tell us what you think. "
+               "Choose one of the big buttons."), da("3  Praise, complaints and ideas")])))
+
+
+@pytest.mark.asyncio
+async def test_the_idle_warning_is_read_once_not_every_second(kiosk):
+    from kiosk.app import WARN_AFTER_S
+    from kiosk.screens.idle import IdleScreen
+
+    speaker = FakeSpeaker()
+    now = [1000.0]
+    async with kiosk(speech=True, speaker=speaker, clock=lambda: now[0]) as k:
+        await k.press("3")
+        now[0] += WARN_AFTER_S
+        k.app.check_inactivity()
         await k.pilot.pause()
-        assert speaker.said[-1][1] == utterance([
-            da("How happy are you? Choose a face, or skip."), "😞 1"])
+        assert isinstance(k.app.screen, IdleScreen)
+        warning = speaker.said[-1][1]
+        assert warning.startswith(utterance([da("Are you still there?")]))
+        assert warning.endswith(utterance([da("Yes, I am still here")]))
+        for _ in range(3):
+            now[0] += 1
+            k.app.screen.tick()
+            speaker.finish()
+            k.app.narrator.catch_up()
+        assert speaker.said[-1][1] == warning and speaker.said.count(speaker.said[-1]) == 1
 
 
 @pytest.mark.asyncio
 async def test_another_language_is_read_in_its_own_voice(speaking_kiosk):
     async with speaking_kiosk() as (k, speaker):
         await k.tap("#lang-en")
-        await k.pilot.pause()
-        assert speaker.said[-1] == ("en", utterance([
+        await last_said(k, speaker, ("en", utterance([
             "Welcome to Fælles", "Munkebo Bibliotek",
             "Here you can lend a hand, find a community, or tell us what you think. "
-            "Choose one of the big buttons.", "1  Offer help or things"]))
+            "Choose one of the big buttons.", "1  Offer help or things"])))
 
 
 @pytest.mark.asyncio
@@ -296,8 +352,7 @@ async def test_f3_stops_reading_aloud_and_starts_it_again(speaking_kiosk):
         await k.pilot.pause()
         assert len(speaker.said) == said  # silent
         await k.press("f3")
-        await k.pilot.pause()
-        assert speaker.said[-1][1].startswith(da("Welcome to Fælles"))  # the whole screen
+        await said_since(k, speaker, said, utterance([da("Welcome to Fælles")]))  # all of it
 
 
 @pytest.mark.asyncio
@@ -306,9 +361,8 @@ async def test_the_read_aloud_button_switches_speech(kiosk):
     async with kiosk(speaker=speaker) as k:
         assert not k.app.narrator.on and not speaker.said
         await k.tap("#read-aloud")
-        await k.pilot.pause()
         assert k.app.narrator.on and k.app.has_class("-reading-aloud")
-        assert speaker.said[-1][1].endswith(utterance([da("Read aloud")]))
+        await said_since(k, speaker, 0, utterance([da("Read aloud")]))
 
 
 @pytest.mark.asyncio
@@ -331,17 +385,17 @@ async def test_a_problem_and_a_saved_receipt_are_read_when_they_appear(speaking_
         # Pressed twice in a row: Textual ignores a second press while the button
         # still shows the first (0.2 s), so switch that effect off.
         k.one("#text-done").active_effect_duration = 0
+        said = len(speaker.said)
         await k.tap("#text-done")  # nothing written yet
-        k.app.narrator.catch_up()
-        assert speaker.said[-1][1] == utterance([da("Please write a few words first.")])
+        await said_since(k, speaker, said, utterance([da("Please write a few words first.")]))
         k.one("#text").focus()
         await k.type("Flere bænke")
         await k.tap("#text-done")
         await k.pilot.pause()  # the problem line has gone: let the step be laid out
+        said = len(speaker.said)
         await k.tap("#send")
         await k.until(lambda: k.one("ContentSwitcher").current == "step-thanks")
-        k.app.narrator.catch_up()
-        assert da("Thank you! A coordinator will read it.") in speaker.said[-1][1]
+        await said_since(k, speaker, said, da("Thank you! A coordinator will read it."))
 
 
 @pytest.mark.asyncio

@@ -19,7 +19,7 @@ KEYS_FOR_THE_BUTTONS = {"tab", "shift+tab", "left", "right", "up", "down", "ente
 
 
 class IdleScreen(ModalScreen):
-    """Are you still there? Any key or touch says yes; More time gives longer."""
+    """Are you still there? Any key, or Yes, says so; More time gives longer."""
 
     BINDINGS = [Binding("left,up", "app.focus_previous", show=False),
                 Binding("right,down", "app.focus_next", show=False)]
