@@ -280,11 +280,16 @@ def worker() -> None:
 @click.option("--port", default=8000, show_default=True, help="Port for --web.")
 @click.option("--coordinator", "open_coordinator", is_flag=True,
               help="Open the coordinator PIN dialog directly.")
-def kiosk(location, web, host, port, open_coordinator) -> None:
+@click.option("--speech", is_flag=True, envvar="FAELLES_SPEECH",
+              help="Read the screens aloud from the start (espeak-ng); visitors can "
+                   "switch it off and on with F3.")
+def kiosk(location, web, host, port, open_coordinator, speech) -> None:
     """Start the kiosk in this terminal (or serve it to a browser with --web)."""
     if web:
         from kiosk.web import make_server
 
+        if speech:  # each browser's kiosk process inherits the environment
+            os.environ["FAELLES_SPEECH"] = "1"
         make_server(location, host, port).serve()
         return
     log_to_file()
@@ -293,7 +298,7 @@ def kiosk(location, web, host, port, open_coordinator) -> None:
     settings = load_settings()
     log.info("kiosk at %s on %s", location or "-", settings.db_path)
     make_kiosk(settings.db_path, location=location, locale=kiosk_locale(),
-               settings=settings, open_coordinator=open_coordinator).run()
+               settings=settings, open_coordinator=open_coordinator, speech=speech).run()
 
 
 @main.command()

@@ -15,6 +15,7 @@ from textual.theme import Theme
 from textual.worker import Worker, WorkerState
 
 from kiosk.rtl import DisplayText, is_rtl
+from kiosk.speech import Narrator, Speaker
 from shared.i18n import DEFAULT_LOCALE, available_locales, best_locale, translator
 from shared.settings import Settings
 
@@ -24,6 +25,9 @@ WARN_AFTER_S = 90.0
 RESET_AFTER_S = 120.0
 # Coordinator mode logs out by itself after three minutes without input.
 COORDINATOR_LOGOUT_S = 180.0
+# Large text in a browser: the kiosk moves the page to this fragment (textual-serve
+# passes open_url on to the page), and the page sets its terminal's font size.
+LARGE_TEXT_FRAGMENTS = {True: "#text-large", False: "#text-normal"}
 
 # High contrast by default: many visitors see poorly. Screens and widgets use
 # these variables ($primary, $accent...) instead of copying colours.
@@ -45,6 +49,22 @@ KIOSK_THEME = Theme(
 )
 
 
+# Large text (F2) in a terminal cannot make the letters bigger: the terminal's font
+# decides. It makes the text bold and the buttons taller, with more room around
+# the questions. The visitor's switches show heavy borders while they are on.
+ACCESSIBILITY_CSS = """
+KioskApp.-large-text Screen { text-style: bold; }
+KioskApp.-large-text .choice, KioskApp.-large-text .tile, KioskApp.-large-text .face,
+KioskApp.-large-text .primary, KioskApp.-large-text .small { height: 5; }
+KioskApp.-large-text .tiles { grid-rows: 5; }
+KioskApp.-large-text .question, KioskApp.-large-text .lead { padding: 1 0; }
+KioskApp.-large-text #large-text, KioskApp.-reading-aloud #read-aloud {
+    border: heavy $accent;
+}
+.access { min-width: 8; margin: 0 1; }
+"""
+
+
 class UIThreadDatabaseError(RuntimeError):
     """Database work was asked for on the UI thread, where it would freeze the screen."""
 
@@ -53,6 +73,7 @@ class KioskApp(App, inherit_bindings=False):
     """Fælles at a library or town hall: offer, join, give feedback."""
 
     CSS_PATH = "kiosk.tcss"
+    CSS = ACCESSIBILITY_CSS
     TITLE = "Fælles"
     # No command palette, no text selection, no quit key: a visitor must not be
     # able to leave the kiosk or reach anything it does not offer.
@@ -61,13 +82,16 @@ class KioskApp(App, inherit_bindings=False):
     strict_threads = True
     ALLOW_SELECT = False
     BINDINGS = [Binding("tab", "focus_next", show=False),
-                Binding("shift+tab", "focus_previous", show=False)]
+                Binding("shift+tab", "focus_previous", show=False),
+                Binding("f2", "toggle_large_text", show=False),
+                Binding("f3", "toggle_speech", show=False)]
 
     def __init__(self, *, db_path: str, location: str | None, locale: str,
                  settings: Settings, warn_after: float = WARN_AFTER_S,
                  reset_after: float = RESET_AFTER_S, open_coordinator: bool = False,
                  coordinator_logout: float = COORDINATOR_LOGOUT_S,
-                 clock: Callable[[], float] = time.monotonic, demo_pin: str | None = None):
+                 clock: Callable[[], float] = time.monotonic, demo_pin: str | None = None,
+                 speech: bool = False, speaker: Speaker | None = None):
         super().__init__()
         self.register_theme(KIOSK_THEME)
         self.theme = KIOSK_THEME.name
@@ -79,6 +103,7 @@ class KioskApp(App, inherit_bindings=False):
         self.set_class(is_rtl(self.locale), "-rtl")
         self.warn_after = warn_after
         self.reset_after = reset_after
+        self.extra_time = 0.0  # "More time" on the warning adds to it, until start_over()
         self.open_coordinator = open_coordinator
         self.coordinator_logout = coordinator_logout
         self.coordinator: dict | None = None
@@ -89,6 +114,9 @@ class KioskApp(App, inherit_bindings=False):
         self.demo_pin = demo_pin
         self._db = None
         self._db_lock = threading.Lock()
+        # Speech as this kiosk starts (faelles kiosk --speech); each visitor may switch.
+        self.narrator = Narrator(self, speaker or Speaker(), on=speech)
+        self.large_text = False
 
     def _(self, message: str) -> str:
         """Translate a message into the kiosk's current language, ready to draw."""
@@ -123,6 +151,7 @@ class KioskApp(App, inherit_bindings=False):
             yield self._db
 
     def on_unmount(self) -> None:
+        self.narrator.speaker.stop()
         if self._db is not None:
             self._db.close()
             self._db = None
@@ -135,6 +164,7 @@ class KioskApp(App, inherit_bindings=False):
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self.check_inactivity)
+        self.narrator.start()
         if self.open_coordinator:
             self.call_after_refresh(self.action_ask_for_pin)
 
@@ -172,6 +202,7 @@ class KioskApp(App, inherit_bindings=False):
         if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown,
                               events.MouseScrollUp, events.Paste)):
             self.last_input = self.clock()
+            self.narrator.visitor_acted()
         return super().on_event(event)
 
     def check_inactivity(self) -> None:
@@ -185,15 +216,32 @@ class KioskApp(App, inherit_bindings=False):
             return
         at_home = self.screen.id == "home" and len(self.screen_stack) == 1
         if at_home:
-            # A visitor who chose another language and left: the next one
-            # finds the kiosk in its own language again.
-            if idle >= self.reset_after and self.locale != self.first_locale:
-                self.start_over(self.first_locale)
+            # A visitor who chose another language (or large text) and left: the
+            # next one finds the kiosk as it was set up.
+            if idle >= self.reset_limit and not self.as_set_up():
+                self.welcome_next_visitor()
             return
-        if idle >= self.reset_after:
-            self.start_over(self.first_locale)
-        elif idle >= self.warn_after and not isinstance(self.screen, IdleScreen):
-            self.push_screen(IdleScreen(seconds_left=int(self.reset_after - idle)))
+        if idle >= self.reset_limit:
+            self.welcome_next_visitor()
+        elif (idle >= self.warn_after + self.extra_time
+              and not isinstance(self.screen, IdleScreen)):
+            self.push_screen(IdleScreen(seconds_left=int(self.reset_limit - idle)))
+
+    @property
+    def reset_limit(self) -> float:
+        """Seconds without input before the kiosk starts over, with any time asked for."""
+        return self.reset_after + self.extra_time
+
+    def as_set_up(self) -> bool:
+        """Tell whether the kiosk is as the next visitor should find it."""
+        return (self.locale == self.first_locale and not self.large_text
+                and not self.narrator.switched)
+
+    def welcome_next_visitor(self) -> None:
+        """Start over in the kiosk's own language, speech as set up, large text off."""
+        self.show_large_text(False)
+        self.narrator.switch_back()
+        self.start_over(self.first_locale)
 
     def start_over(self, locale: str | None = None) -> None:
         """Forget everything entered and show Home, fresh, for the next visitor."""
@@ -207,6 +255,24 @@ class KioskApp(App, inherit_bindings=False):
         self.screen.refresh(recompose=True)
         self.call_after_refresh(self.screen.focus_first)
         self.last_input = self.clock()
+        self.extra_time = 0.0
+        self.narrator.read_from_the_top()
+
+    def action_toggle_large_text(self) -> None:
+        """Switch large text on or off for this visitor (F2, or the button)."""
+        self.show_large_text(not self.large_text)
+
+    def show_large_text(self, on: bool) -> None:
+        if on == self.large_text:
+            return
+        self.large_text = on
+        self.set_class(on, "-large-text")
+        if self.is_web:  # the page makes its letters bigger (kiosk/web.py)
+            self.open_url(LARGE_TEXT_FRAGMENTS[on], new_tab=False)
+
+    def action_toggle_speech(self) -> None:
+        """Switch reading aloud on or off for this visitor (F3, or the button)."""
+        self.narrator.switch(not self.narrator.on)
 
     def set_language(self, locale: str) -> None:
         """Show the kiosk in another language, starting from Home."""

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Button, ContentSwitcher, Static
+from textual.widgets import Button, ContentSwitcher, OptionList, Select, Static
 
+from kiosk.speech import screen_texts
 from shared.sms_text import sanitise
 
 
@@ -20,7 +22,8 @@ def literal(text: str | None) -> Content:
 
 
 class KioskScreen(Screen):
-    """A kiosk screen with a title, a Back button and Escape to go back."""
+    """A kiosk screen with a title, a Back button, Escape to go back, and the visitor's
+    switches for large text and reading aloud."""
 
     BINDINGS = [Binding("escape", "back", show=False)]
     TITLE_TEXT = ""
@@ -32,6 +35,17 @@ class KioskScreen(Screen):
         with Horizontal(classes="title-bar"):
             yield Button(self._("← Back"), id="back", classes="back")
             yield Static(title, classes="title", markup=False)
+            yield from self.access_buttons()
+
+    def access_buttons(self) -> ComposeResult:
+        """The visitor's switches (also F2 and F3); reading aloud where espeak-ng is."""
+        yield Button(self._("Large text"), id="large-text", classes="access")
+        if self.app.narrator.can_speak:
+            yield Button(self._("Read aloud"), id="read-aloud", classes="access")
+
+    def spoken_texts(self) -> list[str]:
+        """Return what the screen says now, for reading aloud."""
+        return screen_texts(self)
 
     def action_back(self) -> None:
         """Go one screen back (Home stays)."""
@@ -39,9 +53,23 @@ class KioskScreen(Screen):
             self.app.pop_screen()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "back":
+        actions = {"back": self.action_back, "large-text": self.app.action_toggle_large_text,
+                   "read-aloud": self.app.action_toggle_speech}
+        if event.button.id in actions:
             event.stop()
-            self.action_back()
+            actions[event.button.id]()
+
+    def on_descendant_focus(self) -> None:
+        self.app.narrator.focus_moved()
+
+    @on(OptionList.OptionHighlighted)
+    def option_moved(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_list.has_focus:  # an arrow key, not a list refilled as one types
+            self.app.narrator.focus_moved()
+
+    @on(Select.Changed)
+    def option_chosen(self) -> None:
+        self.app.narrator.focus_moved()
 
     def go_home(self) -> None:
         self.app.start_over()

@@ -33,6 +33,7 @@ class HomeScreen(KioskScreen):
                 yield Static(_("Welcome to Fælles"), classes="title", markup=False)
                 if app.location:  # where this kiosk stands, like a sign on the wall
                     yield Static(app.location, id="location", markup=False)
+                yield from self.access_buttons()
             yield Static(_("Here you can lend a hand, find a community, or tell us what "
                            "you think. Choose one of the big buttons."),
                          classes="lead", markup=False)
