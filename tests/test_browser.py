@@ -159,6 +159,24 @@ def test_feedback_given_by_keyboard_only(kiosk, server):
         in feedback_rows(server.db_path)
 
 
+def test_large_text_makes_the_type_bigger_and_back(kiosk, server):
+    kiosk.open(home_url(server))
+    kiosk.wait_for(_("Welcome to Fælles"))
+    normal = kiosk.terminal_size()
+    kiosk.page.keyboard.press("F2")  # as the "Large text" button does
+    kiosk.page.wait_for_function("() => window.location.hash === '#text-large'")
+    kiosk.page.wait_for_function(
+        f"() => window.kioskTerminal.cols < {normal['columns']}", timeout=10000)
+    large = kiosk.terminal_size()
+    assert large["font_size"] > normal["font_size"] * 1.2
+    kiosk.wait_for(f"┃ {_('Large text')} ┃")  # redrawn at the new size, the switch on
+    kiosk.page.keyboard.press("F2")
+    kiosk.page.wait_for_function("() => window.location.hash === '#text-normal'")
+    kiosk.page.wait_for_function(
+        f"() => window.kioskTerminal.cols === {normal['columns']}", timeout=10000)
+    assert kiosk.terminal_size()["font_size"] == normal["font_size"]
+
+
 def test_a_session_that_ends_starts_again_without_a_touch(kiosk, server):
     sockets = []
     kiosk.page.on("websocket", lambda socket: sockets.append(socket))

@@ -2,7 +2,8 @@
 // 1. wait for the fonts this server sends, so no glyph is drawn from a fallback font;
 // 2. choose the largest font size that still gives at least 80x24 cells on this screen;
 // 3. connect to the kiosk at this page's location (the path is written in by the server);
-// 4. when a session ends, wait until the server answers and start a new one.
+// 4. when a session ends, wait until the server answers and start a new one;
+// 5. make the type bigger while a visitor has asked for large text.
 (() => {
   "use strict";
   const MIN_COLUMNS = 80;
@@ -11,6 +12,21 @@
   const TERMINAL_FONT = "'Roboto Mono', Monaco, 'Courier New', monospace";
   const FONT_WAIT_MS = 10000;
   const RETRY_MS = 1000;
+  // Large text: a quarter bigger (about 68x19 cells at 1920x1080); the kiosk's
+  // screens scroll where they need more rows.
+  const LARGE_TEXT = 1.25;
+
+  // textual.js keeps its xterm.js terminal and the fit addon on one object and
+  // shares it with nobody: note that object when it sets its fit addon.
+  let textual = null;
+  Object.defineProperty(Object.prototype, "fitAddon", {
+    configurable: true,
+    set(value) {
+      Object.defineProperty(this, "fitAddon",
+                            {value, writable: true, configurable: true, enumerable: true});
+      textual = this;
+    },
+  });
 
   function waitForFonts() {
     const loads = [...document.fonts].map((face) => face.load().catch(() => null));
@@ -97,6 +113,19 @@
     });
   }
 
+  // The kiosk moves the page to #text-large or #text-normal when a visitor presses
+  // F2 or "Large text" (kiosk/app.py); the page does not reload for a fragment.
+  function watchForLargeText(size) {
+    window.addEventListener("hashchange", () => {
+      if (!textual || !textual.terminal) {
+        return;
+      }
+      const large = window.location.hash === "#text-large";
+      textual.terminal.options.fontSize = large ? Math.round(size * LARGE_TEXT) : size;
+      textual.fit();  // fewer cells now: textual.js tells the kiosk its new size
+    });
+  }
+
   const startTerminal = window.onload;
   window.onload = async (event) => {
     await waitForFonts();
@@ -109,5 +138,6 @@
     // A visitor with a keyboard (or a switch) must not have to touch the screen first.
     document.querySelector(".xterm-helper-textarea")?.focus();
     watchTheScreen(terminal, size);
+    watchForLargeText(size);
   };
 })();
