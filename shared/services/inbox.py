@@ -8,22 +8,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from shared.audit import coordinator_actor, record_audit
 from shared.db import Database, immediate
 from shared.errors import InvalidValue
 from shared.feedback import KINDS, record_feedback
-from shared.messages import queue_message
 from shared.offers import record_offer
 from shared.replies import Reply
-from shared.services.coordinator import Notice, TooLong, notice_for
+from shared.services.notices import Notice, TooLong, audit_by, notice_for, queue_notice
 from shared.sms_text import sanitise
 from shared.unsorted import get_unsorted, list_unsorted, settle_unsorted
 
 
 def _audit(db: Database, coordinator_id: int, action: str, now: datetime,
            unsorted_id: int) -> None:
-    record_audit(db, actor=coordinator_actor(coordinator_id), action=action, now=now,
-                 record_kind="unsorted", record_id=unsorted_id, coordinator_id=coordinator_id)
+    audit_by(db, coordinator_id, action, now, "unsorted", unsorted_id)
 
 
 def inbox(db: Database) -> list[dict]:
@@ -52,10 +49,8 @@ def answer_unsorted(db: Database, unsorted_id: int, answer: str, *, coordinator_
         settle_unsorted(db, unsorted_id, "answered", now=now, coordinator_id=coordinator_id,
                         reply=answer)
         _audit(db, coordinator_id, "unsorted_answer", now, unsorted_id)
-        if not notice.sends:
-            return None
-        return queue_message(db, phone=item["phone"], body=notice.text, now=now,
-                             contact_id=item["contact_id"], kind="notice")
+        return queue_notice(db, {"id": item["contact_id"], "phone": item["phone"]}, notice,
+                            now)
 
 
 def unsorted_to_feedback(db: Database, unsorted_id: int, kind: str, *, coordinator_id: int,
