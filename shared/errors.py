@@ -22,11 +22,19 @@ class InvalidValue(FaellesError, ValueError):
 
 
 class LockedOut(FaellesError):
-    """A coordinator locked after too many wrong PINs."""
+    """A coordinator locked after too many wrong PINs, until a given moment (UTC)."""
+
+    def __init__(self, until):
+        super().__init__(f"Locked until {until.isoformat(timespec='seconds')}")
+        self.until = until
 
 
 class WrongPin(FaellesError):
-    """A PIN that does not match."""
+    """A PIN that does not match: the count of wrong ones in a row, and the limit."""
+
+    def __init__(self, failed: int, limit: int):
+        super().__init__(f"Wrong PIN ({failed} of {limit})")
+        self.failed, self.limit = failed, limit
 
 
 class StoreBusy(Exception):

@@ -17,6 +17,15 @@ KINDS = ("reply", "notice", "broadcast", "code")
 STATUS_RANK = {"queued": 0, "sending": 1, "uncertain": 1, "sent": 2, "delivered": 3,
                "undelivered": 3, "failed": 3}
 FINAL = frozenset({"delivered", "undelivered", "failed"})
+# The provider's statuses in ours. Every status before an outcome means the
+# provider has the message, which we call sent: its "queued" is its own queue,
+# not ours, and must never put a message back in ours (it would wait there
+# with no next attempt, neither sent nor asked about).
+PROVIDER_STATUSES = {"accepted": "sent", "scheduled": "sent", "queued": "sent", "sending": "sent",
+                     "sent": "sent", "delivered": "delivered", "read": "delivered",
+                     "undelivered": "undelivered", "failed": "failed", "canceled": "failed"}
+# Where a message stands once it has been handed to the provider, or while it is.
+_HANDED = ("sending", "uncertain")
 # What abandon_interrupted wrote before messages could be uncertain: such a
 # message may well have been sent, so a late callback still settles it.
 INTERRUPTED = "interrupted while sending"
@@ -196,8 +205,8 @@ def settle_uncertain(
     error_code: str | None = None,
 ) -> dict:
     """Record what the provider says became of an uncertain message; return it as stored."""
-    if status not in STATUS_RANK:
-        raise InvalidValue(f"Unknown status {status!r}")
+    if status not in STATUS_RANK or STATUS_RANK[status] < STATUS_RANK["sent"]:
+        raise InvalidValue(f"Not a status the provider reports: {status!r}")
     with immediate(db):
         db.execute(
             "UPDATE messages SET status = ?, provider_id = ?, error_code = ?, error_message = NULL,"
@@ -232,22 +241,29 @@ def recheck_uncertain(
 
 
 def apply_status_callback(
-    db: Database, provider_id: str, status: str, *, now: datetime,
+    db: Database, provider_id: str, reported: str, *, now: datetime,
     error_code: str | None = None, message_id: int | None = None,
 ) -> dict | None:
-    """Move a message forward to the reported status; return it, or None if unknown.
+    """Move a message forward to the status the provider reported; return it, or None.
 
-    message_id (ours, carried in the status callback URL) finds the message when
-    the callback arrives before the worker has stored the provider's id.
+    reported is the provider's word (PROVIDER_STATUSES gives ours). message_id (ours,
+    carried in the status callback URL) finds the message when the callback
+    arrives before the worker has stored the provider's id; only a message that
+    was handed to the provider, or is being handed, can be found that way.
     """
-    if status not in STATUS_RANK:
-        raise InvalidValue(f"Unknown status {status!r}")
+    status = PROVIDER_STATUSES.get(reported)
+    if status is None:
+        raise InvalidValue(f"Not a status the provider reports: {reported!r}")
     with immediate(db):
         message = row(db, "SELECT * FROM messages WHERE provider_id = ? AND direction = 'out'",
                       (provider_id,))
         if message is None and message_id is not None:
             message = row(db, "SELECT * FROM messages WHERE id = ? AND direction = 'out'"
                               " AND provider_id IS NULL", (message_id,))
+            if message is not None and not (message["status"] in _HANDED
+                                            or _interrupted(message)):
+                # Still in our queue (or never sent): a callback cannot be about it.
+                return None
             if message is not None:
                 _set(db, message["id"], provider_id=provider_id, now=now)
         if message is None:

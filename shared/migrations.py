@@ -402,6 +402,17 @@ def m008_unsorted(db: Database) -> None:
     """)
 
 
+@migrations()
+def m009_growing_lockouts(db: Database) -> None:
+    """Count lockouts in a row and wrong PINs since the last login, per coordinator."""
+    # Lockouts grow with each one in a row, and a coordinator is told at login
+    # how many wrong PINs were tried on their name meanwhile.
+    _run(db, """
+    ALTER TABLE coordinators ADD COLUMN lockouts INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE coordinators ADD COLUMN failed_since_login INTEGER NOT NULL DEFAULT 0
+    """)
+
+
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations once, even when several processes start together."""
     if not migrations.pending(db):

@@ -16,7 +16,7 @@ from shared.clock import iso, utcnow
 from shared.contacts import opt_out
 from shared.db import OperationalError, immediate, open_db, sqlite3, sqlite_version
 from shared.errors import InvalidPhoneNumber, StoreBusy
-from shared.messages import STATUS_RANK, apply_status_callback
+from shared.messages import PROVIDER_STATUSES, apply_status_callback
 from shared.phones import mask_phone, provider_phone
 from shared.settings import Settings, load_settings
 from shared.services.sms import handle_inbound_sms
@@ -28,9 +28,14 @@ OPTED_OUT_ERROR = "21610"
 # the other fields (sids, numbers, up to ten MediaUrlN of ~150 characters) add
 # about 2 KB. 64 KiB is three times that, and a 100 MB body is refused unread.
 MAX_BODY_BYTES = 64 * 1024
-# Twilio's message sids: SM (SMS) or MM (MMS), then 32 hex digits (issue 9,
-# finding 9: a sid with ESC and BEL in it was stored and exported raw).
+# Twilio's message sids: SM (SMS) or MM (MMS), then 32 hex digits; anything
+# else (a sid with ESC and BEL in it) would be stored and exported raw.
 MESSAGE_SID = re.compile(r"(SM|MM)[0-9a-fA-F]{32}")
+# Twilio's error codes are numbers of five digits (21610, 30003); room for six.
+ERROR_CODE = re.compile(r"[0-9]{1,6}")
+# Our message ids in a callback's ?id=: SQLite's INTEGER PRIMARY KEY range.
+MESSAGE_ID = re.compile(r"[1-9][0-9]{0,18}")
+MAX_MESSAGE_ID = 2**63 - 1
 RETRY_AFTER_SECONDS = 5
 
 
@@ -209,7 +214,7 @@ def inbound_sms() -> Response:
     sid = message_sid()
     try:
         # Any E.164 number Twilio sends is a citizen's: a 400 would lose the
-        # text, as Twilio does not retry a 4xx (issue 9, finding 4).
+        # text, as Twilio does not retry a 4xx.
         sender = provider_phone(sender)
     except InvalidPhoneNumber:
         log.warning("rejected an SMS from %s: not an E.164 number", mask_phone(sender))
@@ -223,19 +228,32 @@ def inbound_sms() -> Response:
 def status_callback() -> Response:
     """Record a delivery status reported by Twilio."""
     require_twilio_signature()
-    _, status = required("MessageSid", "MessageStatus")
+    _, reported = required("MessageSid", "MessageStatus")
     sid = message_sid()
-    if status not in STATUS_RANK:  # accepted, scheduled, read...: nothing to record
-        return Response(status=204)
     error_code = request.form.get("ErrorCode") or None
-    our_id = request.args.get("id", type=int)
+    if error_code is not None and not ERROR_CODE.fullmatch(error_code):
+        log.warning("rejected a status callback: an ErrorCode of %d characters", len(error_code))
+        abort(400, description="ErrorCode is not a Twilio error code")
+    our_id = our_message_id()
+    if reported not in PROVIDER_STATUSES:  # receiving, received...: not about what we sent
+        return Response(status=204)
     db = get_db()
-    message = apply_status_callback(db, sid, status, now=utcnow(), error_code=error_code,
+    message = apply_status_callback(db, sid, reported, now=utcnow(), error_code=error_code,
                                     message_id=our_id)
     if message is not None and error_code == OPTED_OUT_ERROR and message["contact_id"]:
         opt_out(db, message["contact_id"], now=utcnow())
     sync_committed()  # a lost 21610 would be a lost opt-out
     return Response(status=204)
+
+
+def our_message_id() -> int | None:
+    """Return the message id the worker put in the callback URL, or abort with 400."""
+    value = request.args.get("id")
+    if value is None:
+        return None
+    if not MESSAGE_ID.fullmatch(value) or int(value) > MAX_MESSAGE_ID:
+        abort(400, description="id is not one of our message ids")
+    return int(value)
 
 
 def healthz() -> Response:

@@ -13,6 +13,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 from urllib3.exceptions import ConnectTimeoutError
 
+from shared.messages import PROVIDER_STATUSES
 from shared.phones import mask_phone
 from shared.settings import Settings
 
@@ -24,10 +25,6 @@ http_log.setLevel(logging.WARNING)
 
 TWILIO_API_URL = "https://api.twilio.com"
 API_TIMEOUT_SECONDS = 10.0
-# Twilio's statuses that end a message, in ours; any other (accepted, queued,
-# sending, sent, scheduled) means Twilio has it, which we call sent.
-TWILIO_OUTCOMES = {"delivered": "delivered", "read": "delivered", "undelivered": "undelivered",
-                   "failed": "failed", "canceled": "failed"}
 # How far before our attempt a message Twilio dates may lie (clocks differ).
 CLOCK_SLACK = timedelta(minutes=10)
 LOOKUP_LIMIT = 50
@@ -139,7 +136,7 @@ class TwilioTransport:
                     or (sent.body or "").strip() != message["body"].strip()
                     or (created is not None and created < since)):
                 continue
-            status = TWILIO_OUTCOMES.get(sent.status or "", "sent")
+            status = PROVIDER_STATUSES.get(sent.status or "", "sent")
             code = str(sent.error_code) if sent.error_code else None
             matches[sent.sid] = (created or since, SendResult(sent.sid, status, code))
         return [result for _, result in sorted(matches.values(), key=lambda m: m[0])]

@@ -26,6 +26,15 @@ def start_together():
 """
 
 
+@pytest.fixture(autouse=True)
+def cheap_pin_hashes(monkeypatch):
+    """Hash PINs at a small scrypt cost in this process: the real one takes 128 MiB
+    and half a second per hash. Processes a test starts hash at the real cost."""
+    from shared import coordinators
+
+    monkeypatch.setattr(coordinators, "SCRYPT_N", 2**10)
+
+
 @pytest.fixture
 def now() -> datetime:
     return NOW
@@ -76,11 +85,11 @@ def run_together(db_path, tmp_path):
     processes contend for the database rather than for the interpreter start.
     """
 
-    def run(script: str, processes: int = 2, timeout: float = 60) -> list:
+    def run(script: str, processes: int = 2, timeout: float = 60, args=()) -> list:
         go = tmp_path / "go"
         code = _PRELUDE + script + "\nprint(json.dumps(result))\n"
         children = [
-            subprocess.Popen([sys.executable, "-c", code, str(db_path), str(n), str(go)],
+            subprocess.Popen([sys.executable, "-c", code, str(db_path), str(n), str(go), *args],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                              cwd=Path(__file__).resolve().parent.parent)
             for n in range(processes)
@@ -195,12 +204,12 @@ def kiosk(demo_db, db_path):
     return run
 
 
-COORDINATOR_PIN = "1234"
+COORDINATOR_PIN = "123456"
 
 
 @pytest.fixture
 def coordinator_session(kiosk, demo_db, now):
-    """Return session(size=...): the kiosk logged in as coordinator Anna (PIN 1234)."""
+    """Return session(size=...): the kiosk logged in as coordinator Anna (PIN 123456)."""
     from contextlib import asynccontextmanager
 
     from shared.coordinators import add_coordinator

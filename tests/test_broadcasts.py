@@ -32,7 +32,7 @@ def anna(db, now) -> int:
     """A coordinator (broadcasts reference who sent them)."""
     from shared.coordinators import add_coordinator
 
-    return add_coordinator(db, "Anna", "1234", now=now)
+    return add_coordinator(db, "Anna", "123456", now=now)
 
 
 def copenhagen(*args) -> datetime:

@@ -181,7 +181,7 @@ def test_a_coordinator_approves_an_sms_offer_in_a_real_terminal(system, request)
     da = translator("da").gettext
     env = system["env"]
     for name in ("Anna", "Bent"):
-        subprocess.run(faelles("coordinator", "add", name), env=env, input="1234\n1234\n",
+        subprocess.run(faelles("coordinator", "add", name), env=env, input="123456\n123456\n",
                        check=True, capture_output=True, text=True)
     screen = system["screen"]
     text(system, "OFFER I can fix bikes on Saturdays")
@@ -201,7 +201,7 @@ def test_a_coordinator_approves_an_sms_offer_in_a_real_terminal(system, request)
         terminal.type("Bent")  # typing in an open list jumps to the name
         terminal.send("Enter")
         terminal.wait_for(lambda shown: "Anna" not in shown)
-        terminal.type("1234")
+        terminal.type("123456")
         terminal.send("Enter")
         terminal.wait_for(da("Coordinator: {name}").format(name="Bent"))
         # (Columns are fitted to the width, so the text may be cut: look for its start.)
@@ -241,7 +241,7 @@ def test_an_arabic_story_reaches_the_inbox_and_is_answered_by_sms(system, reques
 
     da = translator("da").gettext
     env = system["env"]
-    subprocess.run(faelles("coordinator", "add", "Anna"), env=env, input="1234\n1234\n",
+    subprocess.run(faelles("coordinator", "add", "Anna"), env=env, input="123456\n123456\n",
                    check=True, capture_output=True, text=True)
     screen = system["screen"]
     story = "مرحبا، وصلت إلى كيرتيمينده مع عائلتي. أين يمكن لأطفالي أن يلعبوا كرة القدم؟"
@@ -265,7 +265,7 @@ def test_an_arabic_story_reaches_the_inbox_and_is_answered_by_sms(system, reques
         terminal.type("Anna")  # typing in an open list jumps to the name
         terminal.send("Enter")
         terminal.wait_for(lambda shown: da("Who are you?") not in shown)
-        terminal.type("1234")
+        terminal.type("123456")
         terminal.send("Enter")
         terminal.wait_for(da("Coordinator: {name}").format(name="Anna"))
         terminal.send("3")  # the inbox tab

@@ -63,7 +63,7 @@ def give_them_a_history(db, now, anna: int, rounds: int = 10):
 
 @pytest.fixture
 def history(demo_db, db_path, now):
-    anna = add_coordinator(demo_db, "Anna", "1234", now=now)
+    anna = add_coordinator(demo_db, "Anna", "123456", now=now)
     later = give_them_a_history(demo_db, now, anna)
     # As in the finding: part of it already merged into the main file, part in the WAL.
     assert checkpoint_truncate(demo_db)

@@ -441,7 +441,7 @@ def test_a_status_callback_signed_without_our_id_is_refused(phone, demo_db, clai
 
 
 def test_a_late_callback_settles_an_uncertain_message(phone, demo_db, claimed, now):
-    # Issue 9, finding 3: Twilio took it, but answered after our timeout.
+    # Twilio took it, but answered after our timeout.
     mark_uncertain(demo_db, claimed, error="ReadTimeout", check_at=now, now=now)
 
     response = phone.post(f"/sms/status?id={claimed}", callback(EARLY_SID, "delivered"))
@@ -469,6 +469,46 @@ def test_a_late_delivered_does_not_undo_a_failure_twilio_reported(phone, demo_db
     phone.post("/sms/status", callback(SENT_SID, "failed", ErrorCode="30007"))
     phone.post("/sms/status", callback(SENT_SID, "delivered"))
     assert get_message(demo_db, sent)["status"] == "failed"
+
+
+@pytest.mark.parametrize("code", ["3" * 60_000, "30003\x1b[31m", "\x1b]8;;x\x07", "21610 ", "-1"])
+def test_an_error_code_not_as_twilio_sends_it_is_refused_and_not_stored(phone, demo_db, sent,
+                                                                         code):
+    response = phone.post("/sms/status", callback(SENT_SID, "failed", ErrorCode=code))
+    assert response.status_code == 400
+    message = get_message(demo_db, sent)
+    assert (message["status"], message["error_code"]) == ("sent", None)
+
+
+@pytest.mark.parametrize("our_id", ["9" * 40, "9223372036854775808", "0", "-1", "1e3", ""])
+def test_an_id_out_of_range_is_a_bad_request(phone, demo_db, sent, our_id):
+    response = phone.post(f"/sms/status?id={our_id}", callback(EARLY_SID, "delivered"))
+    assert response.status_code == 400
+    assert get_message(demo_db, sent)["status"] == "sent"
+
+
+@pytest.mark.parametrize("reported", ["queued", "sending", "accepted"])
+def test_an_early_status_settles_an_uncertain_message_as_taken(phone, demo_db, claimed, now,
+                                                               reported):
+    # The provider's "queued" is its own queue: put back in ours, with no next
+    # attempt, the message would never be sent nor asked about again.
+    mark_uncertain(demo_db, claimed, error="ReadTimeout", check_at=now, now=now)
+    phone.post(f"/sms/status?id={claimed}", callback(EARLY_SID, reported))
+    message = get_message(demo_db, claimed)
+    assert (message["status"], message["provider_id"]) == ("sent", EARLY_SID)
+    phone.post(f"/sms/status?id={claimed}", callback(EARLY_SID, "delivered"))
+    assert get_message(demo_db, claimed)["status"] == "delivered"
+
+
+def test_a_callback_cannot_settle_a_message_never_handed_to_the_provider(phone, demo_db,
+                                                                         recipient, now):
+    waiting = queue_message(demo_db, phone=recipient["phone"], body="Hej", now=now,
+                            contact_id=recipient["id"])
+    assert phone.post(f"/sms/status?id={waiting}",
+                      callback(EARLY_SID, "delivered")).status_code == 204
+    message = get_message(demo_db, waiting)
+    assert (message["status"], message["provider_id"]) == ("queued", None)
+    assert claim_next(demo_db, now=now)["id"] == waiting  # and it is still sent
 
 
 def test_a_status_callback_without_a_status_is_a_bad_request(phone):

@@ -27,7 +27,7 @@ SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((100, 30), id="100x30"
 LOCATION = "Munkebo Bibliotek"
 SMS_NUMBER = "+45 70 20 30 40"
 COORDINATORS = ("Anna", "Bent")
-PIN = "1234"
+PIN = "123456"
 DEMO_TOWNS = ("Birkende", "Dalby", "Kerteminde", "Langeskov", "Marslev", "Martofte",
               "Munkebo")
 

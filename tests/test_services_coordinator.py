@@ -8,7 +8,7 @@ from shared.services.coordinator import decide_offer
 
 
 def test_a_match_names_the_community_in_the_citizens_language(demo_db, now):
-    coordinator = add_coordinator(demo_db, "Anna", "1234", now=now)
+    coordinator = add_coordinator(demo_db, "Anna", "123456", now=now)
     offer = row(demo_db, "SELECT o.id FROM offers o JOIN contacts c ON c.id = o.contact_id"
                          " WHERE c.language = 'en' LIMIT 1")
     message_id = decide_offer(demo_db, offer["id"], "match", coordinator_id=coordinator,
@@ -69,7 +69,7 @@ def offer_by(db, phone: str) -> int:
 
 
 def test_the_preview_is_the_sms_that_is_queued(demo_db, now):
-    anna = add_coordinator(demo_db, "Anna", "1234", now=now)
+    anna = add_coordinator(demo_db, "Anna", "123456", now=now)
     offer_id = offer_by(demo_db, "+4520110303")  # an English speaker
     notice = decision_notice(demo_db, offer_id, "ask", note="  Which   days? ")
     assert (notice.sends, notice.language) == (True, "en")
@@ -82,7 +82,7 @@ def test_the_preview_is_the_sms_that_is_queued(demo_db, now):
 
 
 def test_a_notice_too_long_is_refused_not_cut(demo_db, now):
-    anna = add_coordinator(demo_db, "Anna", "1234", now=now)
+    anna = add_coordinator(demo_db, "Anna", "123456", now=now)
     feedback_id = row(demo_db, "SELECT f.id FROM feedback f JOIN contacts c"
                                " ON c.id = f.contact_id LIMIT 1")["id"]
     with pytest.raises(TooLong):
@@ -93,7 +93,7 @@ def test_a_notice_too_long_is_refused_not_cut(demo_db, now):
 
 
 def test_no_sms_and_no_error_for_an_opted_out_citizen(demo_db, now):
-    anna = add_coordinator(demo_db, "Anna", "1234", now=now)
+    anna = add_coordinator(demo_db, "Anna", "123456", now=now)
     offer_id = offer_by(demo_db, "+4520110101")
     opt_out(demo_db, get_offer(demo_db, offer_id)["contact_id"], now=now)
     assert decision_notice(demo_db, offer_id, "approve").no_sms == "opted_out"
@@ -102,7 +102,7 @@ def test_no_sms_and_no_error_for_an_opted_out_citizen(demo_db, now):
 
 
 def test_a_decision_the_status_no_longer_allows_changes_nothing(demo_db, now):
-    anna = add_coordinator(demo_db, "Anna", "1234", now=now)
+    anna = add_coordinator(demo_db, "Anna", "123456", now=now)
     offer_id = offer_by(demo_db, "+4520110101")
     decide_offer(demo_db, offer_id, "reject", coordinator_id=anna, now=now)
     before = len(audit_log(demo_db))
@@ -116,7 +116,7 @@ def test_a_broadcast_is_audited_and_says_when_quiet_hours_end(demo_db, now):
 
     from shared.i18n import TIMEZONE
 
-    anna = add_coordinator(demo_db, "Anna", "1234", now=now)
+    anna = add_coordinator(demo_db, "Anna", "123456", now=now)
     evening = datetime(2026, 11, 27, 22, 15, tzinfo=TIMEZONE)
     sent = broadcast(demo_db, "STRIK", "Husk strikketøj", coordinator_id=anna, now=evening,
                      quiet_start=time(21, 0), quiet_end=time(8, 0))
@@ -127,7 +127,7 @@ def test_a_broadcast_is_audited_and_says_when_quiet_hours_end(demo_db, now):
 
 
 def test_log_in_audits_the_login(demo_db, now):
-    anna = add_coordinator(demo_db, "Anna", "1234", now=now)
-    assert log_in(demo_db, anna, "1234", now=now)["name"] == "Anna"
+    anna = add_coordinator(demo_db, "Anna", "123456", now=now)
+    assert log_in(demo_db, anna, "123456", now=now)["name"] == "Anna"
     entry = audit_log(demo_db)[0]
     assert (entry["action"], entry["actor"]) == ("login", f"coordinator:{anna}")

@@ -52,7 +52,7 @@ def texter(demo_db, now):
 
 @pytest.fixture
 def anna(demo_db, now) -> int:
-    return add_coordinator(demo_db, "Anna", "1234", now=now)
+    return add_coordinator(demo_db, "Anna", "123456", now=now)
 
 
 def drain_outbox(db, now) -> list[dict]:

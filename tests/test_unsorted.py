@@ -29,7 +29,7 @@ def text(db, now, phone: str, body: str) -> str:
 
 @pytest.fixture
 def coordinator(demo_db, now) -> int:
-    return add_coordinator(demo_db, "Anna", "1234", now=now)
+    return add_coordinator(demo_db, "Anna", "123456", now=now)
 
 
 def waiting(db) -> list[dict]:

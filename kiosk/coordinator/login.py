@@ -12,6 +12,7 @@ from textual.widgets import Button, Input, Select, Static
 from shared.clock import utcnow
 from shared.coordinators import list_coordinators
 from shared.errors import LockedOut, WrongPin
+from shared.i18n import format_when
 from shared.services.coordinator import log_in
 from shared.sms_text import sanitise
 
@@ -90,10 +91,12 @@ class PinScreen(ModalScreen):
         try:
             with self.app.store() as db:
                 coordinator = log_in(db, coordinator_id, pin, now=utcnow())
-        except LockedOut:
-            message = _("Too many wrong PINs. This login is locked for 5 minutes.")
-        except WrongPin:
-            message = _("Wrong PIN. Try again.")
+        except LockedOut as locked:
+            message = _("Too many wrong PINs. This login is locked until {when}.").format(
+                when=format_when(locked.until, self.app.locale, "short"))
+        except WrongPin as wrong:
+            message = _("Wrong PIN. Try again ({left} tries before a lock).").format(
+                left=wrong.limit - wrong.failed)
         else:
             self.app.call_from_thread(self.dismiss, coordinator)
             return

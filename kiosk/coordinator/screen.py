@@ -60,6 +60,29 @@ class CoordinatorScreen(Screen):
 
     def on_mount(self) -> None:
         self.show_keys()
+        self.tell_of_failed_logins()
+
+    def tell_of_failed_logins(self) -> None:
+        """Say how many wrong PINs were tried on this name since the last login."""
+        failed = self.coordinator.get("failed_since_login", 0)
+        if not failed:
+            return
+        from kiosk.widgets.confirm import ConfirmDialog
+
+        _ = self.app._
+        lockouts = self.coordinator.get("lockouts_since_login", 0)
+        details = self.app.ngettext(
+            "The login was locked {count} time.", "The login was locked {count} times.",
+            lockouts).format(count=lockouts) if lockouts else ""
+        self.app.push_screen(ConfirmDialog(
+            self.app.ngettext(
+                "{count} wrong PIN was typed for your name since you last logged in.",
+                "{count} wrong PINs were typed for your name since you last logged in.",
+                failed).format(count=failed),
+            _("OK"),
+            details=" ".join(filter(None, [details, _(
+                "If that was not you, tell the administrator.")])),
+            notice=True))
 
     @on(TabbedContent.TabActivated)
     def show_keys(self) -> None:

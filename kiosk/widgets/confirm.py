@@ -18,7 +18,7 @@ class ConfirmDialog(ModalScreen[bool]):
 
     question and details may carry citizens' or coordinators' text: plain strings
     are shown literally. must_type asks for a few characters (the last digits of a
-    number) before yes counts.
+    number) before yes counts. A notice (notice=True) has only the one button.
     """
 
     DEFAULT_CSS = """
@@ -34,8 +34,9 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def __init__(self, question: str | Content, yes: str, *, details: str | Content = "",
                  must_type: str | None = None, type_prompt: str = "", wrong_typed: str = "",
-                 danger: bool = False):
+                 danger: bool = False, notice: bool = False):
         super().__init__(id="confirm", classes="-danger" if danger else "")
+        self.notice = notice
         self.question = question
         self.yes = yes
         self.details = details
@@ -59,7 +60,8 @@ class ConfirmDialog(ModalScreen[bool]):
             with Horizontal(classes="buttons"):
                 yield Button(self.yes, id="confirm-yes", variant="error" if self.danger
                              else "default")
-                yield Button(self.app._("Cancel (Esc)"), id="confirm-no")
+                if not self.notice:
+                    yield Button(self.app._("Cancel (Esc)"), id="confirm-no")
 
     def on_mount(self) -> None:
         # A dangerous yes is never the default: Enter on the focus cancels.

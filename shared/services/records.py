@@ -8,10 +8,13 @@ from pathlib import Path
 from typing import Callable
 
 from shared.audit import audit_log, coordinator_actor
-from shared.clock import iso
+from shared.clock import iso, parse
 from shared.communities import STATUSES as COMMUNITY_STATUSES, list_communities
 from shared.contacts import contact_data, find_contact, get_contact
-from shared.coordinators import MAX_FAILED_ATTEMPTS, check_pin, list_coordinators, record_attempt
+from shared.coordinators import (
+    MAX_FAILED_ATTEMPTS, claim_attempt, hash_pin, list_coordinators, needs_rehash, settle_attempt,
+    verify_pin,
+)
 from shared.db import Database, immediate
 from shared.errors import LockedOut, WrongPin
 from shared.exports import csv_text, export_table, write_private, xlsx_bytes
@@ -118,16 +121,26 @@ def audit_entries(db: Database, limit: int = 200) -> list[dict]:
 
 
 def log_in(db: Database, coordinator_id: int, pin: str, *, now: datetime) -> dict:
-    """Return the coordinator if the PIN is right; count, lock and audit wrong ones."""
-    coordinator, correct = check_pin(db, coordinator_id, pin, now=now)
+    """Return the coordinator if the PIN is right; count, lock and audit wrong ones.
+
+    The coordinator comes back with failed_since_login and lockouts_since_login:
+    what was tried on their name since they last logged in, to be shown to them.
+    """
+    attempt = claim_attempt(db, coordinator_id, now=now)
+    stored = attempt.pop("pin_hash")
+    if verify_pin(pin, stored):
+        # A hash made at older parameters is made again now, while the PIN is at hand.
+        fresh = hash_pin(pin) if needs_rehash(stored) else None
+        with immediate(db):
+            tried = settle_attempt(db, coordinator_id, pin_hash=fresh)
+            audit_by(db, coordinator_id, "login", now)
+        return {**attempt, **tried, "failed_attempts": 0, "locked_until": None}
+    locked = attempt["locked_until"] is not None
     with immediate(db):
-        outcome, failed = record_attempt(db, coordinator_id, correct, now=now)
-        audit_by(db, coordinator_id, outcome, now)
-    if outcome == "login":
-        return {**coordinator, "failed_attempts": 0, "locked_until": None}
-    if outcome == "lockout":
-        raise LockedOut("Locked after too many wrong PINs")
-    raise WrongPin(f"Wrong PIN ({failed} of {MAX_FAILED_ATTEMPTS})")
+        audit_by(db, coordinator_id, "lockout" if locked else "failed_login", now)
+    if locked:
+        raise LockedOut(parse(attempt["locked_until"]))
+    raise WrongPin(attempt["failed_attempts"], MAX_FAILED_ATTEMPTS)
 
 
 def log_out(db: Database, coordinator_id: int, *, now: datetime) -> None:
