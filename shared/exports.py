@@ -14,6 +14,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from shared.db import Database
+from shared.sms_text import clean_characters
 
 _QUERIES = {
     "offers": """
@@ -64,14 +65,16 @@ def export_table(db: Database, kind: str) -> tuple[list[str], list[dict]]:
         raise ValueError(f"Unknown export kind {kind!r}; choose one of {', '.join(EXPORT_KINDS)}")
     cursor = db.conn.execute(_QUERIES[kind])
     names = [column[0] for column in cursor.description]
-    return names, [dict(zip(names, values)) for values in cursor.fetchall()]
+    # What was stored before today's cleaning (or came from the provider) may hold
+    # escape sequences a terminal would run, or invisible characters: not out.
+    return names, [{name: clean_characters(value) if isinstance(value, str) else value
+                    for name, value in zip(names, values)} for values in cursor.fetchall()]
 
 
 # OWASP, CSV Injection (https://owasp.org/www-community/attacks/CSV_Injection): a
 # spreadsheet runs a cell that begins with =, +, - or @ as a formula, and one that
 # begins with a tab or carriage return may become one once trimmed. A leading single
-# quote makes such a cell text. Issue 9, finding 7: feedback and offers starting
-# with "=" went out raw.
+# quote makes such a cell text: feedback and offers starting with "=" must not run.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -60,7 +60,9 @@ _FOLDS = str.maketrans({"Æ": "AE", "Ø": "OE", "Å": "AA", "É": "E", "Ł": "L"
 
 def fold(word: str) -> str:
     """Return word upper-cased with Danish letters folded (HJÆLP -> HJAELP)."""
-    upper = unicodedata.normalize("NFC", word).upper().translate(_FOLDS)
+    # NFKC: full-width ＳＴＯＰ, ligatures and Arabic presentation forms are the
+    # letters they look like, so every spelling of a keyword is that keyword.
+    upper = unicodedata.normalize("NFKC", word).upper().translate(_FOLDS)
     # Other accents (ü, ö) lose their marks: phones without them send the bare letter.
     decomposed = unicodedata.normalize("NFD", upper)
     return "".join(c for c in decomposed if not unicodedata.combining(c))

@@ -47,31 +47,81 @@ _BIDI_CONTROLS = frozenset(
     "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
 )
 _KEPT_CONTROLS = frozenset("\n\t")
+# Characters that draw nothing but are letters to Unicode, so no category test
+# finds them: the Hangul fillers, and the braille blank people use as "empty".
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+ZWNJ, ZWJ = "\u200c", "\u200d"
+# Unicode's line and paragraph separators end a line as a line feed does.
+_LINE_BREAKS = str.maketrans({"\u2028": "\n", "\u2029": "\n"})
+_TAGS = range(0xE0000, 0xE0080)
+_BLACK_FLAG = "\U0001f3f4"
+_ARABIC_LETTERS = ((0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF), (0xFB50, 0xFDFF),
+                   (0xFE70, 0xFEFF))
+
+
+def _is_arabic_letter(ch: str) -> bool:
+    return any(low <= ord(ch) <= high for low, high in _ARABIC_LETTERS) and ch.isalpha()
+
+
+def _is_emoji(ch: str) -> bool:
+    # Pictographs are So; a skin tone is Sk; VS16 (U+FE0F) ends many emoji.
+    return unicodedata.category(ch) in ("So", "Sk") or ch == "\ufe0f"
+
+
+def _kept_joiner(ch: str, before: str, after: str) -> bool:
+    # ZWJ builds one emoji from several (👩‍👧); ZWNJ keeps two Persian or
+    # Arabic letters from joining where the word needs a break (می‌خواهم).
+    # Anywhere else either one is invisible and only hides text.
+    if ch == ZWJ:
+        return bool(before and after) and _is_emoji(before) and _is_emoji(after)
+    return bool(before and after) and _is_arabic_letter(before) and _is_arabic_letter(after)
 
 
 def _is_removed(ch: str) -> bool:
-    """Return True if sanitise must drop ch."""
+    """Return True if ch is a control, a format character or a blank letter (not a joiner)."""
     if ch in _KEPT_CONTROLS:
         return False
-    if ch in _BIDI_CONTROLS or ch == "\ufeff":
+    if ch in _BIDI_CONTROLS or ch in _BLANK_LETTERS:
         return True
-    # Cc is exactly C0, DEL and C1.  Cs are lone surrogates: Python allows
-    # them in str but they cannot be encoded to UTF-8 for storage.
-    return unicodedata.category(ch) in ("Cc", "Cs")
+    # Cc is exactly C0, DEL and C1. Cf is every format character: zero-width
+    # space (U+200B), word joiner (U+2060), soft hyphen, BOM, tags, invisible
+    # operators. Cs are lone surrogates, which cannot be stored as UTF-8.
+    return unicodedata.category(ch) in ("Cc", "Cf", "Cs")
 
 
-def sanitise(text: str, max_chars: int = MAX_INBOUND_CHARS) -> str:
-    """Return text safe to store and show: NFC, no control or bidi-override characters, capped."""
+def clean_characters(text: str) -> str:
+    """Return text without escape sequences, controls and invisible characters, in NFC.
+
+    Every inbound text passes here (through sanitise), so "\u200bSTOP", "S\u00adTOP"
+    and a table misaligned by zero-width characters cannot happen. What stays
+    invisible on purpose: a ZWJ inside an emoji, a ZWNJ between Arabic-script
+    letters, and the tags of a subdivision flag (🏴 + tags).
+    """
     # Remove whole escape sequences before dropping ESC, otherwise their
     # payload (e.g. an OSC 8 hyperlink target) would survive as text.
     text = _ANSI_OSC.sub("", text)
     text = _ANSI_CSI.sub("", text)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = "".join(ch for ch in text if not _is_removed(ch))
+    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_LINE_BREAKS)
+    kept: list[str] = []
+    for index, ch in enumerate(text):
+        if ch in (ZWJ, ZWNJ):
+            following = next((c for c in text[index + 1:] if not _is_removed(c)), "")
+            if _kept_joiner(ch, kept[-1] if kept else "", following):
+                kept.append(ch)
+        elif ord(ch) in _TAGS:
+            if kept and (kept[-1] == _BLACK_FLAG or ord(kept[-1]) in _TAGS):
+                kept.append(ch)
+        elif not _is_removed(ch):
+            kept.append(ch)
     # Normalise after removal: a dropped control between a base letter and a
     # combining mark would otherwise leave a composable pair behind and make
-    # sanitise non-idempotent.  NFC never introduces a removed character.
-    text = unicodedata.normalize("NFC", text).strip()
+    # the cleaning non-idempotent. NFC never introduces a removed character.
+    return unicodedata.normalize("NFC", "".join(kept))
+
+
+def sanitise(text: str, max_chars: int = MAX_INBOUND_CHARS) -> str:
+    """Return text safe to store and show: clean_characters, trimmed and capped."""
+    text = clean_characters(text).strip()
     # A prefix of an NFC string is still NFC, so a plain slice is safe.
     return text[: max(0, max_chars)].rstrip()
 

@@ -14,6 +14,7 @@ import shlex
 import stat
 import struct
 import subprocess
+import sys
 import termios
 import time
 from contextlib import contextmanager
@@ -213,13 +214,14 @@ def test_export_xlsx_is_not_written_to_a_terminal(store):
 
 
 def test_coordinator_add_with_matching_pins(faelles, opened):
-    result = faelles("coordinator", "add", "Birthe", input="1234\n1234\n")
+    result = faelles("coordinator", "add", "Birthe", input="135791\n135791\n")
     assert "Birthe" in result.output
     [added] = list_coordinators(opened())
     assert (added["name"], added["role"]) == ("Birthe", "coordinator")
 
 
-@pytest.mark.parametrize("pins", ["1234\n4321\n", "1234\n", "12\n12\n", ""])
+@pytest.mark.parametrize("pins", ["135791\n197531\n", "135791\n", "1234\n1234\n", "12\n12\n",
+                                  ""])
 def test_coordinator_add_refuses_and_creates_none(faelles, opened, pins):
     result = faelles("coordinator", "add", "Birthe", input=pins, ok=False)
     assert result.exit_code == 1
@@ -227,9 +229,24 @@ def test_coordinator_add_refuses_and_creates_none(faelles, opened, pins):
     assert list_coordinators(opened()) == []
 
 
+def test_coordinator_add_hashes_at_owasps_scrypt_cost(tmp_path):
+    # A real process: the tests' own hashes are made cheap.
+    store = tmp_path / "owasp.db"
+    env = {**os.environ, "FAELLES_DB": str(store)}
+    subprocess.run([sys.executable, "-m", "faelles", "coordinator", "add", "Birthe"],
+                   input="135791\n135791\n", text=True, env=env, check=True,
+                   capture_output=True, cwd=Path(__file__).resolve().parent.parent)
+    db = open_db(store)
+    try:
+        stored = db.execute("SELECT pin_hash FROM coordinators").fetchone()[0]
+    finally:
+        db.close()
+    assert stored.startswith("scrypt$131072$8$1$")
+
+
 def test_coordinator_add_refuses_a_second_with_the_same_name(faelles, opened):
-    faelles("coordinator", "add", "Birthe", "--role", "admin", input="1234\n1234\n")
-    result = faelles("coordinator", "add", "Birthe", input="5678\n5678\n", ok=False)
+    faelles("coordinator", "add", "Birthe", "--role", "admin", input="135791\n135791\n")
+    result = faelles("coordinator", "add", "Birthe", input="567890\n567890\n", ok=False)
     assert result.exit_code == 1
     assert [c["role"] for c in list_coordinators(opened())] == ["admin"]
 

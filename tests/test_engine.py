@@ -204,10 +204,13 @@ def test_every_intent_has_a_keyword_the_engine_understands(now):
 
 # Bugs found by these tests, fixed since.
 
-def test_a_superscript_digit_as_category_is_not_a_crash(now):
+def test_a_superscript_or_full_width_digit_as_category_is_that_digit(now):
+    # Keywords and answers are read in NFKC: ² and ２ are the 2 they look like.
     state = State("offer", "category", {"offer_id": 1})
-    outcome = step(state, "²", facts_for({}), now)
-    assert [r.key for r in outcome.replies] == ["pick_number"]
+    for typed in ("²", "２", "2"):
+        outcome = step(state, typed, facts_for({}), now)
+        assert [r.key for r in outcome.replies] == ["ask_town"]
+        assert outcome.effects[0].category == "knowhow"
 
 
 @pytest.mark.parametrize("state", [State("offer", "describe"),

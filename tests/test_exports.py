@@ -137,8 +137,8 @@ def test_xlsx_cells_are_typed_text(db, contact, now):
     assert by_name["phone"].value == "+4520112233"
     assert by_name["id"].value == "1"
     assert by_name["created_at"].value == now.isoformat()
-    # XML holds no ESC or BEL: each shows as a replacement character instead.
-    assert dict(zip(names, second))["description"].value == "Bip\ufffd og \ufffd[2J"
+    # The export drops the escape sequence and the BEL stored before cleaning.
+    assert dict(zip(names, second))["description"].value == "Bip og "
 
 
 @pytest.mark.parametrize("kind", EXPORT_KINDS)
@@ -166,3 +166,16 @@ def test_save_private_replaces_a_file_whole_and_makes_it_private(tmp_path):
     assert path.read_bytes() == b"new"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert [p.name for p in tmp_path.iterdir()] == ["offers.xlsx"]
+
+
+def test_escape_sequences_and_invisible_characters_stored_before_never_leave(demo_db, now):
+    # Rows written before inbound text was cleaned, or by the provider's answers.
+    from shared.messages import queue_message
+
+    message_id = queue_message(demo_db, phone="+4520112233", body="Hej\u200b med\u00addig",
+                               now=now)
+    demo_db.execute("UPDATE messages SET error_code = ? WHERE id = ?",
+                    ("300\x1b]8;;http://x\x07\x1b[2J03", message_id))
+    exported = export_rows(demo_db, "messages")[0]
+    assert (exported["body"], exported["error_code"]) == ("Hej meddig", "30003")
+    assert "\x1b" not in csv_text(*export_table(demo_db, "messages"))

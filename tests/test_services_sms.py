@@ -333,3 +333,11 @@ def test_service_conversation(conversation, demo_db, now):
 def test_there_are_service_conversations():
     names = {path.stem for path in SERVICE_CONVERSATIONS.glob("*.json")}
     assert {"stop_erase_start", "throttle", "loop_echo", "loop_auto_responder"} <= names
+
+
+@pytest.mark.parametrize("stop", ["\u200bSTOP", "S\u00adTOP", "ＳＴＯＰ", "ｓｔｏｐ", "STOP\u2060",
+                                  "\u3164STOP", "ST\u200cOP", "\U000e0053STOP"])
+def test_every_spelling_of_stop_is_an_opt_out(texter, stop):
+    texter(stop)
+    assert texter.contact["opted_out"] == 1
+    assert texter("HJÆLP") == ""

@@ -215,3 +215,37 @@ def test_measure_properties(text):
     if size.encoding == "UCS-2":
         assert size.units == len(text.encode("utf-16-le", "surrogatepass")) // 2
     assert fits(text, size.segments) and not fits(text, size.segments - 1)
+
+
+@pytest.mark.parametrize("invisible", [
+    "\u200b", "\u200c", "\u200d", "\u2060", "\u00ad", "\u180e", "\u2061", "\ufff9",
+    "\U000e0041", "\u115f", "\u1160", "\u3164", "\uffa0", "\u206a",
+])
+def test_invisible_and_format_characters_are_removed(invisible):
+    assert sanitise(f"Ros{invisible} til{invisible}havnen") == "Ros tilhavnen"
+
+
+def test_line_and_paragraph_separators_end_a_line():
+    assert sanitise("første\u2028anden\u2029tredje") == "første\nanden\ntredje"
+
+
+@pytest.mark.parametrize("kept", [
+    "👨\u200d👩\u200d👧",  # one family emoji, made with ZWJ
+    "🏳️\u200d🌈",  # VS16 before the ZWJ
+    "👍🏽\u200d",  # a joiner with nothing after it goes
+    "می\u200cخواهم",  # Persian: ZWNJ between two letters
+    "\U0001f3f4\U000e0067\U000e0062\U000e0077\U000e006c\U000e0073\U000e007f",  # Wales
+])
+def test_joiners_inside_an_emoji_or_between_arabic_letters_stay(kept):
+    expected = kept.rstrip("\u200d")
+    assert sanitise(kept) == expected
+
+
+def test_a_joiner_between_latin_letters_goes():
+    assert sanitise("S\u200dT\u200cOP") == "STOP"
+
+
+def test_cleaning_is_idempotent_on_joiners():
+    text = "a\u200d\u200d👍\u200d\u200b👍 ب\u200c\u200bت"
+    once = sanitise(text)
+    assert sanitise(once) == once == "a👍\u200d👍 ب\u200cت"
