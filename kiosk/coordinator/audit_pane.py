@@ -13,7 +13,7 @@ from textual.content import Content
 from textual.widgets import Button, Static
 
 from kiosk.coordinator.pane import ListPane
-from kiosk.coordinator.people_pane import exports_folder
+from shared.export_files import exports_folder
 from kiosk.widgets.cells import cell
 from shared.clock import parse, utcnow
 from shared.exports import EXPORT_KINDS
@@ -40,9 +40,8 @@ class AuditPane(ListPane):
     BINDINGS = [Binding("g", "reload", show=False), Binding("e", "export_all", show=False),
                 Binding("x", "export_all_xlsx", show=False)]
 
-    def __init__(self, exports_dir: Path | None = None):
+    def __init__(self):
         super().__init__(id="audit")
-        self.exports_dir = exports_dir
 
     def compose_bar(self) -> ComposeResult:
         _ = self.app._
@@ -86,7 +85,7 @@ class AuditPane(ListPane):
         self.start_export(EXPORT_KINDS, export_xlsx_files)
 
     def start_export(self, kinds: tuple[str, ...], export_files=export_csv_files) -> None:
-        folder = self.exports_dir or exports_folder(self.app)
+        folder = exports_folder(self.app.db_path)
         coordinator_id = self.coordinator_id
         self.act(lambda db: export_files(db, kinds, folder, coordinator_id=coordinator_id,
                                          now=utcnow()),

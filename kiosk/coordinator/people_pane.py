@@ -17,15 +17,10 @@ from kiosk.coordinator.person_record import describe
 from kiosk.widgets.confirm import ConfirmDialog
 from shared.clock import utcnow
 from shared.errors import FaellesError, InvalidPhoneNumber
+from shared.export_files import exports_folder
 from shared.i18n import N_
 from shared.phones import normalise_phone
 from shared.services.coordinator import erase_person, export_person, look_up_person
-
-
-def exports_folder(app) -> Path:
-    """Return where exports go: settings.exports_dir if set, else exports/ by the database."""
-    configured = getattr(app.settings, "exports_dir", None)
-    return Path(configured) if configured else Path(app.db_path).parent / "exports"
 
 
 class PeoplePane(Vertical):
@@ -43,9 +38,8 @@ class PeoplePane(Vertical):
     #people-view { height: 1fr; padding: 0 1; }
     """
 
-    def __init__(self, exports_dir: Path | None = None):
+    def __init__(self):
         super().__init__(id="people")
-        self.exports_dir = exports_dir
         self.contact: dict | None = None
 
     def compose(self) -> ComposeResult:
@@ -125,7 +119,7 @@ class PeoplePane(Vertical):
         if self.contact is None:
             self.tell(self.app._("Find someone first."))
             return
-        folder = self.exports_dir or exports_folder(self.app)
+        folder = exports_folder(self.app.db_path)
         self.export(self.contact["id"], self.coordinator_id, folder)
 
     @work(thread=True, exit_on_error=False, group="people-export")

@@ -7,6 +7,7 @@ from datetime import datetime
 from shared.audit import record_audit
 from shared.coordinators import hash_pin, insert_coordinator, validate_pin
 from shared.db import Database, immediate
+from shared.export_files import remove_old_exports, store_exports
 from shared.retention import purge
 from shared.services.erasure import erase_number
 
@@ -34,4 +35,5 @@ def purge_old(db: Database, *, now: datetime, days: int) -> dict[str, int]:
     with immediate(db):
         removed = purge(db, now=now, days=days)
         record_audit(db, actor=ACTOR, action="purge", now=now)
+    removed["export files"] = len(remove_old_exports(store_exports(db), now=now, days=days))
     return removed

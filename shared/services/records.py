@@ -17,6 +17,7 @@ from shared.coordinators import (
 )
 from shared.db import Database, immediate
 from shared.errors import LockedOut, WrongPin
+from shared.export_files import access_file_name
 from shared.exports import csv_text, export_table, write_private, xlsx_bytes
 from shared.services.erasure import erase_number, leave_no_trace
 from shared.services.notices import audit_by
@@ -42,7 +43,7 @@ def export_person(db: Database, contact_id: int, folder: Path, *, coordinator_id
     with immediate(db):
         data = {"exported_at": iso(now), **contact_data(db, contact_id)}
         # The file name carries the contact's id, never the phone number.
-        path = write_private(folder, f"contact-{contact_id}-{stamp(now)}", ".json",
+        path = write_private(folder, access_file_name(contact_id, stamp(now)), ".json",
                              json.dumps(data, ensure_ascii=False, indent=2))
         audit_by(db, coordinator_id, "access_export", now, "contact", contact_id)
     return path
@@ -56,7 +57,7 @@ def erase_person(db: Database, contact_id: int, *, coordinator_id: int,
         removed = erase_number(db, phone, actor=coordinator_actor(coordinator_id), now=now,
                                coordinator_id=coordinator_id)
         audit_by(db, coordinator_id, "erase_confirmed", now, "contact", contact_id)
-    leave_no_trace(db)  # after the commit: VACUUM and an emptied WAL (issue 9, finding 2)
+    leave_no_trace(db)  # after the commit: VACUUM and an emptied WAL
     return removed
 
 
@@ -77,7 +78,7 @@ def export_csv_files(db: Database, kinds: tuple[str, ...], folder: Path, *,
     # The byte order mark lets Excel read æ, ø and å as UTF-8, and ";" is Danish Excel's
     # list separator, so the file opens in columns. (A first line "sep=;" would split
     # it too, but Excel then ignores the byte order mark, and other programs read
-    # that line as data.) Cells a spreadsheet would run are neutralised (issue 9).
+    # that line as data.) Cells a spreadsheet would run are neutralised.
     def render(kind: str, names: list[str], records: list[dict]) -> str:
         return "\ufeff" + csv_text(names, records, delimiter=";", lineterminator="\r\n")
 
