@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from shared.db import create_private
+
 STARTUP_TIMEOUT_S = 20
 
 
@@ -65,7 +67,8 @@ def start_services(*, port: int, log_dir: Path, transport: str = "console") -> I
     processes: list[subprocess.Popen] = []
     try:
         for name, args in (("gateway", ("serve", "--port", str(port))), ("worker", ("worker",))):
-            log = open(log_dir / f"{name}.log", "ab")
+            # The worker's log holds the numbers it "sends" to: the owner's only.
+            log = open(create_private(log_dir / f"{name}.log"), "ab")
             processes.append(subprocess.Popen(faelles_command(*args), env=env, stdout=log,
                                               stderr=subprocess.STDOUT,
                                               stdin=subprocess.DEVNULL))

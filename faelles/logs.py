@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import logging.handlers
 import sys
 from pathlib import Path
+
+from shared.db import create_private
 
 FORMAT = "%(asctime)s %(name)s %(levelname)s %(message)s"
 LOG_FILE = "faelles.log"
@@ -18,19 +21,30 @@ def log_file_beside(db_path: str) -> Path:
 def configure_logging(verbose: bool, log_file: Path | None = None) -> None:
     """Send log records to standard error, or only to log_file when one is given."""
     # A StreamHandler keeps the real stderr it was given: while Textual draws the
-    # kiosk, every record written there lands on the screen (issue 8). So a
-    # command that runs a TUI swaps our handler for a file before it starts.
+    # kiosk, every record written there lands on the screen. So a command that
+    # runs a TUI swaps our handler for a file before it starts.
     root = logging.getLogger()
     previous_level = stop_logging()
     if log_file is None:
         handler = logging.StreamHandler(sys.stderr)
     else:
-        log_file.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.FileHandler(log_file, encoding="utf-8")
+        # Many kiosk processes write this one file, so none of them may rotate it
+        # (each would rename the others' file away): logrotate moves it aside
+        # (deploy/logrotate/faelles) and each process reopens the file by name
+        # at its next record, as WatchedFileHandler does when the file is gone.
+        handler = PrivateWatchedFileHandler(create_private(log_file), encoding="utf-8")
     handler.setFormatter(logging.Formatter(FORMAT))
     handler.faelles_previous_level = previous_level
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
+
+
+class PrivateWatchedFileHandler(logging.handlers.WatchedFileHandler):
+    """A WatchedFileHandler whose new file, after a rotation, is its owner's only."""
+
+    def _open(self):
+        create_private(Path(self.baseFilename))
+        return super()._open()
 
 
 def stop_logging() -> int:

@@ -53,7 +53,7 @@ def db_path_from_env() -> str:
 def open_db(path: str | os.PathLike, *, migrate: bool = True) -> Database:
     """Open the store with WAL, a busy timeout and foreign keys, migrating it when asked."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    create_private(path)
     # isolation_level=None: no implicit deferred BEGIN before writes. Every
     # transaction is explicit, so a read-then-write can start with BEGIN IMMEDIATE
     # and wait for the busy timeout instead of failing with "database is locked".
@@ -69,12 +69,25 @@ def open_db(path: str | os.PathLike, *, migrate: bool = True) -> Database:
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA secure_delete = ON")  # deleted rows are zeroed, not left in free space
     db = Database(conn)
-    db.writer_lock = open(path.with_name(path.name + "-writer.lock"), "a+b")
+    db.writer_lock = open(create_private(path.with_name(path.name + "-writer.lock")), "a+b")
     if migrate:
         from shared.migrations import migrate as apply_migrations
 
         apply_migrations(db)
     return db
+
+
+def create_private(path: Path) -> Path:
+    """Create path (and its folder) readable by its owner only, unless it exists; return it."""
+    # SQLite makes a new store 0644 and gives its -wal and -shm files the
+    # store's own mode, and a copy or a log would be 0644 too: outside systemd's
+    # UMask every other user could read the citizens' numbers.
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    return path
 
 
 def _enable_wal(conn) -> None:
@@ -209,8 +222,7 @@ def checkpoint_truncate(db: Database, *, tries: int = 5, wait_ms: int = 100) -> 
 
 def backup_to(db: Database, target: str | os.PathLike) -> None:
     """Copy the store to target with SQLite's online backup (safe while others write)."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target = create_private(Path(target))
     destination = sqlite3.connect(str(target))
     try:
         db.conn.backup(destination)
