@@ -1,16 +1,16 @@
 """Guards on inbound SMS: a per-number throttle and a loop guard, so floods and bots go unanswered.
 
-Issue 9, finding 6: 200 texts from one number in 10 s got 200 replies (250
+Without them, 200 texts from one number in 10 s got 200 replies (250
 segments), and an auto-responder and an echo bot each kept a loop going for 50
 of 50 rounds. Every text is still stored; a guarded one is just not answered,
 and runs no flow (only STOP and START still count, silently).
 
-The throttle: above THROTTLE_LIMIT texts in THROTTLE_WINDOW the number gets one
-polite notice, then silence until a window has passed since the notice and the
-rate is under the limit again; at most one notice per NOTICE_INTERVAL. Ten a
-minute is twice what a quick typist manages through the longest flow (a reply
-of up to two segments to read, then a text to type, each time), and a flood
-costs at most ten answers and one notice.
+The throttle is a token bucket: BURST texts at once are answered, then one
+every REFILL_EVERY. A person trying things out by hand (eleven texts in 45
+seconds) never meets it, since a reply of up to two segments must be read
+before the next text is typed; a flood costs at most BURST answers and one
+notice. The notice says why the number is not answered, once per episode: it
+is sent again only after we have answered that number since the last one.
 
 The loop guard does what RapidPro does (mailroom's loop protection): after
 LOOP_LIMIT similar messages in LOOP_WINDOW, stop replying. Similar means the
@@ -29,9 +29,8 @@ from shared.clock import iso, parse
 from shared.db import Database, row, rows
 from shared.keywords import fold
 
-THROTTLE_LIMIT = 10
-THROTTLE_WINDOW = timedelta(seconds=60)
-NOTICE_INTERVAL = timedelta(hours=1)
+BURST = 20
+REFILL_EVERY = timedelta(seconds=6)  # ten texts a minute once the burst is spent
 LOOP_LIMIT = 20
 LOOP_WINDOW = timedelta(minutes=5)
 
@@ -44,6 +43,7 @@ class History:
 
     inbound: tuple[tuple[datetime, str], ...] = ()  # (when, body) within LOOP_WINDOW
     replies: tuple[str, ...] = ()                   # reply bodies within LOOP_WINDOW
+    last_reply_at: datetime | None = None           # when we last answered, at any time
     throttle_notice_at: datetime | None = None
     loop_stopped_at: datetime | None = None
 
@@ -67,11 +67,12 @@ def similar(text: str) -> str:
 
 def judge(history: History, text: str, reply: str, now: datetime) -> Verdict:
     """Decide whether an inbound text is answered, given the contact's recent SMS."""
-    recent = sum(1 for when, _ in history.inbound if when > now - THROTTLE_WINDOW)
-    notice_at = history.throttle_notice_at
-    if recent >= THROTTLE_LIMIT or (notice_at and now < notice_at + THROTTLE_WINDOW):
-        if recent >= THROTTLE_LIMIT and (notice_at is None
-                                         or now >= notice_at + NOTICE_INTERVAL):
+    if tokens_left(sorted(when for when, _ in history.inbound) + [now]) < 0:
+        notice_at = history.throttle_notice_at
+        # The notice is itself a reply made at notice_at: only a later one counts.
+        answered_since = (history.last_reply_at is not None
+                          and (notice_at is None or history.last_reply_at > notice_at))
+        if notice_at is None or answered_since:
             return Verdict(NOTICE, audit="sms_throttled")
         return Verdict(SILENT)
     wanted = similar(text)
@@ -84,6 +85,16 @@ def judge(history: History, text: str, reply: str, now: datetime) -> Verdict:
     return Verdict(ANSWER)
 
 
+def tokens_left(times: list[datetime]) -> float:
+    """Return what is left in the bucket after texts at these times (negative: too many)."""
+    tokens, last = float(BURST), None
+    for when in times:
+        if last is not None:
+            tokens = min(float(BURST), tokens + (when - last) / REFILL_EVERY)
+        tokens, last = tokens - 1, when
+    return tokens
+
+
 def load_history(db: Database, contact_id: int | None, *, now: datetime) -> History:
     """Read the contact's SMS of the last LOOP_WINDOW and the guards' marks."""
     if contact_id is None:
@@ -93,10 +104,13 @@ def load_history(db: Database, contact_id: int | None, *, now: datetime) -> Hist
                       " AND (direction = 'in' OR kind = 'reply')",
                   (contact_id, iso(now - LOOP_WINDOW)))
     marks = row(db, "SELECT * FROM sms_guards WHERE contact_id = ?", (contact_id,)) or {}
+    last_reply = row(db, "SELECT max(created_at) AS at FROM messages WHERE contact_id = ?"
+                         " AND direction = 'out' AND kind = 'reply'", (contact_id,))["at"]
     return History(
         inbound=tuple((parse(m["created_at"]), m["body"]) for m in recent
                       if m["direction"] == "in"),
         replies=tuple(m["body"] for m in recent if m["direction"] == "out"),
+        last_reply_at=_when(last_reply),
         throttle_notice_at=_when(marks.get("throttle_notice_at")),
         loop_stopped_at=_when(marks.get("loop_stopped_at")))
 
