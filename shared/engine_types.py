@@ -148,3 +148,6 @@ class Outcome:
     replies: tuple[Reply, ...] = ()
     effects: tuple = ()
     expires_at: datetime | None = None
+    # Set by the service, never by the engine: these replies may go to a number
+    # that opted out (the one answer to HELP after STOP).
+    answers_opted_out: bool = False

@@ -133,14 +133,16 @@ def test_opting_out_and_back_in(texter, demo_db):
     contact = texter.contact
     assert contact["opted_out"] == 1 and contact["opted_out_at"]
 
+    # HELP is answered once, with how to start again; then nothing.
+    assert texter("HJÆLP") == render_reply(Reply("stopped"), "da")
     assert texter("HJÆLP") == ""
     assert texter("TILBYD Jeg kan strikke") == ""
     # The text is still heard: the offer is kept, only the reply is held back.
     assert count(demo_db, "SELECT count(*) FROM offers WHERE contact_id = ?",
                  (contact["id"],)) == 1
-    # An opted-out number gets no reply row: nothing was sent.
+    # An opted-out number gets no reply row but the one to HELP: nothing else was sent.
     assert count(demo_db, "SELECT count(*) FROM messages WHERE direction = 'out'"
-                          " AND contact_id = ?", (contact["id"],)) == 1  # the STOP reply
+                          " AND contact_id = ?", (contact["id"],)) == 2
 
     assert texter("START") == render_reply(Reply("started"), "da")
     assert texter.contact["opted_out"] == 0
@@ -340,4 +342,16 @@ def test_there_are_service_conversations():
 def test_every_spelling_of_stop_is_an_opt_out(texter, stop):
     texter(stop)
     assert texter.contact["opted_out"] == 1
-    assert texter("HJÆLP") == ""
+    assert texter("TILBYD Jeg kan strikke") == ""
+
+
+def test_help_after_stop_is_answered_once_even_for_an_erased_number(texter, demo_db, now):
+    from shared.services.erasure import erase_number
+
+    texter("STOP")
+    erase_number(demo_db, texter.phone, actor="test", now=now)
+    assert texter.contact is None
+    assert texter("HELP") == render_reply(Reply("stopped"), "en")
+    assert texter("HELP") == texter("MINE") == ""
+    texter("STOP")
+    assert texter("HJÆLP") == ""  # a second STOP says nothing new: still answered once

@@ -119,7 +119,8 @@ def test_stop_then_erase_and_nothing_reaches_the_number(demo_db, texter, anna, h
     assert queued == []
     sent = drain_outbox(demo_db, texter.now + timedelta(hours=1))
     assert sent and to_them(sent) == []  # the other members' broadcast does go
-    # And no TwiML reply either.
+    # And no TwiML reply either, but the one answer to HELP: how to start again.
+    assert texter("HJÆLP") == render_reply(Reply("stopped"), "da")
     assert texter("HJÆLP") == ""
 
 
@@ -164,7 +165,7 @@ def test_a_repeated_stop_gets_no_second_confirmation(texter):
 
 def test_the_start_confirmation_goes_even_to_a_suppressed_number(texter, demo_db, now):
     suppress(demo_db, PHONE, now=now)  # e.g. 21610 from the provider, before any SMS
-    assert texter("HJÆLP") == ""
+    assert texter("TILBYD Jeg kan strikke") == ""
     assert texter("TILMELD") == render_reply(Reply("started"), "da")
     assert texter("HJÆLP") == render_reply(Reply("help"), "da")
 

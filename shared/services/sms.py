@@ -14,7 +14,7 @@ from shared.clock import iso
 from shared.communities import join_community, leave_community, list_communities, memberships_of
 from shared.contacts import opt_in, opt_out, set_language
 from shared.conversations import clear_conversation, load_conversation, save_conversation
-from shared.db import Database, immediate, row
+from shared.db import Database, immediate, row, rows
 from shared.feedback import record_feedback
 from shared.services.erasure import erase_number, leave_no_trace
 from shared.i18n import available_locales
@@ -107,6 +107,8 @@ def handle_inbound_sms(
         outcome = engine.step(state, text, facts, now)
         if (opt_out_type or "").strip().upper() == "STOP":
             outcome = _opted_out_by_twilio(outcome)
+        elif contact["opted_out"]:
+            outcome = _while_opted_out(db, outcome, contact)
         verdict = judge(load_history(db, contact["id"], now=now), text,
                         render_replies(outcome, contact), now)
         if not verdict.answers:
@@ -144,6 +146,20 @@ def _opted_out_by_twilio(outcome: engine.Outcome) -> engine.Outcome:
                    effects=kept + (engine.OptOut(),))
 
 
+def _while_opted_out(db: Database, outcome: engine.Outcome, contact: dict) -> engine.Outcome:
+    """Answer HELP from an opted-out number once, with how to start again; nothing else."""
+    # Carriers and Twilio expect HELP to be answered even after STOP; answered
+    # with the STOP confirmation, the citizen learns that START brings texts back.
+    if not any(r.key == "help" for r in outcome.replies):
+        return outcome
+    answered = rows(db, "SELECT body FROM messages WHERE contact_id = ? AND direction = 'in'"
+                        " AND created_at >= ? AND reply != ''",
+                    (contact["id"], contact["opted_out_at"] or ""))
+    if any(engine.parse(m["body"]).intent == "help" for m in answered):
+        return outcome
+    return replace(outcome, replies=(Reply("stopped"),), answers_opted_out=True)
+
+
 def _guarded(outcome: engine.Outcome, verdict: Verdict) -> engine.Outcome:
     """Keep of a text the guards do not answer only its consent; say the notice if due."""
     # Stored, not run: a flood of TILBYD makes no offers and moves no flow.
@@ -158,7 +174,8 @@ def render_replies(outcome: engine.Outcome, contact: dict) -> str:
     # A suppressed number gets nothing back but the START confirmation (Twilio
     # refuses anything else with 21610 until START). The STOP confirmation goes
     # once, on the way out: the reply to STOP is worked out before it applies.
-    if contact["opted_out"] and not any(isinstance(e, engine.OptIn) for e in outcome.effects):
+    if contact["opted_out"] and not (outcome.answers_opted_out or any(
+            isinstance(e, engine.OptIn) for e in outcome.effects)):
         return ""
     return "\n".join(fit_reply(render_reply(r, outcome.language)) for r in outcome.replies)
 
