@@ -336,10 +336,12 @@ class FakeTwilioApi:
     def _deliver_later(self, record: dict, callback_url: str | None) -> None:
         delivery = threading.Thread(target=self._deliver, args=(record, callback_url),
                                     name=f"deliver-{record['sid']}", daemon=True)
+        # Started under the lock: stop() takes the list under it and joins each
+        # one, which fails for a thread not started yet.
         with self._lock:
             self._deliveries = [d for d in self._deliveries if d.is_alive()]
+            delivery.start()
             self._deliveries.append(delivery)
-        delivery.start()
 
     def _deliver(self, record: dict, callback_url: str | None) -> None:
         for status in ("sent", "delivered"):
