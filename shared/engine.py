@@ -30,8 +30,14 @@ FREE_TEXT_STEPS = frozenset({("offer", "describe"), ("offer", "info"), ("feedbac
 MAX_FREE_TEXT_ANSWER = 60
 KEYWORD_PUNCTUATION = ".,!?:;«»‹›\"'“”„‘’()"
 # A text that is no keyword and no answer goes to a person when it has this
-# many words: "Hej" gets the menu, a question or a story gets read (issue 10).
+# many words: "Hej" gets the menu, a question or a story gets read.
 UNSORTED_MIN_WORDS = 5
+# Inside a flow, where a question asked for a number, a town or a code, fewer
+# words are already the citizen's own ("Der mangler bænke ved havnen" after
+# "Is it praise, a complaint or an idea?"): kept for a person, never dropped.
+OWN_WORDS_MIN = 3
+# A town is a name of a word or two; a longer answer is kept as it was written.
+MAX_TOWN_WORDS = 2
 
 
 @dataclass(frozen=True)
@@ -117,11 +123,20 @@ def _dispatch(state: State, turn: _Turn, facts: Facts, language: str) -> Outcome
             return answer
     if turn.intent is not None:
         return _keyword(turn, facts, language)
-    if len(turn.text.split()) >= UNSORTED_MIN_WORDS:
-        # No keyword, no answer, but words: a person reads it (issue 10).
-        return Outcome(State("menu", "choice"), language, (Reply("unsorted_kept"),),
-                       (KeepUnsorted(turn.text),))
+    if len(turn.text.split()) >= UNSORTED_MIN_WORDS or (state.flow and _own_words(turn)):
+        # No keyword, no answer, but words: a person reads it.
+        return _keep(turn, language)
     return Outcome(State("menu", "choice"), language, (Reply("menu"),))
+
+
+def _own_words(turn: _Turn) -> bool:
+    """Return whether an answer to a choice is the citizen's own words rather than a slip."""
+    return len(turn.text.split()) >= OWN_WORDS_MIN and any(c.isalpha() for c in turn.text)
+
+
+def _keep(turn: _Turn, language: str) -> Outcome:
+    return Outcome(State("menu", "choice"), language, (Reply("unsorted_kept"),),
+                   (KeepUnsorted(turn.text),))
 
 
 def _restates(state: State, intent: str) -> bool:
@@ -198,16 +213,23 @@ def _answer(state: State, turn: _Turn, facts: Facts, language: str) -> Outcome |
             return Outcome(State("menu", "choice"), language, (Reply("menu"),))
         kind = {"1": "ros", "2": "ris", "3": "ide"}.get(turn.first)
         if kind is None:
-            return Outcome(state, language, (Reply("pick_number"),))
+            return _keep(turn, language) if _own_words(turn) else Outcome(
+                state, language, (Reply("pick_number"),))
         return Outcome(State("feedback", "text", {"kind": kind}), language,
                        (Reply(f"ask_{kind}"),))
     if flow == "offer" and step_name == "category":
         return _offer_category(state, turn, facts, language)
     if flow == "offer" and step_name == "town":
-        town = None if turn.first == "0" else _match_town(text, facts.towns)
-        effects = (UpdateOffer(state.data["offer_id"], town=town),) if town else ()
-        return _done(language, Reply("offer_done"), *effects)
+        if turn.first == "0":
+            return _done(language, Reply("offer_done"))
+        town = _known_town(text, facts.towns)
+        if town is None and len(text.split()) > MAX_TOWN_WORDS:
+            return _keep(turn, language)  # more than a town: kept whole, not cut to one
+        town = town or text[:MAX_FREE_TEXT_ANSWER]
+        return _done(language, Reply("offer_done"), UpdateOffer(state.data["offer_id"], town=town))
     if flow == "join" and step_name == "code":
+        if _own_words(turn) and _find(fold(text.split()[0]), facts) is None:
+            return _keep(turn, language)
         return _join(text, facts, language)
     if flow == "list" and turn.first in MORE_WORDS:
         return _list_communities(facts, language, town=state.data.get("town", ""),
@@ -230,6 +252,8 @@ def _offer_category(state: State, turn: _Turn, facts: Facts, language: str) -> O
     if choice == "0":
         return _ask_town(state, facts, language, ())
     if not (choice.isascii() and choice.isdigit()) or not 1 <= int(choice) <= len(CATEGORIES):
+        if _own_words(turn):
+            return _keep(turn, language)
         return Outcome(state, language, (Reply("pick_number"),))
     update = UpdateOffer(state.data["offer_id"], category=CATEGORIES[int(choice) - 1])
     return _ask_town(state, facts, language, (update,))
@@ -241,11 +265,16 @@ def _ask_town(state: State, facts: Facts, language: str, effects: tuple) -> Outc
                    (Reply("ask_town", {"examples": examples}),), effects)
 
 
-def _match_town(text: str, towns: tuple[str, ...]) -> str:
-    """Return the known town the answer names, else the answer itself, shortened."""
+def _known_town(text: str, towns: tuple[str, ...]) -> str | None:
+    """Return the known town the answer names (spelled a little off, too), or None."""
     folded = {fold(town): town for town in towns}
     close = difflib.get_close_matches(fold(text), list(folded), n=1, cutoff=0.75)
-    return folded[close[0]] if close else text[:MAX_FREE_TEXT_ANSWER]
+    return folded[close[0]] if close else None
+
+
+def _match_town(text: str, towns: tuple[str, ...]) -> str:
+    """Return the known town the answer names, else the answer itself, shortened."""
+    return _known_town(text, towns) or text[:MAX_FREE_TEXT_ANSWER]
 
 
 def _list_communities(facts: Facts, language: str, *, town: str, page: int) -> Outcome:

@@ -122,3 +122,13 @@ def test_archive_and_the_inbox_export(demo_db, now, coordinator):
     # The demo's own three waiting texts are in the export too, in their scripts.
     assert sum(r["status"] == "new" for r in exported.values()) == 3
     assert any(r["language"] == "ar" for r in exported.values())
+
+
+def test_feedback_written_where_its_kind_was_asked_reaches_the_inbox(demo_db, now):
+    phone = "+4522000001"
+    text(demo_db, now, phone, "Hej")
+    assert text(demo_db, now, phone, "3") == render_reply(Reply("ask_feedback_kind"), "da")
+    reply = text(demo_db, now, phone, "Der mangler bænke ved havnen")
+    assert reply == render_reply(Reply("unsorted_kept"), "da")
+    [item] = waiting(demo_db)
+    assert (item["text"], item["status"]) == ("Der mangler bænke ved havnen", "new")
