@@ -12,13 +12,14 @@ from datetime import datetime, timedelta
 
 # The engine's types, re-exported: callers write engine.State, engine.ALL_FACTS.
 from shared.engine_types import (  # noqa: F401
-    Limits, GSM7_LIMITS, UCS2_LIMITS, LIST_PAGE_CHARS, State, CommunityFact, Facts, ALL_FACTS,
+    Limits, GSM7_LIMITS, UCS2_LIMITS, State, CommunityFact, Facts, ALL_FACTS,
     SetLanguage, OptOut, OptIn, CreateOffer, UpdateOffer, AnswerOffer, JoinCommunity,
     LeaveCommunity, RecordFeedback, EraseContact, KeepUnsorted, Outcome,
 )
 from shared.keywords import MORE_WORDS, YES_WORDS, fold, keyword_index
 from shared.language_guess import guess_language
-from shared.replies import Reply
+from shared.replies import Cut, Reply, shorten
+from shared.sms_text import measure
 from shared.vocabulary import CATEGORIES, DEFAULT_LOCALE
 
 FLOW_TTL = timedelta(minutes=60)
@@ -285,10 +286,13 @@ def _list_communities(facts: Facts, language: str, *, town: str, page: int) -> O
         active = [c for c in active if fold(c.town) == fold(wanted)]
         if not active:
             return _done(language, Reply("no_communities_in_town",
-                                         {"town": _short(town, limits.name),
+                                         {"town": Cut(town),
                                           "towns": ", ".join(facts.towns[:limits.towns])}))
-    pages = _pages([f"{c.code} {_short(c.name, limits.name)}" for c in active],
-                   limits.page_chars)
+    # A page holds as many communities as the reply has room for in this
+    # language; a name is cut only when its item alone is longer than that.
+    room = facts.room(language, "communities_more")
+    pages = _pages([f"{c.code} {shorten(c.name, room - len(c.code) - 1)}" for c in active],
+                   room)
     if page >= len(pages):
         return _done(language, Reply("no_more_communities"))
     items = "; ".join(pages[page])
@@ -299,10 +303,10 @@ def _list_communities(facts: Facts, language: str, *, town: str, page: int) -> O
     return Outcome(state, language, (Reply("communities", {"items": items}),))
 
 
-def _pages(items: list[str], page_chars: int = LIST_PAGE_CHARS) -> list[list[str]]:
+def _pages(items: list[str], room: int) -> list[list[str]]:
     pages: list[list[str]] = [[]]
     for item in items:
-        if pages[-1] and len("; ".join(pages[-1] + [item])) > page_chars:
+        if pages[-1] and measure("; ".join(pages[-1] + [item])).units > room:
             pages.append([])
         pages[-1].append(item)
     return pages if pages[0] else []
@@ -343,13 +347,17 @@ def _join(rest: str, facts: Facts, language: str) -> Outcome:
         return _done(language, Reply("community_paused", {"name": community.name}))
     if code in facts.memberships:
         return _done(language, Reply("already_member", {"name": community.name, "code": code}))
-    limits = facts.limits(language)
-    return _done(language, Reply("joined", {"name": _short(community.name, limits.name),
-                                            "code": code,
-                                            "schedule": _short(community.schedule,
-                                                               limits.schedule),
-                                            "place": _short(community.place, limits.place)}),
-                 JoinCommunity(code))
+    return _done(language, joined_reply(community.name, code, community.schedule,
+                                        community.place), JoinCommunity(code))
+
+
+def joined_reply(name: str, code: str, schedule: str, place: str) -> Reply:
+    """Return the welcome to a community: its time and place whole, its name as room allows."""
+    # When and where are what a new member needs; a name can be cut. Where even
+    # the shortest name leaves too little room for them (UCS-2, a long place),
+    # the welcome may take a third segment rather than lose them.
+    return Reply("joined", {"name": Cut(name), "code": code, "schedule": schedule,
+                            "place": place}, may_grow_to=3)
 
 
 def _leave(rest: str, facts: Facts, language: str) -> Outcome:
@@ -369,23 +377,20 @@ def _leave(rest: str, facts: Facts, language: str) -> Outcome:
 def _mine(facts: Facts, limits: Limits) -> Reply:
     if not facts.offers and not facts.memberships:
         return Reply("mine_empty")
+    # Offer texts are cut first, then names, each to the room the reply leaves.
     offers = tuple(
-        Reply("offer_item", {"id": offer_id, "text": _short(text, limits.offer_text),
+        Reply("offer_item", {"id": offer_id, "text": Cut(text, order=0, keep=12),
                              "status": Reply(f"status_{status}")})
         for offer_id, text, status in facts.offers[:limits.offers])
-    # Names, not codes: "Strikkeklubben" says more than STRIK (issue 10).
-    names = [_short(c.name, limits.membership_name) if c else code
+    # Names, not codes: "Strikkeklubben" says more than STRIK.
+    names = [Cut(c.name, order=1) if c else code
              for code in facts.memberships[:limits.memberships]
              for c in [_find(code, facts)]]
     more = len(facts.memberships) - len(names)
     if more > 0:
         names.append(f"+{more}")
     return Reply("mine", {"offers": offers or Reply("none"),
-                          "communities": ", ".join(names) or Reply("none")})
-
-
-def _short(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
+                          "communities": names or Reply("none")})
 
 
 def _language(rest: str, facts: Facts, language: str) -> Outcome:

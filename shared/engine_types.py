@@ -10,34 +10,26 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from shared.replies import Reply
+from shared.replies import Reply, room as reply_room
 
 
 @dataclass(frozen=True)
 class Limits:
-    """How much of the store's own words one reply may carry within two segments.
+    """How many of the store's things one reply may list within two segments.
 
     A GSM-7 reply has 306 characters in two segments, a UCS-2 one (Ukrainian,
-    Arabic) only 134 (design.md), so the same community list or MINE must be
-    shorter there. tests/test_replies.py fills every reply with these limits.
+    Arabic) only 134, so MINE lists fewer there. How long each name may be is
+    not a limit here: the renderer fills the room the reply leaves (replies.Cut).
+    tests/test_replies.py fills every reply with these limits.
     """
 
-    page_chars: int      # community items ("CODE Name; ...") on one page
-    name: int            # a community's name in a reply
-    schedule: int
-    place: int
     towns: int           # towns named when a town has no community
     offers: int          # offers MINE shows
-    offer_text: int      # characters of each
     memberships: int     # community names MINE shows
-    membership_name: int
 
 
-GSM7_LIMITS = Limits(page_chars=200, name=40, schedule=40, place=60, towns=10, offers=3,
-                     offer_text=30, memberships=3, membership_name=24)
-UCS2_LIMITS = Limits(page_chars=48, name=20, schedule=16, place=20, towns=3, offers=1,
-                     offer_text=14, memberships=1, membership_name=16)
-LIST_PAGE_CHARS = GSM7_LIMITS.page_chars
+GSM7_LIMITS = Limits(towns=10, offers=3, memberships=3)
+UCS2_LIMITS = Limits(towns=3, offers=2, memberships=3)
 
 
 @dataclass(frozen=True)
@@ -74,6 +66,10 @@ class Facts:
 
     def limits(self, language: str) -> Limits:
         return UCS2_LIMITS if language in self.ucs2_languages else GSM7_LIMITS
+
+    def room(self, language: str, key: str) -> int:
+        """Return the units the reply's placeholders may fill in the language."""
+        return reply_room(key, language)
 
 
 ALL_FACTS = frozenset({"communities", "towns", "memberships", "offers", "languages"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -9,6 +10,10 @@ from shared.i18n import N_, available_locales, translator
 from shared.sms_text import fits, measure
 
 REPLY_BUDGET_SEGMENTS = 2
+# What a reply's segments hold, in units (septets, or UTF-16 units for UCS-2):
+# one segment alone, or 153 / 67 each once concatenated (TS 23.040 9.2.3.24.1).
+_SEGMENT_UNITS = {"GSM-7": (160, 153), "UCS-2": (70, 67)}
+ELLIPSIS = "..."
 
 # Reply key -> English msgid. The Danish catalog carries the Danish wording
 # (and the Danish keywords); every other catalog its own.
@@ -95,14 +100,31 @@ REPLIES: dict[str, str] = {
 
 
 @dataclass(frozen=True)
+class Cut:
+    """A value the renderer may shorten so that its reply fits: those of a lower
+    order are cut first, none to fewer than `keep` characters (with the "...").
+
+    Everything else in a reply (a code, a time, a place) is never cut: the room
+    the template leaves goes to them first, and what is left to the Cut values.
+    """
+
+    text: str
+    order: int = 0
+    keep: int = 10
+
+
+@dataclass(frozen=True)
 class Reply:
     """A reply to render: a key of REPLIES and its parameters.
 
-    A parameter may itself be a Reply, or a tuple of them (joined by "; ").
+    A parameter may itself be a Reply, a tuple of them (joined by "; "), a
+    list of names (joined by ", "), or a Cut. may_grow_to: the segments the reply may take when, with every Cut at
+    its shortest, the words that must not be cut need more than two.
     """
 
     key: str
     params: dict = field(default_factory=dict)
+    may_grow_to: int = REPLY_BUDGET_SEGMENTS
 
     def __post_init__(self):
         if self.key not in REPLIES:
@@ -120,18 +142,97 @@ def ucs2_languages() -> frozenset[str]:
 
 
 def render_reply(reply: Reply, language: str) -> str:
-    """Return the reply's text in the language, with its parameters filled in."""
+    """Return the reply's text in the language, with its parameters filled in.
+
+    Cut values are as long as the reply's budget lets them be: the room the
+    template and the other values leave is filled, nothing more is cut.
+    """
+    cuts = sorted(set(_cuts(reply)), key=lambda cut: cut.order)
+    caps: dict[Cut, int] = {}
+    text = _render(reply, language, caps)
+    if not cuts:
+        return text
+    for segments in range(REPLY_BUDGET_SEGMENTS, max(reply.may_grow_to, 2) + 1):
+        caps.clear()
+        text = _render(reply, language, caps)
+        for order in sorted({cut.order for cut in cuts}):
+            if fits(text, segments):
+                return text
+            level = [cut for cut in cuts if cut.order == order]
+            caps.update(_largest_caps(reply, language, caps, level, segments))
+            text = _render(reply, language, caps)
+        if fits(text, segments):
+            return text
+    return text
+
+
+def _largest_caps(reply: Reply, language: str, caps: dict, level: list, segments: int) -> dict:
+    """Return the longest equal cap for this level's values with which the reply fits."""
+    def capped(limit: int) -> dict:
+        return {cut: max(cut.keep, limit) for cut in level}
+
+    low, high = 0, max(len(cut.text) for cut in level)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(_render(reply, language, {**caps, **capped(middle)}), segments):
+            low = middle
+        else:
+            high = middle - 1
+    return capped(low)
+
+
+def _cuts(value) -> list[Cut]:
+    if isinstance(value, Cut):
+        return [value]
+    if isinstance(value, Reply):
+        return [cut for param in value.params.values() for cut in _cuts(param)]
+    if isinstance(value, (tuple, list)):
+        return [cut for item in value for cut in _cuts(item)]
+    return []
+
+
+def shorten(text: str, limit: int) -> str:
+    """Return text in at most limit characters, ending with '...' when cut."""
+    if len(text) <= limit:
+        return text
+    return text[: max(0, limit - len(ELLIPSIS))].rstrip() + ELLIPSIS
+
+
+def _render(reply: Reply, language: str, caps: dict) -> str:
     gettext = translator(language).gettext
 
     def value(param):
+        if isinstance(param, Cut):
+            return shorten(param.text, caps[param]) if param in caps else param.text
         if isinstance(param, Reply):
-            return render_reply(param, language)
+            return _render(param, language, caps)
         if isinstance(param, tuple):
             return "; ".join(str(value(p)) for p in param)
+        if isinstance(param, list):
+            return ", ".join(str(value(p)) for p in param)
         return param
 
     return gettext(REPLIES[reply.key]).format(
         **{name: value(param) for name, param in reply.params.items()})
+
+
+def room(key: str, language: str, segments: int = REPLY_BUDGET_SEGMENTS) -> int:
+    """Return the units a reply's placeholders may fill in the language within its segments."""
+    return _rooms(language, segments).get(key, 0)
+
+
+@lru_cache(maxsize=None)
+def _rooms(language: str, segments: int) -> dict[str, int]:
+    encoding = "UCS-2" if language in ucs2_languages() else "GSM-7"
+    single, multi = _SEGMENT_UNITS[encoding]
+    budget = single if segments == 1 else multi * segments
+    gettext = translator(language).gettext
+    rooms = {}
+    for key, msgid in REPLIES.items():
+        template = gettext(msgid)
+        names = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+        rooms[key] = budget - measure(template.format(**dict.fromkeys(names, ""))).units
+    return rooms
 
 
 def fit_reply(text: str, segments: int = REPLY_BUDGET_SEGMENTS) -> str:

@@ -35,9 +35,9 @@ from shared import demo_data, engine
 from shared.engine import CommunityFact, Facts, State, step
 from shared.keywords import ANSWER_WORDS, KEYWORDS
 from shared.i18n import available_locales
-from shared.replies import Reply, fit_reply, render_reply, ucs2_languages
+from shared.replies import Cut, Reply, fit_reply, render_reply, ucs2_languages
 from shared.services.sms import language_aliases
-from shared.sms_text import fits
+from shared.sms_text import GSM7_TWO_SEGMENTS, fits, measure
 
 CONVERSATIONS = Path(__file__).resolve().parent / "conversations"
 FIRST_OFFER_ID = 101
@@ -126,6 +126,10 @@ def plain(value):
         return {"key": value.key, "params": {k: plain(v) for k, v in value.params.items()}}
     if isinstance(value, tuple):
         return [plain(v) for v in value]
+    if isinstance(value, list):  # names, joined by commas
+        return ", ".join(plain(v) for v in value)
+    if isinstance(value, Cut):  # shortened only when rendered, and only if it must be
+        return value.text
     return value
 
 
@@ -185,14 +189,16 @@ def test_a_flow_in_progress_carries_its_expiry(now):
     assert step(None, "HJÆLP", facts_for({}), now).expires_at is None
 
 
-def test_mine_shortens_long_offers_and_shows_three(now):
-    offers = tuple((n, "Jeg kan hjælpe med havearbejde hele sommeren", "pending")
+def test_mine_shows_three_offers_cut_to_the_room_left(now):
+    offers = tuple((n, "Jeg kan hjælpe med havearbejde hele sommeren og lidt af efteråret, "
+                       "hvis vejret er til det og nogen har brug for det", "pending")
                    for n in range(1, 6))
     outcome = step(None, "MINE", replace(facts_for({}), offers=offers), now)
     items = outcome.replies[0].params["offers"]
     assert len(items) == 3
-    assert all(len(item.params["text"]) <= 30 for item in items)
-    assert items[0].params["text"].endswith("...")
+    text = render_reply(outcome.replies[0], "da")
+    assert fits(text, 2) and text.count("...") == 3
+    assert measure(text).units > GSM7_TWO_SEGMENTS - 10  # the room is used, not left empty
 
 
 def test_every_intent_has_a_keyword_the_engine_understands(now):

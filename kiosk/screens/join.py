@@ -12,6 +12,7 @@ from kiosk.screens.forms import checked_phone, phone_field, problem_line
 from shared.clock import utcnow
 from shared.communities import get_community
 from shared.services.kiosk import join_with_proven_number
+from shared.engine import joined_reply
 from shared.replies import Reply, fit_reply, render_reply
 from shared.verification import (CannotText, CodeExpired, CountryNotAllowed, TooManyCodes,
                                  WrongCode, check_code, request_code)
@@ -107,10 +108,10 @@ class JoinScreen(StepScreen):
             with self.app.store() as db:
                 phone = check_code(db, self.verification_id, typed, now=now)
                 community = get_community(db, self.code, self.app.locale)
-                confirmation = fit_reply(render_reply(Reply("joined", {
-                    "name": community["name"], "code": self.code,
-                    "schedule": community["schedule"], "place": community["place"]}),
-                    self.app.locale))
+                welcome = joined_reply(community["name"], self.code, community["schedule"],
+                                       community["place"])
+                confirmation = fit_reply(render_reply(welcome, self.app.locale),
+                                         welcome.may_grow_to)
                 _membership, created = join_with_proven_number(
                     db, phone=phone, code=self.code, language=self.app.locale,
                     location=self.app.location, confirmation=confirmation, now=now)

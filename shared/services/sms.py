@@ -177,7 +177,8 @@ def render_replies(outcome: engine.Outcome, contact: dict) -> str:
     if contact["opted_out"] and not (outcome.answers_opted_out or any(
             isinstance(e, engine.OptIn) for e in outcome.effects)):
         return ""
-    return "\n".join(fit_reply(render_reply(r, outcome.language)) for r in outcome.replies)
+    return "\n".join(fit_reply(render_reply(r, outcome.language), r.may_grow_to)
+                     for r in outcome.replies)
 
 
 def _commit(db: Database, *, provider_id: str, contact: dict, text: str,
