@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import string
+import unicodedata
 
 import pytest
 from babel.messages.pofile import read_po
@@ -97,6 +98,27 @@ def test_every_reply_fits_two_segments_with_its_longest_values(key, locale):
     text = render_reply(reply, locale)
     assert "{" not in text
     assert fits(text, 2), f"{measure(text)}: {text}"
+
+
+# Parts that MINE puts inside its reply, never sent on their own.
+REPLY_PARTS = {"none", "offer_item"} | {key for key in REPLIES if key.startswith("status_")}
+
+
+def first_strong_direction(text: str) -> str | None:
+    """Return the bidi class of the first letter that has a direction: L, R or AL."""
+    classes = (unicodedata.bidirectional(char) for char in text)
+    return next((bidi for bidi in classes if bidi in ("L", "R", "AL")), None)
+
+
+@pytest.mark.parametrize("key", [key for key in REPLIES if key not in REPLY_PARTS])
+def test_every_arabic_sms_starts_with_an_arabic_letter(key):
+    # Phones lay a message out by its first letter with a direction (Unicode's
+    # paragraph rule): one that starts "Fælles:" or with a Latin community name
+    # is drawn left to right, its Arabic words in the wrong order around it.
+    values = longest_values("ar")
+    text = render_reply(Reply(key, {name: values[name] for name in placeholders(REPLIES[key])}),
+                        "ar")
+    assert first_strong_direction(text) in ("R", "AL"), text
 
 
 def test_the_longest_values_are_gsm7_so_the_budget_is_306():
