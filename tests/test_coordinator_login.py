@@ -33,3 +33,15 @@ async def test_no_pin_is_shown_otherwise(kiosk):
     async with kiosk(open_coordinator=True) as k:
         await k.until(lambda: k.app.screen.id == "pin")
         assert not k.app.screen.query("#demo-pin")
+
+
+async def test_a_pin_typed_with_persian_digits_logs_in(kiosk, demo_db, now):
+    anna = add_coordinator(demo_db, "Anna", "1234", now=now)
+    async with kiosk(open_coordinator=True) as k:
+        await k.until(lambda: k.app.screen.id == "pin")
+        k.one("#who").value = anna
+        await k.pilot.pause()
+        k.one("#pin-code").focus()
+        await k.type("۱۲۳۴")
+        await k.press("enter")
+        await k.until(lambda: k.app.screen.id == "coordinator")
