@@ -35,7 +35,7 @@ async def test_no_pin_is_shown_otherwise(kiosk):
         assert not k.app.screen.query("#demo-pin")
 
 
-async def test_a_pin_typed_with_persian_digits_logs_in(kiosk, demo_db, now):
+async def test_a_pin_and_a_tab_number_typed_with_persian_digits_work(kiosk, demo_db, now):
     anna = add_coordinator(demo_db, "Anna", "1234", now=now)
     async with kiosk(open_coordinator=True) as k:
         await k.until(lambda: k.app.screen.id == "pin")
@@ -45,3 +45,5 @@ async def test_a_pin_typed_with_persian_digits_logs_in(kiosk, demo_db, now):
         await k.type("۱۲۳۴")
         await k.press("enter")
         await k.until(lambda: k.app.screen.id == "coordinator")
+        await k.press("۶")
+        assert k.one("#tabs").active == "tab-overview"

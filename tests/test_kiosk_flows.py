@@ -258,6 +258,14 @@ async def test_the_number_and_the_code_may_be_typed_with_arabic_digits(kiosk, de
                         " WHERE p.phone = '+4520123456' AND c.code = 'STRIK'")
 
 
+@pytest.mark.parametrize(("key", "screen"), [("١", "offer"), ("۲", "communities"),
+                                             ("٣", "feedback")])
+async def test_home_takes_the_choices_number_from_an_arabic_keyboard(kiosk, key, screen):
+    async with kiosk() as k:
+        await k.press(key)
+        assert k.app.screen.id == screen
+
+
 async def test_wrong_codes_count_down_then_the_code_expires(kiosk, demo_db):
     async with kiosk() as k:
         await open_strikkecafe(k)
