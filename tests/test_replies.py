@@ -10,6 +10,7 @@ from babel.messages.pofile import read_po
 
 from shared.engine import GSM7_LIMITS, UCS2_LIMITS, Limits, _pages, _short
 from shared.i18n import LOCALES_DIR, available_locales, translator
+from shared.keywords import KEYWORDS, fold
 from shared.replies import REPLIES, Reply, fit_reply, render_reply, ucs2_languages
 from shared.sms_text import GSM7_TWO_SEGMENTS, UCS2_TWO_SEGMENTS, fits, measure
 
@@ -226,9 +227,21 @@ def test_fit_reply_takes_another_budget():
     (REPLIES["joined"], "Velkommen til {name}!"),
     ("Welcome to {name}! We have sent you an SMS about it.", "Velkommen til {name}!"),
     (REPLIES["kiosk_code"], "Så skal du ikke gøre noget."),
+    # "Et menneske læser" sounded like a machine talking; "MINE viser dit" said nothing.
+    (REPLIES["unsorted_kept"], "En af os læser din besked og svarer dig."),
+    (REPLIES["help"], "MINE viser dine tilbud og fællesskaber."),
 ])
 def test_danish_says_it_as_a_dane_would(msgid, danish):
     assert danish in translator("da").gettext(msgid)
+
+
+@pytest.mark.parametrize("locale", available_locales())
+def test_the_menu_says_the_help_word_only_as_the_keyword(locale):
+    # "1 Tilbyd hjælp" beside "Skriv HJÆLP for mere": a reader took one for the other.
+    help_words = {fold(word) for words in KEYWORDS["help"].values() for word in words}
+    menu = render_reply(Reply("menu"), locale)
+    said = [word for word in menu.split() if fold(word).strip(".,:;!?«»") in help_words]
+    assert len(said) == 1, menu
 
 
 def test_there_are_six_languages_and_two_need_ucs2():
