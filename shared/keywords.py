@@ -25,7 +25,7 @@ KEYWORDS: dict[str, dict[str, tuple[str, ...]]] = {
     "leave": {"da": ("FORLAD",), "en": ("LEAVE",), "de": ("AUSTRETEN",), "pl": ("WYPISZ",),
               "uk": ("ВИЙТИ", "VYITY"),
               "ar": ("خروج", "KHUROJ", "مغادرة", "MUGHADARA")},
-    # Arabic: the menu and the kiosk say ثناء (praise); شكر (thanks) is the older word.
+    # Arabic: ثناء (praise) is the word of the menu and the kiosk; شكر (thanks) works too.
     "ros": {"da": ("ROS",), "en": ("PRAISE",), "de": ("LOB",), "pl": ("POCHWAŁA",),
             "uk": ("ПОДЯКА", "PODIAKA"), "ar": ("ثناء", "شكر", "SHUKR")},
     "ris": {"da": ("RIS",), "en": ("COMPLAINT",), "de": ("KRITIK", "BESCHWERDE"), "pl": ("SKARGA",),
