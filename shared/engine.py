@@ -16,7 +16,7 @@ from shared.engine_types import (  # noqa: F401
     SetLanguage, OptOut, OptIn, CreateOffer, UpdateOffer, AnswerOffer, JoinCommunity,
     LeaveCommunity, RecordFeedback, EraseContact, KeepUnsorted, Outcome,
 )
-from shared.keywords import MORE_WORDS, YES_WORDS, fold, keyword_index
+from shared.keywords import MORE_WORDS, fold, keyword_index, means_yes
 from shared.language_guess import guess_language
 from shared.replies import Cut, Reply, shorten
 from shared.sms_text import measure
@@ -107,7 +107,7 @@ def step(state: State | None, text: str, facts: Facts, now: datetime) -> Outcome
 
 
 def _dispatch(state: State, turn: _Turn, facts: Facts, language: str) -> Outcome:
-    if state.flow == "erase" and turn.first in YES_WORDS:
+    if state.flow == "erase" and means_yes(turn.first, language):
         return _done(language, Reply("erased"), EraseContact())
     if (state.flow, state.step) in FREE_TEXT_STEPS:
         # "Hjælp til indkøb" is an offer, not HELP: here a keyword counts only

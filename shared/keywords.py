@@ -5,6 +5,8 @@ from __future__ import annotations
 import unicodedata
 from functools import lru_cache
 
+from shared.digits import ascii_digits
+
 # Intent -> words per language. Danish and English always work; a catalog
 # language may add its own aliases here.
 KEYWORDS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -23,8 +25,9 @@ KEYWORDS: dict[str, dict[str, tuple[str, ...]]] = {
     "leave": {"da": ("FORLAD",), "en": ("LEAVE",), "de": ("AUSTRETEN",), "pl": ("WYPISZ",),
               "uk": ("ВИЙТИ", "VYITY"),
               "ar": ("خروج", "KHUROJ", "مغادرة", "MUGHADARA")},
+    # Arabic: ثناء (praise) is the word of the menu and the kiosk; شكر (thanks) works too.
     "ros": {"da": ("ROS",), "en": ("PRAISE",), "de": ("LOB",), "pl": ("POCHWAŁA",),
-            "uk": ("ПОДЯКА", "PODIAKA"), "ar": ("شكر", "SHUKR")},
+            "uk": ("ПОДЯКА", "PODIAKA"), "ar": ("ثناء", "شكر", "SHUKR")},
     "ris": {"da": ("RIS",), "en": ("COMPLAINT",), "de": ("KRITIK", "BESCHWERDE"), "pl": ("SKARGA",),
             "uk": ("СКАРГА", "SKARHA"), "ar": ("شكوى", "SHAKWA")},
     "ide": {"da": ("IDÉ", "IDE"), "en": ("IDEA", "FEEDBACK"), "de": ("IDEE",),
@@ -48,8 +51,11 @@ KEYWORDS: dict[str, dict[str, tuple[str, ...]]] = {
 # Words that are answers inside a flow rather than keywords, kept out of community codes.
 ANSWER_WORDS = ("JA", "YES", "NEJ", "NO", "OK", "MERE", "MORE", "SKIP", "SPRING", "MEHR",
                 "NEIN", "TAK", "NIE", "WIECEJ")
-# Not Polish TAK: in Danish "tak" is "thank you", never a yes to erasing everything.
+# Words that mean yes whatever the contact's language.
 YES_WORDS = ("JA", "YES", "J", "Y", "ТАК", "نعم", "NAAM")
+# Words that mean yes only in the contact's own language. Polish TAK is yes, but
+# in Danish "tak" is "thank you", never a yes to erasing everything.
+YES_WORDS_IN = {"pl": ("TAK",)}
 MORE_WORDS = ("MERE", "MORE", "MEHR", "WIECEJ", "ЩЕ", "SHCHE", "БІЛЬШЕ", "BILSHE", "المزيد", "MAZID")
 
 # Letters that do not decompose into a base letter and a mark: Polish Ł, German ß.
@@ -59,13 +65,19 @@ _FOLDS = str.maketrans({"Æ": "AE", "Ø": "OE", "Å": "AA", "É": "E", "Ł": "L"
 
 
 def fold(word: str) -> str:
-    """Return word upper-cased with Danish letters folded (HJÆLP -> HJAELP)."""
+    """Return word upper-cased with Danish letters folded (HJÆLP -> HJAELP), digits as 0-9."""
     # NFKC: full-width ＳＴＯＰ, ligatures and Arabic presentation forms are the
-    # letters they look like, so every spelling of a keyword is that keyword.
-    upper = unicodedata.normalize("NFKC", word).upper().translate(_FOLDS)
+    # letters they look like, so every spelling of a keyword is that keyword;
+    # and an Arabic keyboard's ١٢ is the same answer or code as 12.
+    upper = ascii_digits(unicodedata.normalize("NFKC", word)).upper().translate(_FOLDS)
     # Other accents (ü, ö) lose their marks: phones without them send the bare letter.
     decomposed = unicodedata.normalize("NFD", upper)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def means_yes(folded: str, language: str) -> bool:
+    """Tell whether a folded word is a yes from a contact who writes in language."""
+    return folded in YES_WORDS or folded in YES_WORDS_IN.get(language, ())
 
 
 @lru_cache(maxsize=1)

@@ -20,12 +20,15 @@ ELLIPSIS = "..."
 REPLIES: dict[str, str] = {
     "help": N_("Fælles - text: OFFER and what you can give. COMMUNITIES to see groups. "
                "JOIN and a code to join one. PRAISE, COMPLAINT or IDEA and your text. "
-               "STATUS shows yours. LANGUAGE DA for Danish. STOP to stop."),
-    "menu": N_("Hi! Reply with a number: 1 Offer help or things. 2 Find a community. "
-               "3 Praise, complaint or idea. Text HELP for more. "
+               "STATUS shows your offers and communities. LANGUAGE DA for Danish. "
+               "STOP to stop."),
+    # Item 1 does not say "help": next to the HELP keyword, a reader would take
+    # one for the other.
+    "menu": N_("Hi! Reply with a number: 1 Give a hand or lend things. 2 Find a community. "
+               "3 Praise, complaint or idea. Text HELP to see what you can do. "
                "Other languages: LANGUAGE DA, DE, PL, UK or AR."),
     # A text that was no keyword and no answer: it waits in the coordinators' inbox.
-    "unsorted_kept": N_("Thank you. A person will read your text and answer you. "
+    "unsorted_kept": N_("Thank you. One of us will read your text and answer you. "
                         "Or reply 1 Offer, 2 Communities, 3 Praise, complaint or idea."),
     "ask_offer": N_("What would you like to offer? Write it in one text, e.g.: "
                     "I can drive a neighbour to the doctor."),

@@ -71,3 +71,17 @@ async def test_the_next_login_tells_of_the_wrong_pins_tried_meanwhile(kiosk, dem
         assert "låst 1 gang" in k.text("#confirm-details")
         await k.press("enter")
         await k.until(lambda: k.app.screen.id == "coordinator")
+
+
+async def test_a_pin_and_a_tab_number_typed_with_persian_digits_work(kiosk, demo_db, now):
+    anna = add_coordinator(demo_db, "Anna", "123456", now=now)
+    async with kiosk(open_coordinator=True) as k:
+        await k.until(lambda: k.app.screen.id == "pin")
+        k.one("#who").value = anna
+        await k.pilot.pause()
+        k.one("#pin-code").focus()
+        await k.type("۱۲۳۴۵۶")
+        await k.press("enter")
+        await k.until(lambda: k.app.screen.id == "coordinator")
+        await k.press("۶")
+        assert k.one("#tabs").active == "tab-overview"

@@ -132,3 +132,14 @@ def test_plural_forms_follow_each_languages_rule(locale, forms):
     catalog = translator(locale)
     plural = catalog.plural  # from the catalog's Plural-Forms header
     assert [plural(n) for n in (1, 2, 5, 22)] == forms
+
+
+@pytest.mark.parametrize(("n", "said"), [
+    # The dual and the singular carry their number in the word: no numeral before them.
+    (1, "حصلت على دقيقة إضافية."), (2, "حصلت على دقيقتين إضافيتين."),
+    (3, "حصلت على 3 دقائق إضافية."), (11, "حصلت على 11 دقيقة إضافية."),
+])
+def test_an_arabic_plural_may_leave_out_the_number(n, said):
+    minutes = translator("ar").ngettext("You have been given {minutes} more minute.",
+                                        "You have been given {minutes} more minutes.", n)
+    assert minutes.format(minutes=n) == said

@@ -2,7 +2,8 @@
 
 import pytest
 
-from shared.keywords import ANSWER_WORDS, KEYWORDS, fold, keyword_index, reserved_words
+from shared.keywords import (ANSWER_WORDS, KEYWORDS, YES_WORDS, fold, keyword_index, means_yes,
+                             reserved_words)
 
 
 def test_fold_makes_danish_letters_typeable():
@@ -17,6 +18,11 @@ def test_fold_strips_other_accents():
     assert fold("Müller") == "MULLER"
     # A decomposed é (e + combining accent) folds like the composed one.
     assert fold("ide\u0301") == "IDE"
+
+
+def test_fold_reads_the_digits_of_arabic_and_persian_keyboards():
+    assert fold("kor٥٥") == fold("KOR۵۵") == "KOR55"
+    assert fold("٣") == "3"
 
 
 def test_keyword_index_finds_help_in_both_languages():
@@ -56,7 +62,19 @@ def test_reserved_words_hold_keywords_and_answers():
     ("POMOC", "help", "pl"), ("dołącz", "join", "pl"), ("DOLACZ", "join", "pl"),
     ("допомога", "help", "uk"), ("DOPOMOHA", "help", "uk"), ("вийти", "leave", "uk"),
     ("مساعدة", "help", "ar"), ("أعرض", "offer", "ar"), ("MUSAADA", "help", "ar"),
+    ("ثناء", "ros", "ar"), ("شكر", "ros", "ar"),
 ])
 def test_each_language_has_its_keywords_in_its_script_and_in_latin_letters(typed, intent,
                                                                            language):
     assert keyword_index()[fold(typed)] == (intent, language)
+
+
+@pytest.mark.parametrize("word", YES_WORDS)
+def test_the_common_yes_words_mean_yes_in_every_language(word):
+    assert all(means_yes(fold(word), language) for language in ("da", "en", "pl", "uk", "ar"))
+
+
+def test_tak_means_yes_only_from_a_contact_who_writes_polish():
+    # In Danish "tak" is "thank you": never a yes to erasing everything.
+    assert means_yes("TAK", "pl")
+    assert not any(means_yes("TAK", language) for language in ("da", "en", "de", "uk", "ar"))

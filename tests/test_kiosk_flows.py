@@ -239,6 +239,33 @@ async def test_join_proves_the_number_and_stores_the_membership(kiosk, demo_db, 
     assert "FORLAD STRIK" in notice["body"]
 
 
+ARABIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+async def test_the_number_and_the_code_may_be_typed_with_arabic_digits(kiosk, demo_db):
+    # An Arabic keyboard types ٢٠ for 20: the fields take it as the same digits.
+    async with kiosk() as k:
+        await open_strikkecafe(k)
+        await ask_for_code(k, "٢٠ ١٢ ٣٤ ٥٦")
+        await k.until(lambda: step(k) == "step-code")
+        code = sent_code(demo_db, "+4520123456")
+        await k.type(code.translate(ARABIC_DIGITS))
+        assert k.one("#code").value == code
+        await k.tap("#check-code")
+        await k.until(lambda: step(k) == "step-done")
+    assert row(demo_db, "SELECT 1 FROM memberships m JOIN contacts p ON p.id = m.contact_id"
+                        " JOIN communities c ON c.id = m.community_id"
+                        " WHERE p.phone = '+4520123456' AND c.code = 'STRIK'")
+
+
+@pytest.mark.parametrize(("key", "screen"), [("١", "offer"), ("۲", "communities"),
+                                             ("٣", "feedback")])
+async def test_home_takes_the_choices_number_from_an_arabic_keyboard(kiosk, key, screen):
+    async with kiosk() as k:
+        await k.press(key)
+        assert k.app.screen.id == screen
+
+
 async def test_wrong_codes_count_down_then_the_code_expires(kiosk, demo_db):
     async with kiosk() as k:
         await open_strikkecafe(k)

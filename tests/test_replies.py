@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import string
+import unicodedata
 
 import pytest
 from babel.messages.pofile import read_po
 
 from shared.engine import GSM7_LIMITS, UCS2_LIMITS, Limits, _pages, joined_reply
 from shared.i18n import LOCALES_DIR, available_locales, translator
+from shared.keywords import KEYWORDS, fold
 from shared.replies import REPLIES, Cut, Reply, fit_reply, render_reply, room, ucs2_languages
 from shared.sms_text import GSM7_TWO_SEGMENTS, UCS2_TWO_SEGMENTS, fits, measure
 
@@ -126,6 +128,27 @@ def test_cut_values_go_in_order_and_never_below_what_they_keep():
     assert fits(tight, 2) and "o" * 9 + "..." in tight
 
 
+# Parts that MINE puts inside its reply, never sent on their own.
+REPLY_PARTS = {"none", "offer_item"} | {key for key in REPLIES if key.startswith("status_")}
+
+
+def first_strong_direction(text: str) -> str | None:
+    """Return the bidi class of the first letter that has a direction: L, R or AL."""
+    classes = (unicodedata.bidirectional(char) for char in text)
+    return next((bidi for bidi in classes if bidi in ("L", "R", "AL")), None)
+
+
+@pytest.mark.parametrize("key", [key for key in REPLIES if key not in REPLY_PARTS])
+def test_every_arabic_sms_starts_with_an_arabic_letter(key):
+    # Phones lay a message out by its first letter with a direction (Unicode's
+    # paragraph rule): one that starts "Fælles:" or with a Latin community name
+    # is drawn left to right, its Arabic words in the wrong order around it.
+    values = longest_values("ar")
+    text = render_reply(Reply(key, {name: values[name] for name in placeholders(REPLIES[key])}),
+                        "ar")
+    assert first_strong_direction(text) in ("R", "AL"), text
+
+
 def test_the_longest_values_are_gsm7_so_the_budget_is_306():
     values = longest_values("da")
     for value in (NAME, SCHEDULE, PLACE, TOWN, values["items"]):
@@ -231,9 +254,21 @@ def test_fit_reply_takes_another_budget():
     (REPLIES["joined"], "Velkommen til {name}!"),
     ("Welcome to {name}! We have sent you an SMS about it.", "Velkommen til {name}!"),
     (REPLIES["kiosk_code"], "Så skal du ikke gøre noget."),
+    # "Et menneske læser" sounded like a machine talking; "MINE viser dit" said nothing.
+    (REPLIES["unsorted_kept"], "En af os læser din besked og svarer dig."),
+    (REPLIES["help"], "MINE viser dine tilbud og fællesskaber."),
 ])
 def test_danish_says_it_as_a_dane_would(msgid, danish):
     assert danish in translator("da").gettext(msgid)
+
+
+@pytest.mark.parametrize("locale", available_locales())
+def test_the_menu_says_the_help_word_only_as_the_keyword(locale):
+    # "1 Tilbyd hjælp" beside "Skriv HJÆLP for mere": a reader took one for the other.
+    help_words = {fold(word) for words in KEYWORDS["help"].values() for word in words}
+    menu = render_reply(Reply("menu"), locale)
+    said = [word for word in menu.split() if fold(word).strip(".,:;!?«»") in help_words]
+    assert len(said) == 1, menu
 
 
 def test_there_are_six_languages_and_two_need_ucs2():

@@ -39,7 +39,7 @@ def waiting(db) -> list[dict]:
 def test_a_long_story_is_kept_and_the_reply_says_a_person_reads_it(demo_db, now):
     reply = text(demo_db, now, "+4522000001", STORY)
     assert reply == render_reply(Reply("unsorted_kept"), "da")
-    assert "Et menneske læser din besked" in reply and fits(reply, 2)
+    assert "En af os læser din besked" in reply and fits(reply, 2)
     [item] = waiting(demo_db)
     assert (item["text"], item["language"], item["status"]) == (STORY, "da", "new")
     message = row(demo_db, "SELECT body FROM messages WHERE id = ?", (item["message_id"],))

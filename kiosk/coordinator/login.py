@@ -9,6 +9,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Select, Static
 
+from kiosk.widgets.digits_input import DigitsInput
 from shared.clock import utcnow
 from shared.coordinators import list_coordinators
 from shared.errors import LockedOut, WrongPin
@@ -37,8 +38,8 @@ class PinScreen(ModalScreen):
             yield Static(_("Coordinator login"), classes="title", markup=False)
             # The names are filled in by a worker: no database work while composing.
             yield Select([], id="who", prompt=_("Who are you?"))
-            yield Input(placeholder=_("PIN"), password=True, id="pin-code",
-                        restrict=r"[0-9]*", max_length=8)
+            yield DigitsInput(placeholder=_("PIN"), password=True, id="pin-code",
+                              restrict=r"[0-9]*", max_length=8)
             yield Static("", id="problem", classes="problem", markup=False)
             yield Button(_("Log in"), id="login", classes="primary")
             yield Button(_("Cancel"), id="cancel", classes="small")

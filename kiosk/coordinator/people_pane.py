@@ -15,6 +15,7 @@ from textual.worker import get_current_worker
 
 from kiosk.coordinator.person_record import describe
 from kiosk.widgets.confirm import ConfirmDialog
+from kiosk.widgets.digits_input import DigitsInput
 from shared.clock import utcnow
 from shared.errors import FaellesError, InvalidPhoneNumber
 from shared.export_files import exports_folder
@@ -45,8 +46,8 @@ class PeoplePane(Vertical):
     def compose(self) -> ComposeResult:
         _ = self.app._
         with Horizontal(id="people-search"):
-            yield Input(placeholder=_("Phone number, e.g. 20 12 34 56"), id="people-phone",
-                        restrict=r"[0-9+ ]*", max_length=20, compact=True)
+            yield DigitsInput(placeholder=_("Phone number, e.g. 20 12 34 56"), id="people-phone",
+                              restrict=r"[0-9+ ]*", max_length=20, compact=True)
             yield Button(_("Find"), id="people-find", compact=True)
             yield Button(_("Export to a file (x)"), id="people-export", classes="on-contact",
                          disabled=True, compact=True)

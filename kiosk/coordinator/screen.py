@@ -10,6 +10,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Static, TabbedContent, TabPane
 
 from kiosk.screens.base import literal
+from shared.digits import digit_forms
 from shared.i18n import N_
 
 TABS = (("offers", N_("Offers")), ("feedback", N_("Feedback")), ("inbox", N_("Inbox")),
@@ -24,7 +25,7 @@ class CoordinatorScreen(Screen):
     BINDINGS = [Binding("ctrl+l", "logout", show=False),
                 # Out of a field (the number in People, a filter) so 1-7 work again.
                 Binding("escape", "leave_field", show=False)] + [
-        Binding(str(number), f"tab('{name}')", show=False)
+        Binding(",".join(digit_forms(number)), f"tab('{name}')", show=False)
         for number, (name, _label) in enumerate(TABS, start=1)]
 
     def __init__(self, coordinator: dict):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from textual import work
 from textual.app import ComposeResult
-from textual.widgets import Input, Select, Static
+from textual.widgets import Select, Static
 
+from kiosk.widgets.digits_input import DigitsInput
 from shared.communities import list_communities
 from shared.errors import InvalidPhoneNumber
 from shared.services.kiosk import NumberNotAllowed
@@ -49,8 +50,8 @@ def chosen(select: Select) -> str | None:
 
 
 def phone_field(app, id: str = "phone") -> ComposeResult:
-    yield Input(placeholder=app._("Phone number, e.g. 20 12 34 56"), id=id, type="text",
-                restrict=r"[0-9+ ]*", max_length=20)
+    yield DigitsInput(placeholder=app._("Phone number, e.g. 20 12 34 56"), id=id, type="text",
+                      restrict=r"[0-9+ ]*", max_length=20)
 
 
 def checked_phone(app, raw: str, *, required: bool) -> str | None:

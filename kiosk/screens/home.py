@@ -10,15 +10,17 @@ from textual.widgets import Button, Static
 
 from kiosk.rtl import for_display, is_rtl
 from kiosk.screens.base import KioskScreen
+from shared.digits import digit_forms
 from shared.i18n import language_name
 
 
 class HomeScreen(KioskScreen):
     """The first screen every visitor sees."""
 
-    BINDINGS = [Binding("1", "open('offer')", show=False),
-                Binding("2", "open('communities')", show=False),
-                Binding("3", "open('feedback')", show=False),
+    # 1, 2 and 3 as any keyboard types them: an Arabic one sends ١ for 1.
+    BINDINGS = [Binding(",".join(digit_forms(1)), "open('offer')", show=False),
+                Binding(",".join(digit_forms(2)), "open('communities')", show=False),
+                Binding(",".join(digit_forms(3)), "open('feedback')", show=False),
                 # For staff: not shown, and harmless to a visitor who finds it.
                 Binding("ctrl+k", "app.ask_for_pin", show=False)]
 

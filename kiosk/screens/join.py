@@ -9,6 +9,7 @@ from textual.widgets import Button, ContentSwitcher, Input, Static
 
 from kiosk.screens.base import StepScreen
 from kiosk.screens.forms import checked_phone, phone_field, problem_line
+from kiosk.widgets.digits_input import DigitsInput
 from shared.clock import utcnow
 from shared.communities import get_community
 from shared.services.kiosk import join_with_proven_number
@@ -41,7 +42,8 @@ class JoinScreen(StepScreen):
             with Vertical(id="step-code"):
                 yield Static(_("We have sent you an SMS with 6 digits. Type them here."),
                              classes="question", markup=False)
-                yield Input(placeholder="123456", id="code", restrict=r"[0-9]*", max_length=6)
+                yield DigitsInput(placeholder="123456", id="code", restrict=r"[0-9]*",
+                                  max_length=6)
                 yield Button(_("Join"), id="check-code", classes="choice")
                 yield Button(_("I did not get a code"), id="again", classes="small")
             with Vertical(id="step-done"):

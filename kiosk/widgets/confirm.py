@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from kiosk.screens.base import literal
+from kiosk.widgets.digits_input import DigitsInput
 
 
 class ConfirmDialog(ModalScreen[bool]):
@@ -55,7 +56,7 @@ class ConfirmDialog(ModalScreen[bool]):
                 yield Static(shown(self.details), id="confirm-details")
             if self.must_type is not None:
                 yield Static(self.type_prompt, classes="paragraph", markup=False)
-                yield Input(id="confirm-typed", max_length=len(self.must_type))
+                yield DigitsInput(id="confirm-typed", max_length=len(self.must_type))
                 yield Static("", id="confirm-problem", classes="problem", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button(self.yes, id="confirm-yes", variant="error" if self.danger

@@ -42,10 +42,16 @@ def catalog_languages() -> tuple[str, ...]:
     return available_locales()
 
 
+# Codes people write that are not the language's own: Ukrainians write UA, the
+# country's code, as often as UK, the language's.
+OTHER_LANGUAGE_CODES = {"UA": "uk"}
+
+
 @lru_cache(maxsize=1)
 def language_aliases() -> dict[str, str]:
     """Return folded language codes and names (in every catalog language) -> locale."""
-    aliases: dict[str, str] = {}
+    aliases: dict[str, str] = {code: locale for code, locale in OTHER_LANGUAGE_CODES.items()
+                               if locale in available_locales()}
     for code in available_locales():
         aliases[fold(code)] = code
         for other in available_locales():
