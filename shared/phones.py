@@ -1,6 +1,6 @@
 """Phone numbers in E.164: as a provider sends them, as a person types them, and masked for logs.
 
-Two rules, on purpose (issue 9, finding 4). A number from Twilio or from our own
+Two rules, on purpose. A number from Twilio or from our own
 store is taken as given when it is E.164 by syntax: libphonenumber's metadata
 lags the numbering plans (it calls +4522000001 unallocated), and refusing a
 webhook with a 4xx loses the citizen's text, since Twilio does not retry it.
@@ -55,6 +55,16 @@ def normalise_phone(raw: str, region: str = DEFAULT_REGION) -> str:
     if E164.fullmatch(text):
         return text
     return typed_phone(raw, region)
+
+
+def display_phone(number: str | None) -> str:
+    """Return a number as people write it, e.g. +45 20 99 88 77; as given if it is no number."""
+    text = (number or "").strip()
+    try:
+        parsed = phonenumbers.parse(normalise_phone(text), DEFAULT_REGION)
+    except (InvalidPhoneNumber, phonenumbers.NumberParseException):
+        return text
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 def mask_phone(number: str | None) -> str:

@@ -41,7 +41,8 @@ from shared.sms_text import MAX_INBOUND_CHARS, measure
 
 API_VERSION = "2010-04-01"
 WEBHOOK_TIMEOUT = 15  # seconds: Twilio's own read timeout for webhooks
-SERVICE_LABEL = "← Fælles: "
+# The arrow says who wrote it: the replies name Fælles themselves where they need to.
+SERVICE_LABEL = "← "
 SENT_LABEL = "→ "
 QUIT = "/quit"
 

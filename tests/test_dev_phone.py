@@ -143,8 +143,8 @@ def test_replies_are_printed_as_from_the_service(stand_in, settings):
     assert re.fullmatch(r"Messages API on http://127\.0\.0\.1:\d+", lines[0])
     assert lines[-4:] == [
         "→ HJÆLP",
-        "← Fælles: Skriv TILBYD, FÆLLESSKABER eller ROS.",
-        "← Fælles: Første linje",
+        "← Skriv TILBYD, FÆLLESSKABER eller ROS.",
+        "← Første linje",
         " " * len(SERVICE_LABEL) + "Anden linje",
     ]
 
@@ -164,7 +164,7 @@ def test_a_refused_signature_is_printed_and_the_phone_goes_on(stand_in, settings
     assert code == 0
     assert len(stand_in.calls) == 2
     assert out.count("The gateway answered 403 Forbidden") == 2
-    assert "→ STOP" in out and "← Fælles" not in out
+    assert "→ STOP" in out and "\n← " not in out
 
 
 def test_an_unreachable_gateway_is_printed(settings):
@@ -428,11 +428,11 @@ def test_the_phone_runs_as_a_process_through_pipes(stand_in, connect):
 
             process.stdin.write("HJÆLP\n")
             process.stdin.flush()
-            assert read_until(lines, "← Fælles: ") == "← Fælles: " + REPLIES[0]
+            assert read_until(lines, "← ") == "← " + REPLIES[0]
 
             client = connect(api_url)
             client.messages.create(to=PHONE, from_=SERVICE_NUMBER, body="Du er med i STRIK")
-            assert read_until(lines, "← Fælles: Du er") == "← Fælles: Du er med i STRIK"
+            assert read_until(lines, "← Du er") == "← Du er med i STRIK"
             client.messages.create(to=NEIGHBOUR, from_=SERVICE_NUMBER, body="Strikkecafé i aften")
             assert read_until(lines, "(to ") == f"(to {NEIGHBOUR}) Strikkecafé i aften"
 

@@ -345,7 +345,7 @@ def test_every_offer_step_fits_and_the_town_dropdown_shows_the_towns(kiosk, size
 
     offer.send("Tab", "Enter")  # to Next, press it
     offer.wait_for(da("Where? (optional)"))
-    assert_screen(offer, [da("Where? (optional)"), da("Choose a town (optional)"),
+    assert_screen(offer, [da("Where? (optional)"), da("Choose a town"),
                           da("Your phone number, so a coordinator can text you (optional)."),
                           da("Phone number, e.g. 20 12 34 56"), da("Next")], "Offer: details")
     assert "▼" in offer.capture(), "the town dropdown shows no arrow"
@@ -404,7 +404,7 @@ def test_every_feedback_step_fits_and_the_town_dropdown_shows_the_towns(kiosk, s
     feedback.send("Tab", "Enter")
     feedback.wait_for(da("Which town is it about? (optional)"))
     assert_screen(feedback, [
-        da("Which town is it about? (optional)"), da("Choose a town (optional)"),
+        da("Which town is it about? (optional)"), da("Choose a town"),
         da("Would you like an answer? Then give your phone number. Without it your feedback "
            "is anonymous."), da("Send")], "Feedback: details")
     open_dropdown(feedback, DEMO_TOWNS[:4], "Feedback: town")
@@ -429,7 +429,7 @@ def communities_screen(kiosk, size) -> Terminal:
 def test_communities_shows_search_town_filter_and_the_list_without_a_gap(kiosk, size):
     communities = communities_screen(kiosk, size)
     assert_screen(communities, [da("Find a community"), da("Search, e.g. walk or knitting"),
-                                da("Choose a town (optional)"), "Strikkecafé"],
+                                da("Choose a town"), "Strikkecafé"],
                   "Communities")
     lines = communities.lines()
     search = next(y for y, line in enumerate(lines)

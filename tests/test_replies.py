@@ -274,3 +274,9 @@ def test_the_menu_says_the_help_word_only_as_the_keyword(locale):
 def test_there_are_six_languages_and_two_need_ucs2():
     assert set(available_locales()) == {"da", "en", "de", "pl", "uk", "ar"}
     assert ucs2_languages() == {"uk", "ar"}
+
+
+@pytest.mark.parametrize("locale", sorted(set(available_locales()) - {"ar"}))
+def test_help_starts_with_the_name_the_same_way_in_every_language(locale):
+    # Arabic starts with an Arabic word instead, so that phones lay it out right to left.
+    assert render_reply(Reply("help"), locale).startswith("Fælles - ")

@@ -7,6 +7,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from kiosk.screens.base import KioskScreen
+from shared.phones import display_phone
 from shared.retention import retention_days
 
 
@@ -29,9 +30,9 @@ class AboutScreen(KioskScreen):
             _("Finished offers, answered feedback and old messages are deleted after "
               "{days} days.").format(days=retention_days()),
             _("To have everything about you erased, text SLET to {number}, or ask the staff "
-              "here.").format(number=number) if number else
-            _("To have everything about you erased, text SLET to our number, or ask "
-              "the staff here."),
+              "here.").format(number=display_phone(number)) if number else
+            _("To have everything about you erased, text SLET to the number you texted, "
+              "or ask the staff here."),
         ]
         yield from self.title_bar(_("About your data"))
         with VerticalScroll(classes="body"):

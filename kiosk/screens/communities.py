@@ -66,9 +66,15 @@ class CommunitiesScreen(KioskScreen):
         options.clear_options()
         options.add_options(
             Option(literal(f"{c['name']}  ·  {c['town']}"), id=c["code"]) for c in shown)
-        self.query_one("#count", Static).update(
-            self.app.ngettext("{n} community", "{n} communities", len(shown)).format(
-                n=len(shown)))
+        if shown:
+            count = self.app.ngettext("{n} community", "{n} communities", len(shown)).format(
+                n=len(shown))
+        elif self.communities:
+            # Nothing matched: say so, and how to find more, rather than "0".
+            count = self._("No community matches. Try another word or another town.")
+        else:
+            count = self._("There are no communities yet.")
+        self.query_one("#count", Static).update(count)
 
     @on(Input.Submitted, "#search")
     def to_list(self) -> None:

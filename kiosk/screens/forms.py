@@ -41,7 +41,7 @@ class TownSelect(Select):
 
 
 def town_select(app, id: str = "town") -> Select:
-    return TownSelect([], prompt=app._("Choose a town (optional)"), id=id, allow_blank=True)
+    return TownSelect([], prompt=app._("Choose a town"), id=id, allow_blank=True)
 
 
 def chosen(select: Select) -> str | None:

@@ -12,6 +12,7 @@ from kiosk.rtl import for_display, is_rtl
 from kiosk.screens.base import KioskScreen
 from shared.digits import digit_forms
 from shared.i18n import language_name
+from shared.phones import display_phone
 
 
 class HomeScreen(KioskScreen):
@@ -56,7 +57,7 @@ class HomeScreen(KioskScreen):
                 yield Button(_("About your data"), id="about", classes="about")
             if app.settings.sms_number:
                 yield Static(_("You can also text us on {number}. Send HELP to see how.")
-                             .format(number=app.settings.sms_number),
+                             .format(number=display_phone(app.settings.sms_number)),
                              id="sms-number", classes="lead", markup=False)
 
     def on_mount(self) -> None:

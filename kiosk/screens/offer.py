@@ -13,6 +13,7 @@ from kiosk.screens.base import StepScreen
 from kiosk.screens.forms import checked_phone, chosen, phone_field, problem_line, town_select
 from shared.clock import utcnow
 from shared.i18n import N_
+from shared.phones import display_phone
 from shared.services.kiosk import submit_offer
 from shared.sms_text import sanitise
 
@@ -106,7 +107,8 @@ class OfferScreen(StepScreen):
         summary = "\n".join([
             f"{_(CATEGORY_LABELS[self.category])}: {description}",
             _("Town: {town}").format(town=town or _("not given")),
-            _("Phone: {phone}").format(phone=self.phone or _("not given")),
+            _("Phone: {phone}").format(phone=display_phone(self.phone) if self.phone
+                                       else _("not given")),
         ])
         self.query_one("#review", Static).update(Content(summary))
 
