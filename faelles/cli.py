@@ -14,7 +14,9 @@ from faelles.demo_pin import demo_pin_file, read_demo_pin, save_demo_pin
 from faelles.logs import configure_logging, log_file_beside, stop_logging
 from shared import demo as demo_module
 from shared.clock import utcnow
-from shared.db import backup_to, db_path_from_env, open_db, sqlite_version
+from shared.db import (
+    StoreMissing, backup_to, db_path_from_env, existing_store, open_db, sqlite_version,
+)
 from shared.errors import FaellesError
 from shared.exports import EXPORT_KINDS, csv_text, export_table, save_private, xlsx_bytes
 from shared.i18n import best_locale, operator_locale, translator
@@ -37,10 +39,18 @@ def kiosk_locale() -> str:
 
 def open_store():
     """Open the configured store, migrating it, and log the SQLite it runs on."""
-    path = db_path_from_env()
+    path = Path(db_path_from_env()).resolve()
     db = open_db(path)
     log.info("database %s on SQLite %s", path, sqlite_version(db))
     return db
+
+
+def require_store() -> Path:
+    """Return the store a service is to use, or stop where it would make an empty one."""
+    try:
+        return existing_store(db_path_from_env())
+    except StoreMissing as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 def print_summary(db) -> None:
@@ -262,6 +272,7 @@ def serve(host: str, port: int) -> None:
     """Run the SMS gateway (development server; use gunicorn in production)."""
     from sms_gateway import create_app
 
+    require_store()
     create_app(load_settings()).run(host=host, port=port, threaded=True)
 
 
@@ -270,6 +281,7 @@ def worker() -> None:
     """Send queued SMS from the outbox until stopped (SIGTERM or Ctrl-C)."""
     from sms_gateway.worker import main as run
 
+    require_store()
     sys.exit(run(load_settings()))
 
 
@@ -285,6 +297,7 @@ def worker() -> None:
                    "switch it off and on with F3.")
 def kiosk(location, web, host, port, open_coordinator, speech) -> None:
     """Start the kiosk in this terminal (or serve it to a browser with --web)."""
+    store = require_store()
     if web:
         from kiosk.web import make_server
 
@@ -296,7 +309,7 @@ def kiosk(location, web, host, port, open_coordinator, speech) -> None:
     from kiosk import make_kiosk
 
     settings = load_settings()
-    log.info("kiosk at %s on %s", location or "-", settings.db_path)
+    log.info("kiosk at %s on %s", location or "-", store)
     make_kiosk(settings.db_path, location=location, locale=kiosk_locale(),
                settings=settings, open_coordinator=open_coordinator, speech=speech).run()
 

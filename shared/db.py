@@ -19,7 +19,7 @@ except ImportError:  # pragma: no cover - platforms without the binary wheel
 
 log = logging.getLogger(__name__)
 
-from shared.errors import StoreBusy  # noqa: E402
+from shared.errors import FaellesError, StoreBusy  # noqa: E402
 from shared.settings import DEFAULT_DB_PATH  # noqa: E402  (kept importable from here)
 # A write waits at most this long for the lock file and then for SQLite's lock
 # (one budget for both): Twilio gives up on a webhook after 15 s and does not
@@ -48,6 +48,34 @@ OperationalError = sqlite3.OperationalError
 def db_path_from_env() -> str:
     """Return the database path configured by FAELLES_DB."""
     return os.environ.get("FAELLES_DB") or DEFAULT_DB_PATH
+
+
+class StoreMissing(FaellesError):
+    """A service was started where it would make a new, empty store by accident."""
+
+
+def existing_store(path: str | os.PathLike) -> Path:
+    """Return the store's absolute path, or raise StoreMissing where a service would
+    make a new, empty one without anybody asking for it.
+
+    The default var/faelles.db is relative to the folder a command runs in: a
+    kiosk started in another folder would make an empty store there, show
+    "0 communities" and let nobody log in. So only `faelles init` makes a store
+    outside a checkout of Fælles (where `make run` and the tests make their own);
+    a FAELLES_DB given on purpose may be new.
+    """
+    absolute = Path(path).resolve()
+    if absolute.exists() or str(path) != DEFAULT_DB_PATH or _in_checkout(Path.cwd()):
+        return absolute
+    raise StoreMissing(
+        f"No store at {absolute}: the default {DEFAULT_DB_PATH} is looked for in the folder "
+        f"you are in ({Path.cwd()}). Set FAELLES_DB to the store's path, or run "
+        f"`faelles init` here to make a new one.")
+
+
+def _in_checkout(folder: Path) -> bool:
+    project = folder / "pyproject.toml"
+    return project.is_file() and 'name = "faelles"' in project.read_text(errors="replace")
 
 
 def open_db(path: str | os.PathLike, *, migrate: bool = True) -> Database:

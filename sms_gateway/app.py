@@ -14,7 +14,9 @@ from twilio.request_validator import RequestValidator
 
 from shared.clock import iso, utcnow
 from shared.contacts import opt_out
-from shared.db import OperationalError, immediate, open_db, sqlite3, sqlite_version
+from shared.db import (
+    OperationalError, existing_store, immediate, open_db, sqlite3, sqlite_version,
+)
 from shared.errors import InvalidPhoneNumber, StoreBusy
 from shared.messages import PROVIDER_STATUSES, apply_status_callback
 from shared.phones import mask_phone, provider_phone
@@ -48,8 +50,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["FAELLES"] = settings
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     # Migrate once here, not per request; open_db takes the write lock to do it.
-    db = open_db(settings.db_path)
-    log.info("gateway on %s, SQLite %s", settings.db_path, sqlite_version(db))
+    store = existing_store(settings.db_path)  # gunicorn in the wrong folder stops here
+    db = open_db(store)
+    log.info("gateway on %s, SQLite %s", store, sqlite_version(db))
     db.close()
     app.extensions["faelles_pool"] = queue.SimpleQueue()
     app.extensions["faelles_synced"] = {}

@@ -487,3 +487,26 @@ def test_make_run_takes_a_port(args, port):
                             cwd=README.parent, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1].endswith(f"faelles demo --port {port}")
+
+
+@pytest.mark.parametrize("command", [["kiosk", "--web", "--port", "0"], ["serve", "--port", "0"],
+                                     ["worker"], ["kiosk"]])
+def test_outside_a_checkout_a_service_will_not_make_an_empty_store(tmp_path, command):
+    env = {k: v for k, v in os.environ.items() if k != "FAELLES_DB"}
+    result = subprocess.run([sys.executable, "-m", "faelles", *command], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=60,
+                            stdin=subprocess.DEVNULL)
+    assert result.returncode == 1
+    where = str(tmp_path.resolve() / "var" / "faelles.db")
+    assert f"No store at {where}" in result.stderr and "FAELLES_DB" in result.stderr
+    assert "faelles init" in result.stderr
+    assert not (tmp_path / "var").exists()
+
+
+def test_init_makes_the_store_there_and_logs_where(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "FAELLES_DB"}
+    result = subprocess.run([sys.executable, "-m", "faelles", "init"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert str(tmp_path.resolve() / "var" / "faelles.db") in result.stderr
+    assert (tmp_path / "var" / "faelles.db").exists()
