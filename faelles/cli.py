@@ -13,6 +13,7 @@ import click
 from faelles.demo_pin import demo_pin_file, read_demo_pin, save_demo_pin
 from faelles.logs import configure_logging, log_file_beside, stop_logging
 from shared import demo as demo_module
+from shared import suppression
 from shared.clock import utcnow
 from shared.db import (
     StoreMissing, backup_to, db_path_from_env, existing_store, open_db, sqlite_version,
@@ -45,11 +46,19 @@ def open_store():
     return db
 
 
-def require_store() -> Path:
-    """Return the store a service is to use, or stop where it would make an empty one."""
+def require_store(*, check_keys: bool = False) -> Path:
+    """Return the store a service is to use, or stop where it would make an empty one.
+
+    check_keys: also stop when the suppression key is no key, or was changed so
+    that someone who texted STOP would be forgotten (the gateway and the worker).
+    """
     try:
-        return existing_store(db_path_from_env())
-    except StoreMissing as exc:
+        store = existing_store(db_path_from_env())
+        if check_keys:
+            with open_db(store) as db:
+                suppression.check_keys(db, now=utcnow())
+        return store
+    except (StoreMissing, suppression.SuppressionKeyProblem) as exc:
         raise click.ClickException(str(exc)) from exc
 
 
@@ -85,6 +94,10 @@ def log_to_file() -> None:
 def init(demo: bool) -> None:
     """Create the database (or bring its schema up to date)."""
     with open_store() as db:
+        try:
+            suppression.check_keys(db, now=utcnow())
+        except suppression.SuppressionKeyProblem as exc:
+            raise click.ClickException(str(exc)) from exc
         click.echo(_("Database ready: {path}").format(path=db_path_from_env()))
         if demo:
             load_and_report_demo(db)
@@ -272,7 +285,7 @@ def serve(host: str, port: int) -> None:
     """Run the SMS gateway (development server; use gunicorn in production)."""
     from sms_gateway import create_app
 
-    require_store()
+    require_store(check_keys=True)
     create_app(load_settings()).run(host=host, port=port, threaded=True)
 
 
@@ -281,7 +294,7 @@ def worker() -> None:
     """Send queued SMS from the outbox until stopped (SIGTERM or Ctrl-C)."""
     from sms_gateway.worker import main as run
 
-    require_store()
+    require_store(check_keys=True)
     sys.exit(run(load_settings()))
 
 

@@ -101,7 +101,11 @@ def open_db(path: str | os.PathLike, *, migrate: bool = True) -> Database:
     if migrate:
         from shared.migrations import migrate as apply_migrations
 
-        apply_migrations(db)
+        try:
+            apply_migrations(db)
+        except BaseException:
+            db.close()
+            raise
     return db
 
 

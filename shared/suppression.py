@@ -1,8 +1,8 @@
 """The suppression list: a keyed hash of every number that opted out, kept after erasure.
 
-Issue 9, finding 1: the opted-out flag lived on the contact row, so erasing the
-contact forgot it, and the next kiosk code, decision notice, welcome and
-broadcast went to a number that had texted STOP. This list holds no number,
+An opted-out flag on the contact row alone would die with an erased contact,
+and the next kiosk code, decision notice, welcome and broadcast would go to a
+number that had texted STOP. This list holds no number,
 only HMAC-SHA256(key, E.164), so it can outlive the erasure it must survive.
 Only START (or an alias) texted from the number takes it off again.
 
@@ -11,6 +11,13 @@ the database file alone cannot tell which numbers opted out, since Danish number
 are few enough to try them all against a known key); otherwise from a random key
 generated once into the store by migration m007. Both are tried when checking,
 so setting the variable later forgets nobody. The key is never logged.
+
+The variable must be 64 hex digits (32 random bytes): a placeholder copied from
+the example file is refused, not used. Changing it must forget nobody either,
+since the hashes cannot be made again without the numbers: the earlier keys go
+in FAELLES_SUPPRESSION_KEY_PREVIOUS and are tried too, and the store remembers
+a fingerprint of every key it has seen, so that the gateway and the worker
+refuse to start when a key that hashed some of the list is missing.
 """
 
 from __future__ import annotations
@@ -18,17 +25,45 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 import secrets
 from collections.abc import Iterable
 from datetime import datetime
 
 from shared.clock import iso
-from shared.db import Database, row
-from shared.errors import InvalidPhoneNumber
+from shared.db import Database, immediate, row, rows
+from shared.errors import FaellesError, InvalidPhoneNumber
 from shared.phones import normalise_phone
 
 KEY_VARIABLE = "FAELLES_SUPPRESSION_KEY"
+PREVIOUS_VARIABLE = "FAELLES_SUPPRESSION_KEY_PREVIOUS"
 STORED_KEY = "suppression_key"
+SEEN_KEY = "suppression_key_seen:"  # + a fingerprint, one row per key ever used
+KEY_FORMAT = re.compile(r"[0-9a-fA-F]{64}")
+MAKE_A_KEY = "python3 -c 'import secrets; print(secrets.token_hex(32))'"
+
+
+class SuppressionKeyProblem(FaellesError):
+    """The configured key is not a key, or a key that hashed part of the list is missing."""
+
+
+def configured_keys(environ=None) -> tuple[bytes | None, list[bytes]]:
+    """Return the environment's key (new entries use it) and the earlier ones, checked."""
+    env = os.environ if environ is None else environ
+    current = env.get(KEY_VARIABLE, "").strip()
+    if current and not KEY_FORMAT.fullmatch(current):
+        raise SuppressionKeyProblem(
+            f"{KEY_VARIABLE} must be 64 hex digits, not a placeholder or a phrase; make one "
+            f"with {MAKE_A_KEY}. (A key used before goes in {PREVIOUS_VARIABLE}.)")
+    # Earlier keys are taken as they were given: they hashed what is on the list.
+    previous = [k.strip().encode() for k in env.get(PREVIOUS_VARIABLE, "").split(",")
+                if k.strip()]
+    return (current.encode() if current else None), previous
+
+
+def fingerprint(key: bytes) -> str:
+    """Return a short name for a key that tells nothing about the key itself."""
+    return hashlib.sha256(b"faelles suppression key " + key).hexdigest()[:16]
 
 
 def create_stored_key(db: Database, *, at: str) -> None:
@@ -39,16 +74,39 @@ def create_stored_key(db: Database, *, at: str) -> None:
 
 def suppression_keys(db: Database) -> list[bytes]:
     """Return the keys to hash with: the environment's first (it is used for new entries)."""
-    keys = []
-    configured = os.environ.get(KEY_VARIABLE, "")
-    if configured.strip():
-        keys.append(configured.strip().encode())
+    current, previous = configured_keys()
+    keys = ([current] if current else []) + previous
     stored = row(db, "SELECT value FROM store_secrets WHERE name = ?", (STORED_KEY,))
     if stored is not None:
         keys.append(bytes(stored["value"]))
     if not keys:
         raise RuntimeError("No suppression key: the store is not migrated")
     return keys
+
+
+def check_keys(db: Database, *, now: datetime) -> None:
+    """Refuse a key that is no key, or a change of key that would forget who opted out.
+
+    Remember the environment's key (by fingerprint) once it is known to be safe.
+    """
+    current, previous = configured_keys()
+    if current is None:
+        return
+    available = {fingerprint(key) for key in [current, *previous]}
+    with immediate(db):
+        seen = {r["name"][len(SEEN_KEY):] for r in rows(
+            db, "SELECT name FROM store_secrets WHERE name LIKE ?", (SEEN_KEY + "%",))}
+        missing = seen - available
+        listed = row(db, "SELECT count(*) AS n FROM suppressions")["n"]
+        if missing and listed:
+            raise SuppressionKeyProblem(
+                f"{KEY_VARIABLE} has changed, and the list of {listed} numbers that texted "
+                f"STOP was partly made with an earlier key (fingerprint "
+                f"{', '.join(sorted(missing))}). Put the earlier key in {PREVIOUS_VARIABLE}, "
+                f"or everyone it hashed would be texted again.")
+        db.execute("INSERT INTO store_secrets (name, value, created_at) VALUES (?, ?, ?)"
+                   " ON CONFLICT (name) DO NOTHING",
+                   (SEEN_KEY + fingerprint(current), b"", iso(now)))
 
 
 def number_hash(key: bytes, phone: str) -> str:

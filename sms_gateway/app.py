@@ -21,6 +21,7 @@ from shared.errors import InvalidPhoneNumber, StoreBusy
 from shared.messages import PROVIDER_STATUSES, apply_status_callback
 from shared.phones import mask_phone, provider_phone
 from shared.settings import Settings, load_settings
+from shared.suppression import check_keys
 from shared.services.sms import handle_inbound_sms
 
 log = logging.getLogger("faelles.gateway")
@@ -53,7 +54,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     store = existing_store(settings.db_path)  # gunicorn in the wrong folder stops here
     db = open_db(store)
     log.info("gateway on %s, SQLite %s", store, sqlite_version(db))
-    db.close()
+    try:
+        # A placeholder key, or a changed one that would forget who texted STOP:
+        # better no gateway than texts to people who asked for none.
+        check_keys(db, now=utcnow())
+    finally:
+        db.close()
     app.extensions["faelles_pool"] = queue.SimpleQueue()
     app.extensions["faelles_synced"] = {}
     app.teardown_appcontext(release_db)

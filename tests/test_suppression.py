@@ -23,9 +23,12 @@ from shared.services import coordinator, operator
 from shared.services.kiosk import join_with_proven_number, submit_offer
 from shared.services.sms import handle_inbound_sms
 from shared.settings import Settings
-from shared.suppression import (KEY_VARIABLE, is_suppressed, number_hash, suppress,
+from shared.suppression import (KEY_VARIABLE, PREVIOUS_VARIABLE, SuppressionKeyProblem,
+                                check_keys, is_suppressed, number_hash, suppress,
                                 suppressed_among, suppression_keys, unsuppress)
 from shared.verification import CannotText, request_code
+
+OPERATOR_KEY = "ab" * 32
 
 PHONE = "+4522334455"
 CODE_TEXT = "Din kode er {code}"
@@ -239,14 +242,55 @@ def test_numbers_match_however_they_are_written(db, now):
 def test_the_key_from_the_environment_is_used_and_the_stored_one_still_counts(
         db, now, monkeypatch):
     suppress(db, "+4522334466", now=now)  # under the store's own key
-    monkeypatch.setenv(KEY_VARIABLE, "a secret the operator keeps elsewhere")
+    monkeypatch.setenv(KEY_VARIABLE, OPERATOR_KEY)
     suppress(db, PHONE, now=now)
     env_key = suppression_keys(db)[0]
-    assert env_key == b"a secret the operator keeps elsewhere"
+    assert env_key == OPERATOR_KEY.encode()
     hashes = {h for (h,) in db.execute("SELECT hash FROM suppressions")}
     assert number_hash(env_key, PHONE) in hashes
     assert is_suppressed(db, "+4522334466") and is_suppressed(db, PHONE)
     assert unsuppress(db, "+4522334466") and not is_suppressed(db, "+4522334466")
+
+
+@pytest.mark.parametrize("key", ["change-me-to-64-hex-digits", "a secret phrase", "ab" * 31,
+                                 "g" * 64, "ab" * 33])
+def test_a_key_that_is_not_64_hex_digits_is_refused_not_used(db, now, monkeypatch, key):
+    monkeypatch.setenv(KEY_VARIABLE, key)
+    with pytest.raises(SuppressionKeyProblem, match="64 hex digits"):
+        suppress(db, PHONE, now=now)
+    with pytest.raises(SuppressionKeyProblem):
+        check_keys(db, now=now)
+    assert db.execute("SELECT count(*) FROM suppressions").fetchone()[0] == 0
+
+
+def test_a_changed_key_forgets_nobody(db, now, monkeypatch):
+    monkeypatch.setenv(KEY_VARIABLE, OPERATOR_KEY)
+    check_keys(db, now=now)
+    suppress(db, PHONE, now=now)
+    # A new key without the old one: refused, rather than texting PHONE again.
+    monkeypatch.setenv(KEY_VARIABLE, "cd" * 32)
+    with pytest.raises(SuppressionKeyProblem, match=PREVIOUS_VARIABLE):
+        check_keys(db, now=now)
+    assert not is_suppressed(db, PHONE)  # this is what starting anyway would do
+    # With the old key among the earlier ones, PHONE is still on the list.
+    monkeypatch.setenv(PREVIOUS_VARIABLE, OPERATOR_KEY)
+    check_keys(db, now=now)
+    assert is_suppressed(db, PHONE)
+    suppress(db, "+4522334466", now=now)
+    assert is_suppressed(db, "+4522334466") and unsuppress(db, PHONE)
+    # Both keys are known to the store now: dropping either again is refused.
+    monkeypatch.delenv(PREVIOUS_VARIABLE)
+    with pytest.raises(SuppressionKeyProblem):
+        check_keys(db, now=now)
+
+
+def test_a_gateway_will_not_start_on_a_placeholder_key(db_path, monkeypatch):
+    from sms_gateway import create_app
+    from shared.settings import Settings
+
+    monkeypatch.setenv(KEY_VARIABLE, "change-me-to-64-hex-digits")
+    with pytest.raises(SuppressionKeyProblem):
+        create_app(Settings(db_path=str(db_path)))
 
 
 def test_the_migration_keeps_everyone_who_had_opted_out(db_path):
