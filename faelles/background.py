@@ -59,17 +59,30 @@ def stop(processes: list[subprocess.Popen]) -> None:
 
 
 @contextmanager
-def start_services(*, port: int, log_dir: Path, transport: str = "console") -> Iterator[Services]:
-    """Run the gateway and the worker in the background for the length of the block."""
+def start_services(*, port: int, log_dir: Path, transport: str = "console",
+                   twilio_api_url: str | None = None) -> Iterator[Services]:
+    """Run the gateway and the worker in the background for the length of the block.
+
+    twilio_api_url: a Twilio-compatible Messages API (the dev phone's) the worker
+    sends through, with status callbacks back to this gateway.
+    """
     log_dir.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "FAELLES_SMS_TRANSPORT": transport, "PYTHONUNBUFFERED": "1"}
     url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "FAELLES_SMS_TRANSPORT": "console", "PYTHONUNBUFFERED": "1",
+           # The logs are files: no colour codes in them.
+           "NO_COLOR": "1", "TERM": "dumb"}
+    worker_env = {**env, "FAELLES_SMS_TRANSPORT": transport}
+    if twilio_api_url:
+        worker_env.update(FAELLES_SMS_TRANSPORT="twilio", FAELLES_TWILIO_API_URL=twilio_api_url)
+        # The callbacks are signed for the address the gateway checks them against.
+        env["FAELLES_PUBLIC_URL"] = worker_env["FAELLES_PUBLIC_URL"] = url
     processes: list[subprocess.Popen] = []
     try:
-        for name, args in (("gateway", ("serve", "--port", str(port))), ("worker", ("worker",))):
+        for name, args, service_env in (("gateway", ("serve", "--port", str(port)), env),
+                                        ("worker", ("worker",), worker_env)):
             # The worker's log holds the numbers it "sends" to: the owner's only.
             log = open(create_private(log_dir / f"{name}.log"), "ab")
-            processes.append(subprocess.Popen(faelles_command(*args), env=env, stdout=log,
+            processes.append(subprocess.Popen(faelles_command(*args), env=service_env, stdout=log,
                                               stderr=subprocess.STDOUT,
                                               stdin=subprocess.DEVNULL))
             log.close()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from faelles.demo_pin import demo_pin_file, read_demo_pin, save_demo_pin
+from faelles.demo_pin import DEMO_PID_FILE, demo_pin_file, read_demo_pin, save_demo_pin
 from faelles.logs import configure_logging, log_file_beside, stop_logging
 from shared import demo as demo_module
 from shared import suppression
@@ -143,34 +143,33 @@ def remind_demo_pin(pin: str | None, pin_file: Path) -> None:
 @click.option("--phone", is_flag=True, help="Open the dev phone instead of the kiosk.")
 @click.option("--phone-number", default="+4520110000", show_default=True,
               help="The number the dev phone texts from.")
-def demo(port: int, location: str, phone: bool, phone_number: str) -> None:
+@click.option("--api-port", default=5001, show_default=True,
+              help="With --phone: the port of the phone's Messages API, which the worker "
+                   "sends through (a free one if it is taken).")
+def demo(port: int, location: str, phone: bool, phone_number: str, api_port: int) -> None:
     """Create the demo database, start the gateway and worker, and open the kiosk."""
     from faelles.background import start_services
 
     if not phone:
         log_to_file()
-    pin_file = demo_pin_file(db_path_from_env())
+    store = Path(db_path_from_env()).resolve()
+    (store.parent / DEMO_PID_FILE).write_text(f"{os.getpid()}\n")
+    pin_file = demo_pin_file(store)
     with open_store() as db:
         pin = load_and_report_demo(db, pin_file)
         print_summary(db)
-    with start_services(port=port, log_dir=Path(db_path_from_env()).parent) as services:
-        click.echo(_("SMS gateway on {url} and outbox worker started (console transport); "
-                     "logs in {logs}.").format(url=services.url, logs=services.log_dir))
-        if phone:
-            click.echo(_("The dev phone: type a text, e.g. HJÆLP. End with /quit or Ctrl-D."))
-            from sms_gateway.dev_phone import run_phone
-
-            try:
-                run_phone(phone_number, f"{services.url}/sms", "127.0.0.1", 0,
-                          load_settings(), stdin=sys.stdin, stdout=sys.stdout)
-            except KeyboardInterrupt:
-                pass
-        else:
+    if phone:
+        demo_with_phone(port, store.parent, phone_number, api_port)
+    else:
+        with start_services(port=port, log_dir=store.parent) as services:
+            click.echo(_("SMS gateway on {url} and outbox worker started (console transport); "
+                         "logs in {logs}.").format(url=services.url, logs=services.log_dir))
             from kiosk import make_kiosk
 
             settings = load_settings()
             make_kiosk(settings.db_path, location=location, locale=kiosk_locale(),
                        settings=settings, demo_pin=pin).run()
+    (store.parent / DEMO_PID_FILE).unlink(missing_ok=True)
     click.echo(_("Gateway and worker stopped."))
     if not phone:
         remind_demo_pin(pin, pin_file)
@@ -325,6 +324,31 @@ def kiosk(location, web, host, port, open_coordinator, speech) -> None:
     log.info("kiosk at %s on %s", location or "-", store)
     make_kiosk(settings.db_path, location=location, locale=kiosk_locale(),
                settings=settings, open_coordinator=open_coordinator, speech=speech).run()
+
+
+def demo_with_phone(port: int, log_dir: Path, number: str, api_port: int) -> None:
+    """Run the gateway, and the worker sending through the dev phone's API, with the phone in front."""
+    # Everything the worker sends (approvals, questions, codes, broadcasts) then
+    # arrives on the phone as it would on a real one, and its delivery reports
+    # go back to the gateway.
+    from faelles.background import start_services
+    from sms_gateway.dev_phone import PhoneScreen, open_phone_api, phone_loop, phone_number
+
+    settings = load_settings()
+    screen, number = PhoneScreen(sys.stdout), phone_number(number)
+    try:
+        api = open_phone_api(screen, number, settings, port=api_port)
+    except OSError:  # the port is taken: any free one will do, the worker is told which
+        api = open_phone_api(screen, number, settings, port=0)
+    try:
+        with start_services(port=port, log_dir=log_dir, twilio_api_url=api.url) as services:
+            click.echo(_("SMS gateway on {url}; the outbox worker sends through the phone's "
+                         "Messages API on {api}; logs in {logs}.").format(
+                url=services.url, api=api.url, logs=services.log_dir))
+            click.echo(_("The dev phone: type a text, e.g. HJÆLP. End with /quit or Ctrl-D."))
+            phone_loop(screen, number, f"{services.url}/sms", settings, stdin=sys.stdin)
+    finally:
+        api.stop()
 
 
 @main.command()

@@ -6,6 +6,9 @@ import os
 from pathlib import Path
 
 PIN_FILE = "demo-pin"
+# The running demo's process id, beside its store: stop exactly that demo with
+# kill -INT "$(cat var/demo.pid)", not every "faelles demo" on the machine.
+DEMO_PID_FILE = "demo.pid"
 
 
 def demo_pin_file(db_path: str) -> Path:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from shared.db import create_private
+from shared.sms_text import clean_characters
 
 FORMAT = "%(asctime)s %(name)s %(levelname)s %(message)s"
 LOG_FILE = "faelles.log"
@@ -27,16 +28,29 @@ def configure_logging(verbose: bool, log_file: Path | None = None) -> None:
     previous_level = stop_logging()
     if log_file is None:
         handler = logging.StreamHandler(sys.stderr)
+        if not sys.stderr.isatty():
+            handler.addFilter(without_colour)
     else:
         # Many kiosk processes write this one file, so none of them may rotate it
         # (each would rename the others' file away): logrotate moves it aside
         # (deploy/logrotate/faelles) and each process reopens the file by name
         # at its next record, as WatchedFileHandler does when the file is gone.
         handler = PrivateWatchedFileHandler(create_private(log_file), encoding="utf-8")
+        handler.addFilter(without_colour)
     handler.setFormatter(logging.Formatter(FORMAT))
     handler.faelles_previous_level = previous_level
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
+
+
+def without_colour(record: logging.LogRecord) -> bool:
+    """Drop the colour codes some loggers put in their messages (werkzeug's, always)."""
+    # A log going to a file (var/gateway.log) would otherwise hold raw ESC [ 32 m.
+    message = record.getMessage()
+    plain = clean_characters(message)
+    if plain != message:
+        record.msg, record.args = plain, None
+    return True
 
 
 class PrivateWatchedFileHandler(logging.handlers.WatchedFileHandler):

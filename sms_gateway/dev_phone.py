@@ -412,7 +412,7 @@ def _with(query, **changes: str) -> str:
     return urlencode({**query.to_dict(), **changes})
 
 
-class _Screen:
+class PhoneScreen:
     """Write whole lines to a stream from several threads, flushing each."""
 
     def __init__(self, stream: TextIO):
@@ -430,7 +430,7 @@ class _Screen:
         self.show("\n".join([label + first, *(indent + line for line in rest)]))
 
 
-def _show_delivery(screen: _Screen, number: str, message: dict) -> None:
+def _show_delivery(screen: PhoneScreen, number: str, message: dict) -> None:
     # The phone stands in for every phone: show broadcasts to others too.
     if message["to"] == number:
         screen.show_message(SERVICE_LABEL, message["body"])
@@ -445,7 +445,7 @@ def _phrase(status: int) -> str:
         return ""
 
 
-def _text_gateway(screen: _Screen, url: str, params: dict[str, str], auth_token: str) -> None:
+def _text_gateway(screen: PhoneScreen, url: str, params: dict[str, str], auth_token: str) -> None:
     try:
         status, body = sign_and_post(url, params, auth_token)
     except OSError as exc:
@@ -469,27 +469,48 @@ def run_phone(number: str, url: str, api_host: str, api_port: int, settings: Set
               stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
     """Text url as the phone number, one SMS per line of stdin, until EOF or /quit; return the exit code."""
     # Looked up per call, not at import, so a redirected sys.stdin/stdout is used.
-    screen = _Screen(sys.stdout if stdout is None else stdout)
-    stdin = sys.stdin if stdin is None else stdin
+    screen = PhoneScreen(sys.stdout if stdout is None else stdout)
     if urlsplit(url).scheme not in ("http", "https"):
         screen.show(f"Not an http(s) URL: {url}")
         return 2
+    number = phone_number(number)
     try:
-        number = normalise_phone(number)
-    except InvalidPhoneNumber:
-        pass  # a made-up test number is fine: send it as given
-    api = FakeTwilioApi(settings.twilio_account_sid, settings.twilio_auth_token,
-                        host=api_host, port=api_port,
-                        on_message=lambda message: _show_delivery(screen, number, message),
-                        on_problem=screen.show)
-    try:
-        api.start()
+        api = open_phone_api(screen, number, settings, host=api_host, port=api_port)
     except OSError as exc:
         screen.show(f"Cannot start the Messages API on {api_host}:{api_port}: {exc}")
         return 1
     try:
         screen.show(f"Messages API on {api.url}")
         screen.show(f"Phone {number} texting {url} (worker: FAELLES_TWILIO_API_URL={api.url})")
+        return phone_loop(screen, number, url, settings, stdin)
+    finally:
+        api.stop()
+
+
+def phone_number(number: str) -> str:
+    """Return the number as E.164 when it is a real one; a made-up test number as given."""
+    try:
+        return normalise_phone(number)
+    except InvalidPhoneNumber:
+        return number
+
+
+def open_phone_api(screen: PhoneScreen, number: str, settings: Settings, *,
+                   host: str = "127.0.0.1", port: int = 0) -> FakeTwilioApi:
+    """Start the phone's Messages API: what a worker sends through it shows on the screen."""
+    api = FakeTwilioApi(settings.twilio_account_sid, settings.twilio_auth_token,
+                        host=host, port=port,
+                        on_message=lambda message: _show_delivery(screen, number, message),
+                        on_problem=screen.show)
+    api.start()
+    return api
+
+
+def phone_loop(screen: PhoneScreen, number: str, url: str, settings: Settings,
+               stdin: TextIO | None = None) -> int:
+    """Text url once per line of stdin, showing each reply, until EOF or /quit."""
+    stdin = sys.stdin if stdin is None else stdin
+    try:
         screen.show(f"Type a message and press Enter; {QUIT} or Ctrl-D ends.")
         for line in iter(stdin.readline, ""):
             text = line.rstrip("\r\n")
@@ -502,6 +523,4 @@ def run_phone(number: str, url: str, api_host: str, api_port: int, settings: Set
             _text_gateway(screen, url, params, settings.twilio_auth_token)
     except KeyboardInterrupt:
         return 130
-    finally:
-        api.stop()
     return 0

@@ -288,3 +288,49 @@ def test_an_arabic_story_reaches_the_inbox_and_is_answered_by_sms(system, reques
     assert rows(db, "SELECT status FROM unsorted WHERE id = ?", (item["id"],)) == [
         {"status": "answered"}]
     db.close()
+
+
+def test_the_demo_with_the_phone_delivers_what_the_worker_sends(tmp_path):
+    store = tmp_path / "demo" / "faelles.db"
+    env = {**os.environ, "FAELLES_DB": str(store), "PYTHONUNBUFFERED": "1",
+           "FAELLES_QUIET_HOURS": "00:00-00:00", "FAELLES_SEND_RATE": "20"}
+    for name in ("TWILIO_AUTH_TOKEN", "FAELLES_SMS_TRANSPORT", "FAELLES_TWILIO_API_URL",
+                 "FAELLES_PUBLIC_URL"):
+        env.pop(name, None)
+    subprocess.run(faelles("init", "--demo"), env=env, check=True, capture_output=True)
+    db = open_db(store)
+    try:
+        queue_message(db, phone=PHONE, body="Godt nyt: dit tilbud er godkendt.", now=utcnow())
+    finally:
+        db.close()
+    demo = subprocess.Popen(
+        faelles("demo", "--phone", "--phone-number", PHONE, "--port", str(free_port()),
+                "--api-port", str(free_port())),
+        env=env, text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT)
+    try:
+        screen = Screen(demo)
+        screen.wait_for("The dev phone")
+        assert (store.parent / "demo.pid").read_text().strip() == str(demo.pid)
+        screen.wait_for("← Godt nyt: dit tilbud er godkendt.", timeout=40)
+        demo.stdin.write("HJÆLP\n")
+        demo.stdin.flush()
+        screen.wait_for("← Fælles - skriv")
+        demo.stdin.write("/quit\n")
+        demo.stdin.flush()
+        assert demo.wait(timeout=30) == 0
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+            demo.wait()
+        demo.stdin.close()
+        demo.stdout.close()
+    assert not (store.parent / "demo.pid").exists()
+    gateway_log = (store.parent / "gateway.log").read_text()
+    assert "POST /sms" in gateway_log and "\x1b" not in gateway_log
+    db = open_db(store)
+    try:
+        sent = row(db, "SELECT status FROM messages WHERE body LIKE 'Godt nyt%'")
+    finally:
+        db.close()
+    assert sent["status"] in ("sent", "delivered")
