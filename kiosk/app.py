@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 import threading
 import time
 from contextlib import contextmanager
@@ -19,6 +21,8 @@ from kiosk.speech import Narrator, Speaker
 from shared.i18n import DEFAULT_LOCALE, available_locales, best_locale, translator
 from shared.settings import Settings
 
+# Signals that end the kiosk the way Ctrl-C does, the terminal restored.
+QUIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 # After this long without input a countdown warns; after RESET_AFTER the kiosk
 # forgets everything entered and shows Home for the next visitor.
 WARN_AFTER_S = 90.0
@@ -167,6 +171,18 @@ class KioskApp(App, inherit_bindings=False):
         self.narrator.start()
         if self.open_coordinator:
             self.call_after_refresh(self.action_ask_for_pin)
+        # SIGTERM (systemd, a supervisor, the browser kiosk's server) and SIGHUP
+        # (the terminal or SSH session went away) end the kiosk as Ctrl-C does:
+        # Python's default for them would leave the terminal in the alternate
+        # screen with mouse reporting on.
+        loop = asyncio.get_running_loop()
+        for signum in QUIT_SIGNALS:
+            loop.add_signal_handler(signum, self.exit)
+
+    def on_unmount(self) -> None:
+        loop = asyncio.get_running_loop()
+        for signum in QUIT_SIGNALS:
+            loop.remove_signal_handler(signum)
 
     def action_ask_for_pin(self) -> None:
         """Open the PIN dialog; a right PIN opens coordinator mode."""

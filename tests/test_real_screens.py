@@ -9,6 +9,7 @@ choices, and no log line is drawn over it.
 from __future__ import annotations
 
 import re
+import shlex
 import subprocess
 from pathlib import Path
 
@@ -643,3 +644,27 @@ def test_every_coordinator_tab_shows_its_keys_whole_and_how_to_change_tabs(kiosk
                      screen_problems(coordinator, buttons=False)]
     assert not problems, (f"coordinator at {size[0]}x{size[1]}:\n  " + "\n  ".join(problems)
                           + "\n" + coordinator.capture())
+
+
+# --- ending the kiosk ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("signal_name", ["TERM", "HUP"])
+def test_a_terminate_or_hangup_puts_the_terminal_back(store, signal_name):
+    terminal = Terminal()
+    try:
+        script = f"echo BEFORE; {shlex.quote(FAELLES)} kiosk; echo EXIT=$?"
+        terminal.start(["sh", "-c", script], (80, 24), env=store, cwd=ROOT)
+        terminal.wait_for(da("About your data"))
+        shell = terminal.tmux("display-message", "-p", "-t", "kiosk", "#{pane_pid}").strip()
+        kiosk_pid = subprocess.run(["pgrep", "-P", shell], capture_output=True, text=True,
+                                   check=True).stdout.split()[0]
+        subprocess.run(["kill", f"-{signal_name}", kiosk_pid], check=True)
+        screen = terminal.wait_for("EXIT=")
+        assert "EXIT=0" in screen, screen  # ended as by Ctrl-C, not killed (143, 129)
+        # The terminal is out of the kiosk's alternate screen and mouse reporting.
+        modes = terminal.tmux("display-message", "-p", "-t", "kiosk",
+                              "#{alternate_on} #{mouse_any_flag} #{mouse_sgr_flag}")
+        assert modes.split() == ["0", "0", "0"], modes
+        assert da("About your data") not in screen
+    finally:
+        terminal.stop()
