@@ -13,15 +13,15 @@ from typing import Callable, Iterator
 from textual import events
 from textual.app import App
 from textual.binding import Binding
-from textual.theme import Theme
 from textual.worker import Worker, WorkerState
 
 from kiosk.rtl import DisplayText, is_rtl
+from kiosk.theme import KIOSK_THEME  # noqa: F401  (also read from here)
 from kiosk.speech import Narrator, Speaker
 from shared.i18n import DEFAULT_LOCALE, available_locales, best_locale, translator
 from shared.settings import Settings
 
-# Signals that end the kiosk the way Ctrl-C does, the terminal restored.
+# systemd, the browser kiosk's server, or a closed terminal or SSH session.
 QUIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 # After this long without input a countdown warns; after RESET_AFTER the kiosk
 # forgets everything entered and shows Home for the next visitor.
@@ -33,24 +33,6 @@ COORDINATOR_LOGOUT_S = 180.0
 # passes open_url on to the page), and the page sets its terminal's font size.
 LARGE_TEXT_FRAGMENTS = {True: "#text-large", False: "#text-normal"}
 
-# High contrast by default: many visitors see poorly. Screens and widgets use
-# these variables ($primary, $accent...) instead of copying colours.
-KIOSK_THEME = Theme(
-    name="faelles",
-    primary="#003b73",     # title bars, dialogs, help lines
-    secondary="#001a33",
-    accent="#ffff66",      # headings, focus, borders
-    error="#ff8080",
-    warning="#ffcc66",
-    success="#80ff80",
-    foreground="#ffffff",
-    background="#000000",
-    surface="#001a33",
-    panel="#003b73",
-    dark=True,
-    # Behind a question that cannot be undone (erase, archive).
-    variables={"danger-background": "#3b0000"},
-)
 
 
 # Large text (F2) in a terminal cannot make the letters bigger: the terminal's font
@@ -155,6 +137,8 @@ class KioskApp(App, inherit_bindings=False):
             yield self._db
 
     def on_unmount(self) -> None:
+        for signum in QUIT_SIGNALS:
+            asyncio.get_running_loop().remove_signal_handler(signum)
         self.narrator.speaker.stop()
         if self._db is not None:
             self._db.close()
@@ -171,18 +155,10 @@ class KioskApp(App, inherit_bindings=False):
         self.narrator.start()
         if self.open_coordinator:
             self.call_after_refresh(self.action_ask_for_pin)
-        # SIGTERM (systemd, a supervisor, the browser kiosk's server) and SIGHUP
-        # (the terminal or SSH session went away) end the kiosk as Ctrl-C does:
-        # Python's default for them would leave the terminal in the alternate
-        # screen with mouse reporting on.
-        loop = asyncio.get_running_loop()
+        # SIGTERM and SIGHUP end the kiosk as Ctrl-C does: Python's default would
+        # leave the terminal in the alternate screen with mouse reporting on.
         for signum in QUIT_SIGNALS:
-            loop.add_signal_handler(signum, self.exit)
-
-    def on_unmount(self) -> None:
-        loop = asyncio.get_running_loop()
-        for signum in QUIT_SIGNALS:
-            loop.remove_signal_handler(signum)
+            asyncio.get_running_loop().add_signal_handler(signum, self.exit)
 
     def action_ask_for_pin(self) -> None:
         """Open the PIN dialog; a right PIN opens coordinator mode."""

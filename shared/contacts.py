@@ -7,11 +7,12 @@ from datetime import datetime
 from shared.clock import iso
 from shared.db import Database, immediate, row, rows
 from shared.errors import NotFound
+from shared.introductions import end_for_contact
 from shared.phones import normalise_phone
 from shared.suppression import suppress, suppressed_since, unsuppress
 
 # Tables whose rows belong to a contact; erasing the contact removes them (ON DELETE CASCADE).
-PERSONAL_TABLES = ("memberships", "offers", "feedback", "unsorted", "messages",
+PERSONAL_TABLES = ("memberships", "offers", "needs", "feedback", "unsorted", "messages",
                    "conversations")
 
 
@@ -66,6 +67,7 @@ def opt_out(db: Database, contact_id: int, *, now: datetime) -> None:
             (iso(now), contact_id),
         )
         suppress(db, found["phone"], now=now)
+        end_for_contact(db, contact_id, reason="opted_out", now=now)
 
 
 def opt_out_number(db: Database, phone: str, *, now: datetime) -> None:
@@ -76,6 +78,9 @@ def opt_out_number(db: Database, phone: str, *, now: datetime) -> None:
             "UPDATE contacts SET opted_out = 1, opted_out_at = ?"
             " WHERE phone = ? AND opted_out = 0", (iso(now), normalise_phone(phone)),
         )
+        found = row(db, "SELECT id FROM contacts WHERE phone = ?", (normalise_phone(phone),))
+        if found is not None:
+            end_for_contact(db, found["id"], reason="opted_out", now=now)
 
 
 def opt_in(db: Database, contact_id: int) -> None:
@@ -100,13 +105,16 @@ def contact_data(db: Database, contact_id: int) -> dict:
     return data
 
 
-def erase_contact(db: Database, phone: str) -> tuple[int, dict[str, int]]:
+def erase_contact(db: Database, phone: str, *, now: datetime) -> tuple[int, dict[str, int]]:
     """Delete a contact and every record linked to them; return its id and what was removed."""
     e164 = normalise_phone(phone)
     with immediate(db):
         contact = row(db, "SELECT id FROM contacts WHERE phone = ?", (e164,))
         if contact is None:
             raise NotFound("No contact with that number")
+        # The introductions they are in end (and lose their first name); the
+        # rows stay, without them, so a coordinator sees what became of them.
+        end_for_contact(db, contact["id"], reason="erased", now=now)
         counts = {
             table: db.execute(
                 f"SELECT count(*) FROM {table} WHERE contact_id = ?", (contact["id"],)

@@ -13,10 +13,11 @@ from datetime import datetime, timedelta
 # The engine's types, re-exported: callers write engine.State, engine.ALL_FACTS.
 from shared.engine_types import (  # noqa: F401
     Limits, GSM7_LIMITS, UCS2_LIMITS, State, CommunityFact, Facts, ALL_FACTS,
+    CreateNeed, UpdateNeed, AnswerIntroduction, AnswerFollowUp,
     SetLanguage, OptOut, OptIn, CreateOffer, UpdateOffer, AnswerOffer, JoinCommunity,
     LeaveCommunity, RecordFeedback, EraseContact, KeepUnsorted, Outcome,
 )
-from shared.keywords import MORE_WORDS, fold, keyword_index, means_yes
+from shared.keywords import MORE_WORDS, NO_WORDS, fold, keyword_index, means_yes
 from shared.language_guess import guess_language
 from shared.replies import Cut, Reply, shorten
 from shared.sms_text import measure
@@ -27,7 +28,13 @@ DEFAULT_LANGUAGE = DEFAULT_LOCALE  # the old name, still read by shared/services
 # Intents that win over any flow in progress (design.md).
 PRIORITY_INTENTS = frozenset({"stop", "start", "help"})
 # Steps whose answer is the citizen's own words rather than a choice.
-FREE_TEXT_STEPS = frozenset({("offer", "describe"), ("offer", "info"), ("feedback", "text")})
+FREE_TEXT_STEPS = frozenset({("offer", "describe"), ("offer", "info"), ("feedback", "text"),
+                             ("need", "describe"), ("need", "when")})
+# HELP followed by this many words is a need in the citizen's own words
+# ("HJÆLP jeg skal til lægen torsdag og har ingen bil"), not a question about texting.
+HELP_AS_NEED_WORDS = 5
+# What may follow the need keyword before the words themselves: "BRUG FOR kørsel".
+NEED_FILLERS = ("FOR", "TIL")
 MAX_FREE_TEXT_ANSWER = 60
 KEYWORD_PUNCTUATION = ".,!?:;«»‹›\"'“”„‘’()"
 # A text that is no keyword and no answer goes to a person when it has this
@@ -39,6 +46,8 @@ UNSORTED_MIN_WORDS = 5
 OWN_WORDS_MIN = 3
 # A town is a name of a word or two; a longer answer is kept as it was written.
 MAX_TOWN_WORDS = 2
+# A first name given with a JA ("JA Inge"), as the other person will read it.
+MAX_FIRST_NAME = 20
 
 
 @dataclass(frozen=True)
@@ -65,7 +74,7 @@ def parse(text: str) -> _Turn:
 
 
 _KEYWORD_FACTS = {
-    "mine": frozenset({"offers", "memberships", "communities"}),
+    "mine": frozenset({"offers", "needs", "memberships", "communities"}),
     "communities": frozenset({"communities", "towns"}),
     "join": frozenset({"communities", "memberships"}),
     "leave": frozenset({"communities", "memberships"}),
@@ -73,6 +82,7 @@ _KEYWORD_FACTS = {
 }
 _FLOW_FACTS = {
     "offer": frozenset({"towns"}),
+    "need": frozenset({"towns"}),
     "join": frozenset({"communities", "memberships"}),
     "list": frozenset({"communities", "towns"}),
 }
@@ -82,6 +92,8 @@ def facts_needed(state: State | None, text: str) -> frozenset[str]:
     """Return which Facts fields step() will read for this text: the rest may stay empty."""
     turn = parse(text)
     needed = _KEYWORD_FACTS.get(turn.intent, frozenset())
+    if _is_answer_word(turn.first):
+        needed |= {"waiting"}
     if state is None or state.flow is None or turn.intent in PRIORITY_INTENTS:
         return needed
     if state.flow == "menu" and turn.first == "2":
@@ -106,9 +118,19 @@ def step(state: State | None, text: str, facts: Facts, now: datetime) -> Outcome
     return outcome
 
 
+def _is_answer_word(first: str) -> bool:
+    return first in NO_WORDS or means_yes(first, "pl")  # the widest set of yes words
+
+
 def _dispatch(state: State, turn: _Turn, facts: Facts, language: str) -> Outcome:
     if state.flow == "erase" and means_yes(turn.first, language):
         return _done(language, Reply("erased"), EraseContact())
+    if facts.waiting and state.flow != "erase" and (
+            means_yes(turn.first, language) or turn.first in NO_WORDS):
+        # A JA or NEJ to an introduction or to "did you get help?" comes first:
+        # YES is also Twilio's opt-in word, but an opted-out number has no
+        # introduction waiting (opting out ends them).
+        return _consent(turn, facts, language)
     if (state.flow, state.step) in FREE_TEXT_STEPS:
         # "Hjælp til indkøb" is an offer, not HELP: here a keyword counts only
         # when it is the whole text, as Twilio's own STOP handling does, or when
@@ -144,6 +166,8 @@ def _restates(state: State, intent: str) -> bool:
     """Return whether the keyword starts the very flow the citizen is already in."""
     if state.flow == "offer" and state.step == "describe":
         return intent == "offer"
+    if state.flow == "need" and state.step == "describe":
+        return intent == "need"
     return state.flow == "feedback" and intent in ("ros", "ris", "ide")
 
 
@@ -154,7 +178,14 @@ def _done(language: str, reply: Reply, *effects) -> Outcome:
 def _keyword(turn: _Turn, facts: Facts, language: str) -> Outcome:
     intent, rest = turn.intent, turn.rest
     if intent == "help":
+        if len(rest.split()) >= HELP_AS_NEED_WORDS:
+            return _need_text(rest, language)
         return _done(language, Reply("help"))
+    if intent == "need":
+        words = rest.split(None, 1)
+        if words and fold(words[0]) in NEED_FILLERS:
+            rest = words[1] if len(words) > 1 else ""
+        return _need_text(rest, language) if rest else _ask_need(language)
     if intent == "stop":
         return _done(language, Reply("stopped"), OptOut())
     if intent == "start":
@@ -195,6 +226,12 @@ def _answer(state: State, turn: _Turn, facts: Facts, language: str) -> Outcome |
         if not text:
             return Outcome(state, language, ())
         return _done(language, Reply("info_thanks"), AnswerOffer(state.data["offer_id"], text))
+    if flow == "need" and step_name == "describe":
+        return _need_text(text, language) if text else _ask_need(language)
+    if flow == "need" and step_name == "when":
+        when = None if turn.first == "0" or not text else text[:MAX_FREE_TEXT_ANSWER]
+        effects = (UpdateNeed(state.data["need_id"], needed_when=when),) if when else ()
+        return _done(language, Reply("need_done"), *effects)
     if flow == "feedback" and step_name == "text":
         kind = state.data["kind"]
         if not text:
@@ -220,6 +257,16 @@ def _answer(state: State, turn: _Turn, facts: Facts, language: str) -> Outcome |
                        (Reply(f"ask_{kind}"),))
     if flow == "offer" and step_name == "category":
         return _offer_category(state, turn, facts, language)
+    if flow == "need" and step_name == "category":
+        return _need_category(state, turn, facts, language)
+    if flow == "need" and step_name == "town":
+        if turn.first == "0":
+            return _ask_when(state, language, ())
+        town = _known_town(text, facts.towns)
+        if town is None and len(text.split()) > MAX_TOWN_WORDS:
+            return _keep(turn, language)
+        town = town or text[:MAX_FREE_TEXT_ANSWER]
+        return _ask_when(state, language, (UpdateNeed(state.data["need_id"], town=town),))
     if flow == "offer" and step_name == "town":
         if turn.first == "0":
             return _done(language, Reply("offer_done"))
@@ -236,6 +283,56 @@ def _answer(state: State, turn: _Turn, facts: Facts, language: str) -> Outcome |
         return _list_communities(facts, language, town=state.data.get("town", ""),
                                  page=state.data["page"] + 1)
     return None
+
+
+def _ask_need(language: str) -> Outcome:
+    return Outcome(State("need", "describe"), language, (Reply("ask_need"),))
+
+
+def _need_text(description: str, language: str) -> Outcome:
+    # The citizen reads their own words back: a misunderstanding shows at once.
+    # The service puts the new need's id into the state's data as need_id.
+    return Outcome(State("need", "category"), language,
+                   (Reply("need_saved", {"text": Cut(description, keep=20)}),),
+                   (CreateNeed(description),))
+
+
+def _need_category(state: State, turn: _Turn, facts: Facts, language: str) -> Outcome:
+    choice = turn.first
+    if choice == "0":
+        return _ask_town(state, facts, language, (), flow="need")
+    if not (choice.isascii() and choice.isdigit()) or not 1 <= int(choice) <= len(CATEGORIES):
+        if _own_words(turn):
+            return _keep(turn, language)
+        return Outcome(state, language, (Reply("pick_number"),))
+    update = UpdateNeed(state.data["need_id"], category=CATEGORIES[int(choice) - 1])
+    return _ask_town(state, facts, language, (update,), flow="need")
+
+
+def _ask_when(state: State, language: str, effects: tuple) -> Outcome:
+    return Outcome(State("need", "when", state.data), language, (Reply("ask_need_when"),),
+                   effects)
+
+
+def _consent(turn: _Turn, facts: Facts, language: str) -> Outcome:
+    """Answer an introduction or a follow-up with JA or NEJ ("JA 12 Inge" picks one, names you)."""
+    yes = means_yes(turn.first, language)
+    words = turn.rest.split()
+    reference = next((int(w.lstrip("#")) for w in words if w.lstrip("#").isdigit()), None)
+    name = next((w for w in words if w.isalpha()), None)
+    chosen = [w for w in facts.waiting if reference is None or w[0] == reference]
+    if len(chosen) != 1:
+        refs = ", ".join(str(waiting[0]) for waiting in facts.waiting)
+        return _done(language, Reply("consent_which", {"refs": refs}))
+    introduction_id, side, other_said_yes = chosen[0]
+    if side == "follow_up":
+        return _done(language, Reply("helped_yes" if yes else "helped_no",
+                                     {"ref": introduction_id}),
+                     AnswerFollowUp(introduction_id, yes))
+    name = name[:1].upper() + name[1:MAX_FIRST_NAME].lower() if name and yes else None
+    reply = ("consent_no" if not yes else "consent_both" if other_said_yes else "consent_yes")
+    return _done(language, Reply(reply, {"ref": introduction_id}),
+                 AnswerIntroduction(introduction_id, side, yes, name))
 
 
 def _ask_offer(language: str) -> Outcome:
@@ -260,9 +357,10 @@ def _offer_category(state: State, turn: _Turn, facts: Facts, language: str) -> O
     return _ask_town(state, facts, language, (update,))
 
 
-def _ask_town(state: State, facts: Facts, language: str, effects: tuple) -> Outcome:
+def _ask_town(state: State, facts: Facts, language: str, effects: tuple,
+              flow: str = "offer") -> Outcome:
     examples = ", ".join(facts.towns[:min(3, facts.limits(language).towns)]) or "Kerteminde"
-    return Outcome(State("offer", "town", state.data), language,
+    return Outcome(State(flow, "town", state.data), language,
                    (Reply("ask_town", {"examples": examples}),), effects)
 
 
@@ -374,23 +472,40 @@ def _leave(rest: str, facts: Facts, language: str) -> Outcome:
     return _done(language, Reply("left", {"name": community.name}), LeaveCommunity(code))
 
 
+def mine_counts(limits: Limits, with_needs: bool) -> tuple[int, int, int]:
+    """Return how many offers, needs and community names MINE shows."""
+    # Needs take their room from the offers and the names: two segments in all.
+    if not with_needs:
+        return limits.offers, 0, limits.memberships
+    return (max(1, limits.offers - limits.needs), limits.needs,
+            max(1, limits.memberships - 1))
+
+
 def _mine(facts: Facts, limits: Limits) -> Reply:
-    if not facts.offers and not facts.memberships:
+    if not facts.offers and not facts.memberships and not facts.needs:
         return Reply("mine_empty")
-    # Offer texts are cut first, then names, each to the room the reply leaves.
+    offer_count, need_count, name_count = mine_counts(limits, bool(facts.needs))
+    # Offer and need texts are cut first, then names, each to the room the reply leaves.
     offers = tuple(
         Reply("offer_item", {"id": offer_id, "text": Cut(text, order=0, keep=12),
                              "status": Reply(f"status_{status}")})
-        for offer_id, text, status in facts.offers[:limits.offers])
+        for offer_id, text, status in facts.offers[:offer_count])
     # Names, not codes: "Strikkeklubben" says more than STRIK.
     names = [Cut(c.name, order=1) if c else code
-             for code in facts.memberships[:limits.memberships]
+             for code in facts.memberships[:name_count]
              for c in [_find(code, facts)]]
     more = len(facts.memberships) - len(names)
     if more > 0:
         names.append(f"+{more}")
-    return Reply("mine", {"offers": offers or Reply("none"),
-                          "communities": names or Reply("none")})
+    if not facts.needs:
+        return Reply("mine", {"offers": offers or Reply("none"),
+                              "communities": names or Reply("none")})
+    needs = tuple(
+        Reply("offer_item", {"id": need_id, "text": Cut(text, order=0, keep=12),
+                             "status": Reply(f"need_status_{status}")})
+        for need_id, text, status in facts.needs[:need_count])
+    return Reply("mine_with_needs", {"offers": offers or Reply("none"), "needs": needs,
+                                     "communities": names or Reply("none")})
 
 
 def _language(rest: str, facts: Facts, language: str) -> Outcome:

@@ -26,10 +26,11 @@ class Limits:
     towns: int           # towns named when a town has no community
     offers: int          # offers MINE shows
     memberships: int     # community names MINE shows
+    needs: int           # needs MINE shows
 
 
-GSM7_LIMITS = Limits(towns=10, offers=3, memberships=3)
-UCS2_LIMITS = Limits(towns=3, offers=2, memberships=3)
+GSM7_LIMITS = Limits(towns=10, offers=3, memberships=3, needs=2)
+UCS2_LIMITS = Limits(towns=3, offers=2, memberships=3, needs=1)
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,10 @@ class Facts:
     towns: tuple[str, ...] = ()
     memberships: tuple[str, ...] = ()            # codes
     offers: tuple[tuple[int, str, str], ...] = ()  # (id, description, status)
+    needs: tuple[tuple[int, str, str], ...] = ()   # (id, description, status)
+    # What waits for this contact's JA or NEJ: (introduction id, "need", "offer"
+    # or "follow_up", whether the other person has said yes already), oldest first.
+    waiting: tuple[tuple[int, str, bool], ...] = ()
     languages: dict[str, str] = field(default_factory=dict)  # folded name or code -> locale
     available: tuple[str, ...] = ()              # languages with a catalog
     ucs2_languages: frozenset[str] = frozenset()  # those whose replies need UCS-2
@@ -72,7 +77,8 @@ class Facts:
         return reply_room(key, language)
 
 
-ALL_FACTS = frozenset({"communities", "towns", "memberships", "offers", "languages"})
+ALL_FACTS = frozenset({"communities", "towns", "memberships", "offers", "needs", "waiting",
+                       "languages"})
 
 
 # Effects: what the service must do to the store.
@@ -107,6 +113,37 @@ class UpdateOffer:
 class AnswerOffer:
     offer_id: int
     text: str
+
+
+@dataclass(frozen=True)
+class CreateNeed:
+    description: str
+
+
+@dataclass(frozen=True)
+class UpdateNeed:
+    need_id: int
+    category: str | None = None
+    town: str | None = None
+    needed_when: str | None = None
+
+
+@dataclass(frozen=True)
+class AnswerIntroduction:
+    """A JA or NEJ to an introduction; name: the first name a JA may carry."""
+
+    introduction_id: int
+    side: str  # "need" or "offer"
+    yes: bool
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class AnswerFollowUp:
+    """Whether help came, from the one who needed it."""
+
+    introduction_id: int
+    helped: bool
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,10 @@ KEYWORDS: dict[str, dict[str, tuple[str, ...]]] = {
               "uk": ("ВИЙТИ", "VYITY"),
               "ar": ("خروج", "KHUROJ", "مغادرة", "MUGHADARA")},
     # Arabic: ثناء (praise) is the word of the menu and the kiosk; شكر (thanks) works too.
+    # "BRUG FOR kørsel til lægen", "SØGER en til at gå med hunden".
+    "need": {"da": ("BRUG", "SØGER"), "en": ("NEED",), "de": ("BRAUCHE",),
+             "pl": ("POTRZEBUJĘ",), "uk": ("ПОТРІБНО", "POTRIBNO"),
+             "ar": ("أحتاج", "AHTAJ")},
     "ros": {"da": ("ROS",), "en": ("PRAISE",), "de": ("LOB",), "pl": ("POCHWAŁA",),
             "uk": ("ПОДЯКА", "PODIAKA"), "ar": ("ثناء", "شكر", "SHUKR")},
     "ris": {"da": ("RIS",), "en": ("COMPLAINT",), "de": ("KRITIK", "BESCHWERDE"), "pl": ("SKARGA",),
@@ -50,7 +54,9 @@ KEYWORDS: dict[str, dict[str, tuple[str, ...]]] = {
 
 # Words that are answers inside a flow rather than keywords, kept out of community codes.
 ANSWER_WORDS = ("JA", "YES", "NEJ", "NO", "OK", "MERE", "MORE", "SKIP", "SPRING", "MEHR",
-                "NEIN", "TAK", "NIE", "WIECEJ")
+                "NEIN", "TAK", "NIE", "WIECEJ", "NI", "LA")
+# Words that mean no, to an introduction or to "did you get help?".
+NO_WORDS = ("NEJ", "NO", "NEIN", "NIE", "НІ", "NI", "لا", "LA")
 # Words that mean yes whatever the contact's language.
 YES_WORDS = ("JA", "YES", "J", "Y", "ТАК", "نعم", "NAAM")
 # Words that mean yes only in the contact's own language. Polish TAK is yes, but

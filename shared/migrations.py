@@ -413,6 +413,58 @@ def m009_growing_lockouts(db: Database) -> None:
     """)
 
 
+@migrations()
+def m011_needs_and_introductions(db: Database) -> None:
+    """Needs, and introductions of a need to an offer with both people's consent."""
+    # A need always has a contact: an introduction needs a number to answer.
+    # An introduction outlives an erased person (need_id or offer_id becomes
+    # NULL), so the coordinator still sees that it ended and why.
+    _run(db, """
+    CREATE TABLE IF NOT EXISTS needs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+        description TEXT NOT NULL,
+        category TEXT,
+        town TEXT,
+        needed_when TEXT,
+        status TEXT NOT NULL DEFAULT 'new'
+            CHECK (status IN ('new', 'open', 'introduced', 'met', 'not_met', 'withdrawn',
+                              'expired')),
+        channel TEXT NOT NULL CHECK (channel IN ('sms', 'kiosk')),
+        location TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS needs_status ON needs (status, created_at);
+    CREATE INDEX IF NOT EXISTS needs_contact ON needs (contact_id);
+    CREATE TABLE IF NOT EXISTS introductions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        need_id INTEGER REFERENCES needs(id) ON DELETE SET NULL,
+        offer_id INTEGER REFERENCES offers(id) ON DELETE SET NULL,
+        coordinator_id INTEGER REFERENCES coordinators(id) ON DELETE SET NULL,
+        status TEXT NOT NULL DEFAULT 'waiting'
+            CHECK (status IN ('waiting', 'agreed', 'declined', 'expired', 'ended')),
+        ended_reason TEXT,
+        need_answer TEXT CHECK (need_answer IN ('yes', 'no')),
+        need_answered_at TEXT,
+        need_name TEXT,
+        offer_answer TEXT CHECK (offer_answer IN ('yes', 'no')),
+        offer_answered_at TEXT,
+        offer_name TEXT,
+        answer_by TEXT NOT NULL,
+        follow_up_at TEXT,
+        followed_up_at TEXT,
+        helped INTEGER CHECK (helped IN (0, 1)),
+        helped_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS introductions_status ON introductions (status, answer_by);
+    CREATE INDEX IF NOT EXISTS introductions_need ON introductions (need_id);
+    CREATE INDEX IF NOT EXISTS introductions_offer ON introductions (offer_id)
+    """)
+
+
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations once, even when several processes start together."""
     if not migrations.pending(db):

@@ -62,6 +62,15 @@ REPLIES: dict[str, str] = {
     "thanks_ris": N_("Thank you for telling us. A coordinator will read it."),
     "thanks_ide": N_("Thank you for the idea! A coordinator will read it."),
     "mine": N_("Your offers: {offers}. Your communities: {communities}."),
+    "mine_with_needs": N_("Your offers: {offers}. You need: {needs}. "
+                          "Your communities: {communities}."),
+    "need_status_new": N_("waiting"),
+    "need_status_open": N_("we are looking"),
+    "need_status_introduced": N_("introduced"),
+    "need_status_met": N_("helped"),
+    "need_status_not_met": N_("we are looking again"),
+    "need_status_withdrawn": N_("withdrawn"),
+    "need_status_expired": N_("closed"),
     "mine_empty": N_("You have no offers or communities yet. Text HELP to see what you can do."),
     "none": N_("none"),
     "offer_item": N_("#{id} {text} ({status})"),
@@ -82,6 +91,33 @@ REPLIES: dict[str, str] = {
                         "Any other answer keeps it."),
     "erased": N_("Everything about you is erased. Thank you for your time with us."),
     "erase_cancelled": N_("Nothing was erased."),
+    # Needs: BRUG FOR ..., SØGER ..., or HJÆLP with a sentence.
+    "ask_need": N_("What do you need a hand with? Write it in one text, e.g.: "
+                   "I need a lift to the doctor on Thursday."),
+    "need_saved": N_("We have written down: \"{text}\". What kind is it? 1 Time 2 Know-how "
+                     "3 Things 4 A room 5 Transport 6 Other. Or 0 to skip."),
+    "ask_need_when": N_("When do you need it? E.g. Thursday morning. Or 0 to skip."),
+    "need_done": N_("Thank you. A coordinator will look for someone who can help, and we "
+                    "will text you."),
+    # Introductions: each side is asked, in the other's own words.
+    "introduce_need": N_("A neighbour offers: \"{offer}\". May we give you each other's "
+                         "numbers? Reply YES {ref}, or NO {ref}."),
+    "introduce_offer": N_("A neighbour needs: \"{need}\". Can you help? May we give you "
+                          "each other's numbers? Reply YES {ref}, or NO {ref}."),
+    "consent_yes": N_("Thank you! When the other says yes too, you get each other's "
+                      "number (no. {ref})."),
+    "consent_both": N_("Thank you! You both said yes: we are sending you each other's "
+                       "number now (no. {ref})."),
+    "consent_no": N_("Thank you for answering. We do not share your number (no. {ref})."),
+    "consent_which": N_("Which one? Reply YES or NO and the number: {refs}."),
+    "introduced": N_("{name} says yes too: {phone}. Thank you for helping each other! "
+                     "(no. {ref})"),
+    "a_neighbour": N_("A neighbour"),
+    "follow_up": N_("Did you get help with \"{need}\"? Reply YES {ref} or NO {ref}."),
+    "helped_yes": N_("We are glad! Thank you for telling us (no. {ref})."),
+    "helped_no": N_("Thank you for telling us. A coordinator will look again (no. {ref})."),
+    "helper_thanks": N_("The neighbour you helped says the help came. Thank you! "
+                        "(no. {ref})"),
     # Sent once when a number texts faster than a person would (shared/abuse.py).
     "throttled": N_("We have got many texts from you in a short time. We keep them all, "
                     "but we wait a little before we answer. Please write again in a few "

@@ -13,7 +13,7 @@ from flask import Flask, Response, abort, current_app, g, request
 from twilio.request_validator import RequestValidator
 
 from shared.clock import iso, utcnow
-from shared.contacts import opt_out
+from shared.contacts import opt_out_number
 from shared.db import (
     OperationalError, existing_store, immediate, open_db, sqlite3, sqlite_version,
 )
@@ -249,8 +249,9 @@ def status_callback() -> Response:
     db = get_db()
     message = apply_status_callback(db, sid, reported, now=utcnow(), error_code=error_code,
                                     message_id=our_id)
-    if message is not None and error_code == OPTED_OUT_ERROR and message["contact_id"]:
-        opt_out(db, message["contact_id"], now=utcnow())
+    if message is not None and error_code == OPTED_OUT_ERROR:
+        # With a contact or without one (a kiosk code): the number is never texted again.
+        opt_out_number(db, message["phone"], now=utcnow())
     sync_committed()  # a lost 21610 would be a lost opt-out
     return Response(status=204)
 

@@ -11,7 +11,7 @@ from typing import Callable
 
 from shared.broadcasts import in_quiet_hours  # the one quiet-hours rule, shared with the kiosk
 from shared.clock import parse, utcnow
-from shared.contacts import opt_out
+from shared.contacts import opt_out_number
 from shared.db import Database, OperationalError, open_db
 from shared.errors import IllegalTransition, StoreBusy
 from shared.messages import (apply_status_callback, claim_next, due_uncertain, fail_uncertain,
@@ -62,8 +62,8 @@ def send_one(db: Database, transport: Transport, *, now: datetime,
                        retry_at=now + retry_delay(message["attempts"]), now=now)
     except PermanentSendError as exc:
         mark_failed(db, message["id"], error_code=exc.code, error=str(exc), now=now)
-        if exc.code == OPTED_OUT and message["contact_id"] is not None:
-            opt_out(db, message["contact_id"], now=now)
+        if exc.code == OPTED_OUT:  # with a contact or not (a kiosk code): never again
+            opt_out_number(db, message["phone"], now=now)
     except Exception as exc:
         # Unknown whether the provider took it, and messages.create has no
         # idempotency key: ask the provider rather than risk texting someone twice.
@@ -109,8 +109,8 @@ def resolve_uncertain(db: Database, transport: Transport, *, now: datetime) -> l
             if match is not None:
                 settle_uncertain(db, message["id"], provider_id=match.provider_id,
                                  status=match.status, error_code=match.error_code, now=now)
-                if match.error_code == OPTED_OUT and message["contact_id"] is not None:
-                    opt_out(db, message["contact_id"], now=now)
+                if match.error_code == OPTED_OUT:
+                    opt_out_number(db, message["phone"], now=now)
             elif now - since >= UNCERTAIN_GRACE and message["attempts"] >= MAX_ATTEMPTS:
                 fail_uncertain(db, message["id"], now=now,
                                reason=f"gave up after {message['attempts']} attempts")

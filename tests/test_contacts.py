@@ -18,6 +18,7 @@ from shared.feedback import record_feedback
 from shared.messages import queue_message, record_inbound
 from shared.offers import record_offer
 from shared.unsorted import record_unsorted
+from shared.needs import record_need
 
 
 def test_touch_contact_creates_in_e164(contact, now):
@@ -87,6 +88,8 @@ def give_them_everything(db, contact_id, phone, code, now):
                       expires_at=now + timedelta(hours=1), now=now)
     record_unsorted(db, contact_id=contact_id, message_id=None, text="Hvem kan hjælpe mig?",
                     language="da", now=now)
+    record_need(db, contact_id=contact_id, description="Kørsel til lægen", channel="sms",
+                now=now)
 
 
 def test_contact_data_lists_every_linked_row(db, contact, community, now):
@@ -94,7 +97,7 @@ def test_contact_data_lists_every_linked_row(db, contact, community, now):
     data = contact_data(db, contact["id"])
     assert data["contact"]["phone"] == "+4520112233"
     counts = {table: len(rows) for table, rows in data.items() if table != "contact"}
-    assert counts == {"memberships": 1, "offers": 1, "feedback": 1, "unsorted": 1,
+    assert counts == {"memberships": 1, "offers": 1, "needs": 1, "feedback": 1, "unsorted": 1,
                       "messages": 2, "conversations": 1}
     assert data["offers"][0]["description"] == "Jeg kan lappe cykler"
 
@@ -106,14 +109,14 @@ def test_erase_contact_removes_them_and_all_their_data(db, contact, community, n
     other = touch_contact(db, "30112233", now=now)
     give_them_everything(db, other["id"], other["phone"], community, now)
 
-    contact_id, removed = erase_contact(db, "20 11 22 33")
+    contact_id, removed = erase_contact(db, "20 11 22 33", now=now)
 
     assert contact_id == contact["id"]
 
-    assert removed == {"memberships": 1, "offers": 1, "feedback": 1, "unsorted": 1,
+    assert removed == {"memberships": 1, "offers": 1, "needs": 1, "feedback": 1, "unsorted": 1,
                        "messages": 3, "conversations": 1, "verifications": 0, "contacts": 1}
     assert find_contact(db, contact["phone"]) is None
-    for table in ("memberships", "offers", "feedback", "unsorted", "messages",
+    for table in ("memberships", "offers", "needs", "feedback", "unsorted", "messages",
                   "conversations"):
         left = db.execute(f"SELECT DISTINCT contact_id FROM {table}").fetchall()
         assert left == [(other["id"],)], table
@@ -121,9 +124,9 @@ def test_erase_contact_removes_them_and_all_their_data(db, contact, community, n
                       (contact["phone"],)).fetchone()[0] == 0
 
 
-def test_erase_contact_writes_no_audit_row(db, contact):
+def test_erase_contact_writes_no_audit_row(db, contact, now):
     # The noun module stays plain: the erasure service audits (shared/services/erasure.py).
-    erase_contact(db, contact["phone"])
+    erase_contact(db, contact["phone"], now=now)
     assert audit_log(db) == []
 
 
@@ -163,7 +166,7 @@ def test_opting_out_suppresses_the_number_and_opting_in_clears_it(db, contact, n
 def test_a_contact_made_again_for_a_suppressed_number_starts_opted_out(db, contact, now):
     # Issue 9, finding 1: the flag died with the erased row; the list does not.
     opt_out(db, contact["id"], now=now)
-    erase_contact(db, contact["phone"])
+    erase_contact(db, contact["phone"], now=now)
     again = touch_contact(db, contact["phone"], now=now + timedelta(days=1), language="da")
     assert (again["opted_out"], again["opted_out_at"]) == (1, iso(now))
     assert again["id"] != contact["id"]

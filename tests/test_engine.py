@@ -108,6 +108,11 @@ class Contact:
                                     + facts.offers)
                     outcome = replace(outcome, state=replace(
                         outcome.state, data={**outcome.state.data, "offer_id": offer_id}))
+                case engine.CreateNeed(description):
+                    need_id, self.next_offer_id = self.next_offer_id, self.next_offer_id + 1
+                    facts = replace(facts, needs=((need_id, description, "new"),) + facts.needs)
+                    outcome = replace(outcome, state=replace(
+                        outcome.state, data={**outcome.state.data, "need_id": need_id}))
                 case engine.JoinCommunity(code):
                     facts = replace(facts, memberships=facts.memberships + (code,))
                 case engine.LeaveCommunity(code):
@@ -115,7 +120,7 @@ class Contact:
                         m for m in facts.memberships if m != code))
                 case engine.EraseContact():
                     # The next text comes from a contact the store has never seen.
-                    facts = replace(facts, language=None, memberships=(), offers=())
+                    facts = replace(facts, language=None, memberships=(), offers=(), needs=())
         self.facts = facts
         return outcome
 

@@ -8,7 +8,7 @@ import unicodedata
 import pytest
 from babel.messages.pofile import read_po
 
-from shared.engine import GSM7_LIMITS, UCS2_LIMITS, Limits, _pages, joined_reply
+from shared.engine import GSM7_LIMITS, UCS2_LIMITS, Limits, _pages, joined_reply, mine_counts
 from shared.i18n import LOCALES_DIR, available_locales, translator
 from shared.keywords import KEYWORDS, fold
 from shared.replies import REPLIES, Cut, Reply, fit_reply, render_reply, room, ucs2_languages
@@ -55,8 +55,8 @@ def longest_page(locale: str) -> str:
     return page
 
 
-def longest_status(locale: str) -> Reply:
-    statuses = [Reply(key) for key in REPLIES if key.startswith("status_")]
+def longest_status(locale: str, prefix: str = "status_") -> Reply:
+    statuses = [Reply(key) for key in REPLIES if key.startswith(prefix)]
     return max(statuses, key=lambda r: measure(render_reply(r, locale)).units)
 
 
@@ -74,6 +74,10 @@ def longest_values(locale: str) -> dict:
         "code": CODE, "suggestions": ", ".join([CODE] * 3), "codes": MEMBER_CODES,
         "offers": (offer,) * limits.offers,
         "communities": [Cut(NAME, order=1)] * limits.memberships + ["+99"],
+        "needs": (Reply("offer_item", {"id": OFFER_ID, "text": text,
+                                       "status": longest_status(locale, "need_status_")}),),
+        "offer": Cut(OFFER_TEXT, keep=20), "need": Cut(OFFER_TEXT, keep=20),
+        "ref": OFFER_ID, "refs": ", ".join([str(OFFER_ID)] * 3), "phone": "+45 20 99 88 77",
         "id": OFFER_ID, "text": text, "status": status,
         "question": "Q" * words["question"], "reason": "R" * words["reason"],
         "answer": "A" * words["answer"],
@@ -94,6 +98,11 @@ def budget_cases() -> list:
 def test_every_reply_fits_two_segments_with_its_longest_values(key, locale):
     values = longest_values(locale)
     reply = Reply(key, {name: values[name] for name in placeholders(REPLIES[key])})
+    if key == "mine_with_needs":
+        offers, needs, names = mine_counts(limits_for(locale), with_needs=True)
+        reply = Reply(key, {"offers": values["offers"][:1] * offers,
+                            "needs": values["needs"][:1] * needs,
+                            "communities": values["communities"][:names] + ["+99"]})
     if key == "joined":
         # The one exception: when and where are never cut, so where two UCS-2
         # segments cannot hold them the welcome may take a third.
@@ -129,7 +138,8 @@ def test_cut_values_go_in_order_and_never_below_what_they_keep():
 
 
 # Parts that MINE puts inside its reply, never sent on their own.
-REPLY_PARTS = {"none", "offer_item"} | {key for key in REPLIES if key.startswith("status_")}
+REPLY_PARTS = {"none", "offer_item", "a_neighbour"} | {
+    key for key in REPLIES if key.startswith(("status_", "need_status_"))}
 
 
 def first_strong_direction(text: str) -> str | None:

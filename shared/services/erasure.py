@@ -23,7 +23,7 @@ def erase_number(db: Database, phone: str, *, actor: str, now: datetime,
     leave_no_trace() once it has committed.
     """
     with immediate(db):
-        contact_id, removed = erase_contact(db, phone)
+        contact_id, removed = erase_contact(db, phone, now=now)
         record_audit(db, actor=actor, action="erase_contact", now=now, record_kind="contact",
                      record_id=contact_id, coordinator_id=coordinator_id)
         # Files are not rolled back with the store: at worst an export lost a row
