@@ -46,7 +46,7 @@ def waiting_for(db: Database, contact_id: int) -> list[dict]:
     Each is (id, side, whether the other has said yes): side is "need", "offer"
     or "follow_up"; oldest first.
     """
-    asked = rows(db, "SELECT i.id, 'need' AS side, i.offer_answer = 'yes' AS other,"
+    asked = rows(db, "SELECT i.id AS id, 'need' AS side, i.offer_answer = 'yes' AS other,"
                      " i.created_at AS at FROM introductions i"
                      " JOIN needs n ON n.id = i.need_id WHERE n.contact_id = ?"
                      " AND i.status = 'waiting' AND i.need_answer IS NULL"

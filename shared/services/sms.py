@@ -16,6 +16,9 @@ from shared.contacts import opt_in, opt_out, set_language
 from shared.conversations import clear_conversation, load_conversation, save_conversation
 from shared.db import Database, immediate, row, rows
 from shared.feedback import record_feedback
+from shared.introductions import waiting_for
+from shared.needs import needs_of, record_need, update_need_details
+from shared.services import introducing
 from shared.services.erasure import erase_number, leave_no_trace
 from shared.i18n import available_locales
 from shared.keywords import fold
@@ -80,6 +83,11 @@ def load_facts(db: Database, contact: dict, needed: frozenset[str] = engine.ALL_
     if "offers" in needed and contact["id"] is not None:
         facts["offers"] = tuple((o["id"], o["description"], o["status"])
                                 for o in offers_of(db, contact["id"]))
+    if "needs" in needed and contact["id"] is not None:
+        facts["needs"] = tuple((n["id"], n["description"], n["status"])
+                               for n in needs_of(db, contact["id"]))
+    if "waiting" in needed and contact["id"] is not None:
+        facts["waiting"] = tuple(waiting_for(db, contact["id"]))
     if "languages" in needed:
         facts["languages"] = language_aliases()
     return engine.Facts(**facts)
@@ -260,6 +268,19 @@ def _apply_effects(db: Database, contact: dict, outcome: engine.Outcome,
                 update_offer_details(db, offer_id, category=category, town=town, now=now)
             case engine.AnswerOffer(offer_id, text):
                 add_answer(db, offer_id, text, now=now)
+            case engine.CreateNeed(description):
+                need_id = record_need(db, contact_id=contact_id, description=description,
+                                      channel="sms", now=now)
+                state = outcome.state
+                outcome = replace(outcome, state=replace(
+                    state, data={**state.data, "need_id": need_id}))
+            case engine.UpdateNeed(need_id, category, town, needed_when):
+                update_need_details(db, need_id, category=category, town=town,
+                                    needed_when=needed_when, now=now)
+            case engine.AnswerIntroduction(introduction_id, side, yes, name):
+                introducing.answer(db, introduction_id, side, yes, name=name, now=now)
+            case engine.AnswerFollowUp(introduction_id, helped):
+                introducing.follow_up_answer(db, introduction_id, helped, now=now)
             case engine.JoinCommunity(code):
                 join_community(db, contact_id, code, channel="sms", now=now)
             case engine.LeaveCommunity(code):
