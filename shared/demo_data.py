@@ -331,6 +331,9 @@ MEMBERSHIPS = [
     ("+4520110808", "HAVE", "sms", None),
     ("+4520110808", "SPIS", "kiosk", "Rådhuset, Hans Schacksvej 4"),
     ("+4520110909", "RENKYST", "sms", None),
+    # Homework help in Munkebo reads three languages: an SMS to it shows the texts per language.
+    ("+4520111010", "LEKTIE", "sms", None),
+    ("+4520111111", "LEKTIE", "kiosk", "Munkebo Bibliotek"),
 ]
 
 OFFERS = [

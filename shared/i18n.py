@@ -74,6 +74,17 @@ def language_name(locale: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+def language_name_in(language: str, locale: str) -> str:
+    """Return the language's name in the locale's words, e.g. 'arabisk' for ar in Danish."""
+    # CLDR's names, as written inside a sentence: Danish ones lower case.
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return Locale.parse(locale).languages.get(language.split("_")[0]) or language
+    except (ValueError, UnknownLocaleError):
+        return language
+
+
 def format_when(moment: datetime, locale: str, fmt: str = "medium") -> str:
     """Return date and time as people in Copenhagen read them, in the locale's words."""
     from babel.dates import format_datetime

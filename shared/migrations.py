@@ -414,6 +414,21 @@ def m009_growing_lockouts(db: Database) -> None:
 
 
 @migrations()
+def m010_broadcast_translations(db: Database) -> None:
+    """Keep a broadcast's texts in other languages than its main text (broadcasts.body)."""
+    # Each member gets the text in their language, or else the main one. The
+    # messages go with the retention period; the broadcast keeps what was written.
+    _run(db, """
+    CREATE TABLE IF NOT EXISTS broadcast_translations (
+        broadcast_id INTEGER NOT NULL REFERENCES broadcasts(id) ON DELETE CASCADE,
+        language TEXT NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (broadcast_id, language)
+    )
+    """)
+
+
+@migrations()
 def m011_needs_and_introductions(db: Database) -> None:
     """Needs, and introductions of a need to an offer with both people's consent."""
     # A need always has a contact: an introduction needs a number to answer.

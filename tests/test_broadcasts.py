@@ -6,9 +6,10 @@ from decimal import Decimal
 import pytest
 
 from shared.audit import audit_log
-from shared.broadcasts import (COST_PER_SEGMENT, Audience, audience, broadcast_progress,
+from shared.broadcasts import (COST_PER_SEGMENT, MAX_BODY, Audience, audience,
+                               broadcast_progress, broadcast_texts, count_languages,
                                estimate_broadcast, in_quiet_hours, quiet_hours_end,
-                               recipients_of, send_broadcast)
+                               recipients_of, send_broadcast, text_language, texts_problem)
 from shared.communities import (code_problem, community_texts, get_community, join_community,
                                 leave_community)
 from shared.contacts import opt_out, touch_contact
@@ -55,7 +56,7 @@ def members(db, now, community):
 def test_recipients_are_current_members_who_take_sms(db, community, members):
     assert [r["contact_id"] for r in recipients_of(db, community)] == [
         members[0]["id"], members[1]["id"], members[3]["id"]]
-    assert audience(db, community) == Audience(recipients=3, opted_out=1)
+    assert audience(db, community) == Audience(recipients=3, opted_out=1, languages={"da": 3})
 
 
 def test_a_community_without_members_has_an_empty_audience(db, community):
@@ -274,7 +275,115 @@ def test_a_member_whose_number_is_suppressed_gets_no_broadcast(db, now, communit
     suppress(db, members[1]["phone"], now=now)
     assert [r["contact_id"] for r in recipients_of(db, community)] == [
         members[0]["id"], members[3]["id"]]
-    assert audience(db, community) == Audience(recipients=2, opted_out=2)
+    assert audience(db, community) == Audience(recipients=2, opted_out=2, languages={"da": 2})
     broadcast_id = send_broadcast(db, community, "Kaffe i morgen", coordinator_id=anna, now=now)
     sent = rows(db, "SELECT phone FROM messages WHERE broadcast_id = ?", (broadcast_id,))
     assert members[1]["phone"] not in {m["phone"] for m in sent} and len(sent) == 2
+
+
+# --- a text per language: which text each recipient gets -----------------------------
+
+DANISH, ARABIC = "Lektiehjælpen holder lukket i uge 42.", "مساعدة الواجبات مغلقة في الأسبوع 42."
+UKRAINIAN = "Допомога з домашніми завданнями закрита на 42 тижні."
+
+
+@pytest.mark.parametrize(("language", "texts", "gets"), [
+    ("ar", {"da": DANISH, "ar": ARABIC}, "ar"),
+    ("uk", {"da": DANISH, "ar": ARABIC}, "da"),    # no Ukrainian text: the main one
+    ("da", {"da": DANISH, "ar": ARABIC}, "da"),
+    (None, {"da": DANISH, "ar": ARABIC}, "da"),    # no language known: the default
+    ("ar", {"da": DANISH, "ar": ""}, "da"),        # an empty text is no text
+    ("en", {"da": DANISH}, "da"),
+], ids=str)
+def test_each_recipient_gets_the_text_in_their_language_else_the_main_one(language, texts, gets):
+    assert text_language(language, texts) == gets
+
+
+def test_the_texts_are_cleaned_and_empty_translations_left_out():
+    assert broadcast_texts("  Hej\x1b[31m ", {"ar": f" {ARABIC} ", "uk": "  ", "da": "Nej"}) == {
+        "da": "Hej", "ar": ARABIC}
+    assert list(broadcast_texts("Hej", {"uk": UKRAINIAN, "ar": ARABIC})) == ["da", "uk", "ar"]
+
+
+def test_languages_are_counted_most_first_and_no_language_as_danish():
+    assert count_languages(["ar", "da", None, "uk", "ar", "da", "da"]) == {
+        "da": 4, "ar": 2, "uk": 1}
+    assert list(count_languages(["uk", "da", "ar"])) == ["da", "ar", "uk"]
+
+
+def test_estimate_measures_each_text_for_those_who_get_it(now):
+    reach = Audience(recipients=12, opted_out=1, languages={"da": 9, "ar": 2, "uk": 1})
+    estimate = estimate_broadcast("x" * 200, reach, translations={"ar": ARABIC, "uk": ""},
+                                  now=now, quiet_start=time(0, 0), quiet_end=time(0, 0))
+    assert list(estimate.texts) == ["da", "ar"]
+    danish, arabic = estimate.texts["da"], estimate.texts["ar"]
+    assert (danish.encoding, danish.segments, danish.readers) == ("GSM-7", 2, 10)
+    assert (arabic.characters, arabic.encoding, arabic.segments, arabic.readers) == (
+        len(ARABIC), "UCS-2", 1, 2)
+    assert estimate.fallback == {"uk": 1}  # the Ukrainian member gets the Danish text
+    assert estimate.total_segments == 10 * 2 + 2 * 1
+    assert estimate.cost == COST_PER_SEGMENT * 22
+    assert estimate.problem is None
+
+
+@pytest.mark.parametrize(("main", "translations", "problem"), [
+    ("Hej", {"ar": ARABIC}, None),
+    ("Hej", {"uk": "ї" * (MAX_BODY + 1)},
+     ("The text in {language} is too long: at most {n} characters.",
+      {"language": "uk", "n": MAX_BODY})),
+    ("x" * (MAX_BODY + 1), {}, ("The text is too long: at most {n} characters.", {"n": MAX_BODY})),
+    ("", {"ar": ARABIC}, ("Write the Danish text too: it goes to everyone without a text in "
+                          "their language.", {})),
+    (" ", {}, ("Write the text of the SMS.", {})),
+], ids=["fine", "translation-too-long", "main-too-long", "translation-alone", "empty"])
+def test_texts_problem_says_why_texts_cannot_be_sent(main, translations, problem):
+    assert texts_problem(broadcast_texts(main, translations)) == problem
+
+
+@pytest.fixture
+def speakers(db, now, community):
+    """Members of KAFFE in Danish, Arabic, Ukrainian, English and none; one Arab opted out."""
+    languages = ("da", "ar", "uk", "en", None, "ar")
+    contacts = [touch_contact(db, f"20 11 33 0{n}", now=now, language=language)
+                for n, language in enumerate(languages)]
+    for contact in contacts:
+        join_community(db, contact["id"], community, channel="sms", now=now)
+    opt_out(db, contacts[-1]["id"], now=now)
+    return contacts
+
+
+def test_the_audience_counts_the_languages_of_those_who_take_sms(db, community, speakers):
+    assert audience(db, community) == Audience(
+        recipients=5, opted_out=1, languages={"da": 2, "ar": 1, "en": 1, "uk": 1})
+
+
+def test_the_service_queues_each_recipient_the_text_in_their_language(db, now, community,
+                                                                      speakers, anna):
+    sent = broadcast(db, community, DANISH, translations={"ar": ARABIC, "uk": UKRAINIAN,
+                                                          "en": " "},
+                     coordinator_id=anna, now=now, quiet_start=QUIET[0], quiet_end=QUIET[1])
+    queued = {m["contact_id"]: m for m in rows(
+        db, "SELECT * FROM messages WHERE broadcast_id = ?", (sent.id,))}
+    da, ar, uk, en, unknown, opted_out = (c["id"] for c in speakers)
+    assert {contact: m["body"] for contact, m in queued.items()} == {
+        da: DANISH, ar: ARABIC, uk: UKRAINIAN, en: DANISH, unknown: DANISH}
+    assert (queued[ar]["encoding"], queued[da]["encoding"]) == ("UCS-2", "GSM-7")
+    assert {m["kind"] for m in queued.values()} == {"broadcast"}
+    assert rows(db, "SELECT body FROM broadcasts") == [{"body": DANISH}]
+    assert rows(db, "SELECT broadcast_id, language, body FROM broadcast_translations"
+                    " ORDER BY language") == [
+        {"broadcast_id": sent.id, "language": "ar", "body": ARABIC},
+        {"broadcast_id": sent.id, "language": "uk", "body": UKRAINIAN}]
+    assert [e["action"] for e in audit_log(db)] == ["broadcast"]  # one row, as before
+
+
+@pytest.mark.parametrize(("main", "translations"), [(DANISH, {"ar": "ب" * (MAX_BODY + 1)}),
+                                                   ("", {"ar": ARABIC})])
+def test_the_service_refuses_a_translation_over_its_limit_or_without_a_main_text(
+        db, now, community, speakers, anna, main, translations):
+    with pytest.raises(InvalidValue):
+        broadcast(db, community, main, translations=translations, coordinator_id=anna, now=now,
+                  quiet_start=QUIET[0], quiet_end=QUIET[1])
+    assert rows(db, "SELECT * FROM messages") == []
+    assert rows(db, "SELECT * FROM broadcast_translations") == []
+    assert audit_log(db) == []

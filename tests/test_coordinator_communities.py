@@ -180,7 +180,10 @@ async def test_broadcast_preview_send_and_progress(coordinator_session, demo_db,
         await visitor.type("Hej")
         assert visitor.text("#preview-size") == "3 characters · GSM-7 · 1 segment per SMS"
         assert visitor.text("#preview-recipients") == (
-            "2 recipients (1 member has opted out and gets nothing)")
+            "2 recipients: 2 Danish (1 member has opted out and gets nothing)")
+        # Everyone reads Danish: no other text to write, nobody left without theirs.
+        assert not visitor.app.screen.query("#text-language")
+        assert not visitor.one("#preview-fallback").display
         assert visitor.text("#preview-cost") == (
             f"In all: 2 segments, about {money(app, Decimal('0.70'))}")
         assert visitor.text("#preview-when") == "It will be sent right away."
@@ -240,6 +243,105 @@ async def test_broadcast_preview_send_and_progress(coordinator_session, demo_db,
         assert "All handed over to the SMS provider." in counts()
         assert visitor.one("#broadcast-progress").timer is None  # it stopped refreshing
         assert isinstance(bar, ProgressBar) and bar.progress == 2
+
+
+# LEKTIE's demo members read Danish, Arabic and Ukrainian.
+LEKTIE_PHONES = {"da": "+4520110202", "ar": "+4520111010", "uk": "+4520111111"}
+ARABIC = "مساعدة الواجبات مغلقة في الأسبوع 42."
+
+
+async def open_broadcast(visitor, code: str) -> None:
+    await open_tab(visitor)
+    await highlight(visitor, code)
+    await visitor.press("b")
+    await visitor.until(lambda: visitor.app.screen.id == "broadcast")
+    await visitor.settle()
+
+
+async def write_in(visitor, language: str, text: str) -> None:
+    """Pick the text's language in the dialog's Select, then write it."""
+    visitor.one("#text-language").value = language
+    await visitor.pilot.pause()
+    visitor.one("#body").text = text
+    await visitor.pilot.pause()
+
+
+async def test_broadcast_in_the_languages_of_the_members(coordinator_session, demo_db, clock):
+    async with coordinator_session(size=(80, 24), locale="en") as visitor:
+        app = visitor.app
+        await open_broadcast(visitor, "LEKTIE")
+        assert visitor.text("#preview-recipients") == (
+            "3 recipients: 1 Danish, 1 Arabic, and 1 Ukrainian")
+        assert visitor.text("#preview-fallback") == (
+            "2 get the Danish text because there is no text in their language "
+            "(Arabic and Ukrainian).")
+        choices = visitor.one("#text-language > SelectOverlay")  # the dropdown's list
+        assert [str(choices.get_option_at_index(i).prompt)
+                for i in range(choices.option_count)] == [
+            "Text in Danish (main text) · 1 recipient", "Text in Arabic · 1 recipient",
+            "Text in Ukrainian · 1 recipient"]
+        assert visitor.one("#text-language").value == "da"
+        assert app.screen.focused is visitor.one("#body")
+
+        await visitor.type("Lektiehjælpen holder lukket i uge 42.")
+        assert visitor.text("#preview-size") == "37 characters · GSM-7 · 1 segment per SMS"
+        await write_in(visitor, "ar", ARABIC)
+        assert visitor.text("#preview-size") == (
+            f"{len(ARABIC)} characters · UCS-2 · 1 segment per SMS")
+        assert "GSM-7" in visitor.text("#preview-encoding")
+        assert visitor.one("#body").placeholder == (
+            "Write the text in Arabic here. Without it, they get the Danish text.")
+        assert visitor.text("#preview-fallback") == (
+            "1 gets the Danish text because there is no text in their language (Ukrainian).")
+        assert visitor.text("#preview-cost").startswith("In all: 3 segments")
+        # Back to the main text: it is still there, with its own count.
+        visitor.one("#text-language").value = "da"
+        await visitor.pilot.pause()
+        assert visitor.one("#body").text == "Lektiehjælpen holder lukket i uge 42."
+        assert visitor.text("#preview-size") == "37 characters · GSM-7 · 1 segment per SMS"
+        # Everything fits at 80x24: the buttons are on screen.
+        assert app.screen.region.contains_region(visitor.one("#send").region)
+
+        await visitor.tap("#send")
+        await visitor.until(lambda: app.screen.id == "confirm")
+        assert "(Ukrainian)" in visitor.text("#confirm-details")
+        await visitor.tap("#confirm-yes")
+        await visitor.until(lambda: app.screen.id == "coordinator")
+        await visitor.settle()
+
+    sent = {m["phone"]: m["body"] for m in rows(
+        demo_db, "SELECT phone, body FROM messages WHERE kind = 'broadcast'")}
+    assert sent == {LEKTIE_PHONES["da"]: "Lektiehjælpen holder lukket i uge 42.",
+                    LEKTIE_PHONES["ar"]: ARABIC,
+                    LEKTIE_PHONES["uk"]: "Lektiehjælpen holder lukket i uge 42."}
+
+
+async def test_a_text_in_another_language_over_its_limit_is_refused(coordinator_session, clock):
+    async with coordinator_session(size=(80, 24), locale="en") as visitor:
+        await open_broadcast(visitor, "LEKTIE")
+        await visitor.type("Hej")
+        assert not visitor.one("#send").disabled
+        await write_in(visitor, "uk", "ї" * 1601)
+        assert visitor.text("#problem") == (
+            "The text in Ukrainian is too long: at most 1600 characters.")
+        assert visitor.one("#send").disabled
+        # The reason stays while another text is shown: it is about the whole SMS.
+        visitor.one("#text-language").value = "da"
+        await visitor.pilot.pause()
+        assert visitor.text("#problem").startswith("The text in Ukrainian is too long")
+        assert visitor.one("#send").disabled
+        await write_in(visitor, "uk", "ї" * 1600)
+        assert not visitor.one("#problem").display and not visitor.one("#send").disabled
+
+
+async def test_the_languages_are_named_in_the_coordinators_language(coordinator_session, clock):
+    async with coordinator_session(size=(80, 24), locale="da") as visitor:
+        await open_broadcast(visitor, "LEKTIE")
+        assert visitor.text("#preview-recipients") == (
+            "3 modtagere: 1 dansk, 1 arabisk og 1 ukrainsk")
+        assert visitor.text("#preview-fallback") == (
+            "2 får den danske tekst, fordi der ikke er en tekst på deres sprog "
+            "(arabisk og ukrainsk).")
 
 
 MARKUP_NAMES = ("[@click=app.quit]x", "[/x]")

@@ -6,7 +6,8 @@ from shared.db import Database, open_db
 from shared.migrations import migrate, migrations
 
 TABLES = {"contacts", "communities", "community_texts", "memberships", "coordinators",
-          "offers", "feedback", "messages", "conversations", "audit", "_sqlite_migrations"}
+          "offers", "feedback", "messages", "conversations", "audit", "broadcasts",
+          "broadcast_translations", "_sqlite_migrations"}
 
 
 def every_migration() -> list[str]:

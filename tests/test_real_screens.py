@@ -646,6 +646,48 @@ def test_every_coordinator_tab_shows_its_keys_whole_and_how_to_change_tabs(kiosk
                           + "\n" + coordinator.capture())
 
 
+# LEKTIE's demo members read Danish, Arabic and Ukrainian: its SMS has a text per language.
+LEKTIE_TEXTS = [f"{da('Text in {language} (main text) · {recipients}')}".format(
+                    language="dansk", recipients="1 modtager"),
+                da("Text in {language} · {recipients}").format(language="arabisk",
+                                                               recipients="1 modtager"),
+                da("Text in {language} · {recipients}").format(language="ukrainsk",
+                                                               recipients="1 modtager")]
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_broadcast_shows_the_members_languages_and_a_text_for_each(kiosk, size):
+    coordinator = log_in(kiosk, size)
+    visit_tab(coordinator, 4, da("Communities"))
+    for _ in range(20):  # down the table until the details show LEKTIE
+        if "LEKTIE · " in coordinator.capture():
+            break
+        coordinator.send("Down")
+        coordinator.wait_until_settled()
+    coordinator.send("b")
+    recipients = "3 modtagere: 1 dansk, 1 arabisk og 1 ukrainsk"
+    fallback = ("2 får den danske tekst, fordi der ikke er en tekst på deres sprog "
+                "(arabisk og ukrainsk).")
+    coordinator.wait_for(recipients)
+    assert_screen(coordinator, [recipients, fallback, LEKTIE_TEXTS[0], da("Send")],
+                  "SMS to LEKTIE")
+
+    coordinator.send("BTab")  # from the text to the language of the text
+    open_dropdown(coordinator, LEKTIE_TEXTS, "SMS to LEKTIE: the language of the text")
+    assert_screen(coordinator, LEKTIE_TEXTS, "SMS to LEKTIE, languages shown", buttons=False,
+                  boxes=False)
+    coordinator.send("Down", "Enter")
+    coordinator.wait_for(lambda screen: "▲" not in screen and LEKTIE_TEXTS[1] in screen)
+    coordinator.send("Tab")
+    coordinator.type("مساعدة الواجبات مغلقة في الأسبوع 42.")
+    size_line = da("{characters} · {encoding} · {segments} per SMS").format(
+        characters="36 tegn", encoding="UCS-2", segments="1 SMS-del")
+    coordinator.wait_for(size_line)
+    assert_screen(coordinator, [size_line, "1 får den danske tekst", da("Send")],
+                  "SMS to LEKTIE, the Arabic text")
+    coordinator.send("Escape")
+
+
 # --- ending the kiosk ------------------------------------------------------------------------
 
 @pytest.mark.parametrize("signal_name", ["TERM", "HUP"])

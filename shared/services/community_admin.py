@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -73,11 +74,14 @@ class Broadcast:
 
 
 def broadcast(db: Database, code: str, body: str, *, coordinator_id: int, now: datetime,
-              quiet_start, quiet_end) -> Broadcast:
-    """Queue an SMS to every member who takes SMS, audited; say when it will leave."""
+              quiet_start, quiet_end, translations: Mapping[str, str] | None = None) -> Broadcast:
+    """Queue an SMS to every member who takes SMS, in their language, audited; say when it leaves.
+
+    body is the main text; translations holds a text per other language. A member
+    whose language has none gets the main text.
+    """
     with immediate(db):
-        broadcast_id = send_broadcast(db, code, body, coordinator_id=coordinator_id, now=now)
+        broadcast_id = send_broadcast(db, code, body, coordinator_id=coordinator_id, now=now,
+                                      translations=translations)
         audit_by(db, coordinator_id, "broadcast", now, "community", get_community(db, code)["id"])
     return Broadcast(broadcast_id, quiet_hours_end(now, quiet_start, quiet_end))
-
-
