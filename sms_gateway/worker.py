@@ -18,6 +18,7 @@ from shared.messages import (apply_status_callback, claim_next, due_uncertain, f
                              get_message, hold_interrupted, mark_failed, mark_retry, mark_sent,
                              mark_uncertain, provider_ids_in_use, recheck_uncertain,
                              requeue_uncertain, settle_uncertain)
+from shared.services import introducing
 from shared.settings import Settings
 from sms_gateway.transports import (PermanentSendError, SendResult, TransientSendError,
                                     Transport, UncertainSendError, make_transport)
@@ -27,7 +28,8 @@ log = logging.getLogger("faelles.worker")
 MAX_ATTEMPTS = 8
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(hours=1)
-OPTED_OUT = "21610"  # Twilio: the recipient has replied STOP to this sender
+OPTED_OUT = "21610"
+CHORES_EVERY_S = 60.0  # Twilio: the recipient has replied STOP to this sender
 # An uncertain message (issue 9, finding 3): the provider is asked about it
 # every UNCERTAIN_CHECK; if it has not shown the message UNCERTAIN_GRACE after
 # our call, it never took it, and the message is queued again. Twilio creates
@@ -149,9 +151,17 @@ def run_worker(
         quiet = (settings.quiet_start, settings.quiet_end)
         interval = 1.0 / settings.send_rate if settings.send_rate > 0 else 0.0
         log.info("worker started")
+        next_chores = 0.0
         while not stop_event.is_set():
             started = monotonic()
             try:
+                if started >= next_chores:
+                    # What time brings: unanswered introductions end, follow-ups are
+                    # asked, old needs close. Once a minute is soon enough.
+                    done = introducing.run_due(db, now=clock())
+                    if any(done.values()):
+                        log.info("introductions: %s", done)
+                    next_chores = started + CHORES_EVERY_S
                 # Before any send: an uncertain message found not taken is queued
                 # again here, so it is never sent while still in doubt.
                 resolve_uncertain(db, transport, now=clock())

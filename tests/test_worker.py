@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from shared.clock import iso, utcnow
-from shared.contacts import get_contact, opt_out
+from shared.contacts import get_contact, opt_out, touch_contact
+from shared.db import row
 from shared.i18n import TIMEZONE
 from shared.messages import claim_next, get_message, queue_message
 from shared.settings import Settings
@@ -307,3 +308,41 @@ def test_the_worker_logs_no_number(db, contact, now, caplog):
 
     assert caplog.records
     assert not [r for r in caplog.records if contact["phone"][3:] in r.getMessage()]
+
+
+def test_the_running_worker_ends_unanswered_introductions_and_asks_the_follow_ups(
+        demo_db, db_path, now):
+    from shared.coordinators import add_coordinator
+    from shared.introductions import create_introduction
+    from shared.needs import record_need
+
+    asker = touch_contact(demo_db, "+4522002001", now=now, language="da")
+    helper = touch_contact(demo_db, "+4522002002", now=now, language="da")
+    offer = demo_db.execute(
+        "INSERT INTO offers (contact_id, description, status, channel, created_at, updated_at)"
+        " VALUES (?, 'Jeg kan køre', 'approved', 'sms', ?, ?)",
+        (helper["id"], now.isoformat(), now.isoformat())).lastrowid
+    anna = add_coordinator(demo_db, "Anna", "123456", now=now)
+    late_need = record_need(demo_db, contact_id=asker["id"], description="Kørsel", channel="sms",
+                            now=now)
+    agreed_need = record_need(demo_db, contact_id=asker["id"], description="Indkøb",
+                              channel="sms", now=now)
+    late = create_introduction(demo_db, need_id=late_need, offer_id=offer, coordinator_id=anna,
+                               now=now - timedelta(days=4))
+    agreed = create_introduction(demo_db, need_id=agreed_need, offer_id=offer,
+                                 coordinator_id=anna, now=now - timedelta(days=20))
+    demo_db.execute("UPDATE introductions SET status = 'agreed', follow_up_at = ? WHERE id = ?",
+                    ((now - timedelta(days=1)).isoformat(), agreed))
+
+    stop, thread = start_worker(db_path, RecordingTransport(), now, send_rate=20.0)
+    try:
+        wait_for(lambda: row(demo_db, "SELECT status FROM introductions WHERE id = ?",
+                             (late,))["status"] == "expired")
+        wait_for(lambda: row(demo_db, "SELECT followed_up_at FROM introductions WHERE id = ?",
+                             (agreed,))["followed_up_at"] is not None)
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+    asked = row(demo_db, "SELECT body FROM messages WHERE phone = ? AND kind = 'notice'",
+                (asker["phone"],))
+    assert "Indkøb" in asked["body"]
