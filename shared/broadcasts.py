@@ -13,13 +13,13 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from shared.clock import iso
+from shared.consent import not_textable_among
 from shared.db import Database, immediate, row, rows
 from shared.errors import IllegalTransition, InvalidValue, NotFound
 from shared.i18n import N_, TIMEZONE
 from shared.keywords import fold
 from shared.messages import queue_message
 from shared.sms_text import MAX_INBOUND_CHARS, measure, sanitise
-from shared.suppression import suppressed_among
 from shared.vocabulary import DEFAULT_LOCALE
 
 # What one SMS segment costs. An assumption (a typical Danish bulk price in
@@ -161,9 +161,9 @@ def _members(db: Database, code: str) -> list[dict]:
         " JOIN communities c ON c.id = m.community_id JOIN contacts p ON p.id = m.contact_id"
         " WHERE c.code = ? AND m.left_at IS NULL ORDER BY m.joined_at", (fold(code),))
     # The suppression list as well as the flag: it outlives erasure (issue 9, finding 1).
-    suppressed = suppressed_among(db, (m["phone"] for m in members))
+    blocked = not_textable_among(db, (m["phone"] for m in members))
     for member in members:
-        member["opted_out"] = bool(member["opted_out"]) or member["phone"] in suppressed
+        member["opted_out"] = member["phone"] in blocked
     return members
 
 

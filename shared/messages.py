@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from shared.clock import iso
+from shared.consent import may_text
 from shared.db import Database, immediate, row, rows
 from shared.errors import IllegalTransition, InvalidValue, NotFound
 from shared.sms_text import measure
-from shared.suppression import is_suppressed
 
 KINDS = ("reply", "notice", "broadcast", "code")
 # Outbound statuses in the order they happen. A callback never moves a
@@ -93,12 +93,7 @@ def queue_message(
         raise InvalidValue("An SMS needs a text")
     size = measure(body)
     with immediate(db):
-        # By id, or by number for a message queued with the number alone.
-        if row(db, "SELECT 1 FROM contacts WHERE (id = ? OR phone = ?) AND opted_out = 1",
-               (contact_id, phone)):
-            return None
-        # The suppression list outlives an erased contact (issue 9, finding 1).
-        if is_suppressed(db, phone):
+        if not may_text(db, phone, contact_id=contact_id):
             return None
         return db.execute(
             "INSERT INTO messages (direction, contact_id, phone, body, encoding, segments, kind,"
@@ -128,16 +123,14 @@ def claim_next(db: Database, *, now: datetime, broadcasts: bool = True) -> dict 
         while True:
             due = row(
                 db,
-                "SELECT m.*, coalesce(c.opted_out, 0) AS opted_out FROM messages m"
-                " LEFT JOIN contacts c ON c.id = m.contact_id"
-                "  OR (m.contact_id IS NULL AND c.phone = m.phone)"
+                "SELECT m.* FROM messages m"
                 " WHERE m.direction = 'out' AND m.status = 'queued' AND m.next_attempt_at <= ?"
                 " AND (m.not_before IS NULL OR m.not_before <= ?)"
                 " AND (? OR m.kind != 'broadcast')"
                 " ORDER BY m.next_attempt_at, m.id LIMIT 1",
                 (iso(now), iso(now), broadcasts),
             )
-            if due is None or not (due["opted_out"] or is_suppressed(db, due["phone"])):
+            if due is None or may_text(db, due["phone"], contact_id=due["contact_id"]):
                 break
             # Nothing is ever sent to an opted-out number, whenever it opted out,
             # even if its contact was erased and made again since.

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from shared.clock import iso, parse
+from shared.consent import may_text
 from shared.db import Database, immediate, row
 from shared.errors import FaellesError, NotFound
 from shared.messages import queue_message
 from shared.phones import is_allowed, typed_phone
-from shared.suppression import is_suppressed
 
 CODE_TTL = timedelta(minutes=10)
 MAX_TRIES = 5
@@ -120,7 +120,7 @@ def request_code(
             raise TooManyCodes("Too many codes in the last hour")
         contact = row(db, "SELECT id, opted_out FROM contacts WHERE phone = ?", (e164,))
         # The suppression list too: it remembers a STOP after the contact is erased.
-        if (contact and contact["opted_out"]) or is_suppressed(db, e164):
+        if not may_text(db, e164, contact_id=contact["id"] if contact else None):
             raise CannotText("This number has asked us not to send SMS")
         verification_id = db.execute(
             "INSERT INTO verifications (phone, code_hash, location, created_at, expires_at)"

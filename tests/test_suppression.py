@@ -8,7 +8,9 @@ number: 4 SMS to someone who had texted STOP.
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import time, timedelta
+from pathlib import Path
 
 import pytest
 from twilio.request_validator import RequestValidator
@@ -308,3 +310,25 @@ def test_the_migration_keeps_everyone_who_had_opted_out(db_path):
         assert store.execute("SELECT count(*) FROM contacts").fetchone()[0] == 2
     finally:
         store.close()
+
+
+def test_one_home_says_whether_a_number_may_be_texted():
+    # Every outbound path asks shared.consent; the list itself is read nowhere else.
+    root = Path(__file__).resolve().parent.parent
+    readers = {str(path.relative_to(root)) for folder in ("shared", "kiosk", "sms_gateway")
+               for path in (root / folder).rglob("*.py")
+               if re.search(r"\b(is_suppressed|suppressed_among)\(", path.read_text())}
+    assert readers == {"shared/suppression.py", "shared/consent.py"}
+
+
+def test_may_text_knows_the_contact_flag_and_the_list(db, now):
+    from shared.consent import may_text, not_textable_among
+
+    other = "+4522334466"
+    assert may_text(db, PHONE) and may_text(db, other)
+    suppress(db, PHONE, now=now)
+    contact = touch_contact(db, other, now=now)
+    db.execute("UPDATE contacts SET opted_out = 1 WHERE id = ?", (contact["id"],))
+    assert not may_text(db, PHONE) and not may_text(db, other)
+    assert not may_text(db, "+4599999999", contact_id=contact["id"])
+    assert not_textable_among(db, [PHONE, other, "+4599999999"]) == {PHONE, other}
