@@ -13,7 +13,7 @@ from shared.suppression import suppress, suppressed_since, unsuppress
 
 # Tables whose rows belong to a contact; erasing the contact removes them (ON DELETE CASCADE).
 PERSONAL_TABLES = ("memberships", "offers", "needs", "feedback", "unsorted", "messages",
-                   "conversations")
+                   "conversations", "leaders", "absences", "reminders")
 
 
 def find_contact(db: Database, phone: str) -> dict | None:

@@ -13,12 +13,14 @@ from datetime import datetime, timedelta
 # The engine's types, re-exported: callers write engine.State, engine.ALL_FACTS.
 from shared.engine_types import (  # noqa: F401
     Limits, GSM7_LIMITS, UCS2_LIMITS, State, CommunityFact, Facts, ALL_FACTS,
-    CreateNeed, UpdateNeed, AnswerIntroduction, AnswerFollowUp,
+    CreateNeed, UpdateNeed, AnswerIntroduction, AnswerFollowUp, AskToSend, SendLeaderMessage,
+    SetMeetingBySms, AskMeeting, RecordAbsence,
     SetLanguage, OptOut, OptIn, CreateOffer, UpdateOffer, AnswerOffer, JoinCommunity,
     LeaveCommunity, RecordFeedback, EraseContact, KeepUnsorted, Outcome,
 )
 from shared.keywords import MORE_WORDS, NO_WORDS, fold, keyword_index, means_yes
 from shared.language_guess import guess_language
+from shared.meeting_time import describe_meeting, parse_meeting
 from shared.replies import Cut, Reply, shorten
 from shared.sms_text import measure
 from shared.vocabulary import CATEGORIES, DEFAULT_LOCALE
@@ -111,7 +113,7 @@ def step(state: State | None, text: str, facts: Facts, now: datetime) -> Outcome
     if facts.language is None:
         effects = (SetLanguage(language),)
     state = state or State()
-    outcome = _dispatch(state, turn, facts, language)
+    outcome = _dispatch(state, turn, facts, language, now)
     outcome = replace(outcome, effects=effects + outcome.effects)
     if outcome.state.flow is not None:
         outcome = replace(outcome, expires_at=now + FLOW_TTL)
@@ -122,9 +124,16 @@ def _is_answer_word(first: str) -> bool:
     return first in NO_WORDS or means_yes(first, "pl")  # the widest set of yes words
 
 
-def _dispatch(state: State, turn: _Turn, facts: Facts, language: str) -> Outcome:
+def _dispatch(state: State, turn: _Turn, facts: Facts, language: str,
+              now: datetime) -> Outcome:
     if state.flow == "erase" and means_yes(turn.first, language):
         return _done(language, Reply("erased"), EraseContact())
+    if state.flow == "send" and turn.intent not in PRIORITY_INTENTS:
+        # The leader's answer to the preview: JA sends, anything else does not.
+        if means_yes(turn.first, language):
+            return _done(language, Reply("send_done"),
+                         SendLeaderMessage(state.data["code"], state.data["text"]))
+        return _done(language, Reply("send_cancelled"))
     if facts.waiting and state.flow != "erase" and (
             means_yes(turn.first, language) or turn.first in NO_WORDS):
         # A JA or NEJ to an introduction or to "did you get help?" comes first:
@@ -136,16 +145,16 @@ def _dispatch(state: State, turn: _Turn, facts: Facts, language: str) -> Outcome
         # when it is the whole text, as Twilio's own STOP handling does, or when
         # it names this very step ("TILBYD Jeg kan..." after menu choice 1).
         if turn.intent is not None and (not turn.rest or _restates(state, turn.intent)):
-            return _keyword(turn, facts, language)
+            return _keyword(turn, facts, language, now)
         return _answer(state, turn, facts, language)
     if turn.intent in PRIORITY_INTENTS:
-        return _keyword(turn, facts, language)
+        return _keyword(turn, facts, language, now)
     if state.flow is not None:
         answer = _answer(state, turn, facts, language)
         if answer is not None:
             return answer
     if turn.intent is not None:
-        return _keyword(turn, facts, language)
+        return _keyword(turn, facts, language, now)
     if len(turn.text.split()) >= UNSORTED_MIN_WORDS or (state.flow and _own_words(turn)):
         # No keyword, no answer, but words: a person reads it.
         return _keep(turn, language)
@@ -162,6 +171,30 @@ def _keep(turn: _Turn, language: str) -> Outcome:
                    (KeepUnsorted(turn.text),))
 
 
+def _leading(intent: str, rest: str, language: str, now: datetime) -> Outcome:
+    """SEND, MØDE and AFBUD with a community code; the service checks who may, and answers."""
+    code, _space, text = rest.partition(" ")
+    code, text = fold(code), text.strip()
+    if not code:
+        return _done(language, Reply(f"{intent}_how", {"code": "STRIK"}))
+    if intent == "absent":
+        return _done(language, Reply("absence_noted"), RecordAbsence(code))
+    if intent == "send":
+        if not text:
+            return _done(language, Reply("send_how", {"code": code}))
+        return Outcome(State("send", "confirm", {"code": code, "text": text}), language,
+                       (Reply("send_preview"),), (AskToSend(code, text),))
+    if not text:
+        return _done(language, Reply("meeting_status"), AskMeeting(code))
+    meeting = parse_meeting(text, now, language)
+    if meeting is None or meeting.starts_at is None:
+        # Never a guessed date: an example of what can be read instead.
+        return _done(language, Reply("meeting_how", {"code": code}))
+    return _done(language, Reply("meeting_set"), SetMeetingBySms(
+        code, meeting.starts_at, meeting.weekly, meeting.place,
+        describe_meeting(meeting, language)))
+
+
 def _restates(state: State, intent: str) -> bool:
     """Return whether the keyword starts the very flow the citizen is already in."""
     if state.flow == "offer" and state.step == "describe":
@@ -175,8 +208,12 @@ def _done(language: str, reply: Reply, *effects) -> Outcome:
     return Outcome(State(), language, (reply,), tuple(effects))
 
 
-def _keyword(turn: _Turn, facts: Facts, language: str) -> Outcome:
+def _keyword(turn: _Turn, facts: Facts, language: str, now: datetime) -> Outcome:
     intent, rest = turn.intent, turn.rest
+    if intent == "stop" and turn.first == "CANCEL" and rest:
+        intent = "absent"  # CANCEL STRIK: not coming; CANCEL alone: stop everything
+    if intent in ("send", "meeting", "absent"):
+        return _leading(intent, rest, language, now)
     if intent == "help":
         if len(rest.split()) >= HELP_AS_NEED_WORDS:
             return _need_text(rest, language)

@@ -147,6 +147,47 @@ class AnswerFollowUp:
 
 
 @dataclass(frozen=True)
+class AskToSend:
+    """A leader's SEND KODE tekst: the service checks it and answers with a preview."""
+
+    code: str
+    text: str
+
+
+@dataclass(frozen=True)
+class SendLeaderMessage:
+    """The leader's JA to the preview: send it to the members."""
+
+    code: str
+    text: str
+
+
+@dataclass(frozen=True)
+class SetMeetingBySms:
+    """A leader's MØDE KODE: the service checks that they lead the community."""
+
+    code: str
+    starts_at: datetime
+    weekly: bool
+    place: str
+    when: str  # the date in words, as the reply repeats it
+
+
+@dataclass(frozen=True)
+class AskMeeting:
+    """A leader's MØDE KODE alone: when the next meeting is, and how many cannot come."""
+
+    code: str
+
+
+@dataclass(frozen=True)
+class RecordAbsence:
+    """AFBUD KODE: a member will not come to the next meeting."""
+
+    code: str
+
+
+@dataclass(frozen=True)
 class JoinCommunity:
     code: str
 

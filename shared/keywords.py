@@ -30,6 +30,16 @@ KEYWORDS: dict[str, dict[str, tuple[str, ...]]] = {
     "need": {"da": ("BRUG", "SØGER"), "en": ("NEED",), "de": ("BRAUCHE",),
              "pl": ("POTRZEBUJĘ",), "uk": ("ПОТРІБНО", "POTRIBNO"),
              "ar": ("أحتاج", "AHTAJ")},
+    # Leaders: SEND STRIK tekst, MØDE STRIK 12/12 14:00 sted; members: AFBUD STRIK.
+    "send": {"da": ("SEND",), "en": ("SEND",), "de": ("SENDEN",), "pl": ("WYŚLIJ",),
+             "uk": ("НАДІСЛАТИ", "NADISLATY"), "ar": ("إرسال", "IRSAL")},
+    "meeting": {"da": ("MØDE",), "en": ("MEETING",), "de": ("TREFFEN",),
+                "pl": ("SPOTKANIE",), "uk": ("ЗУСТРІЧ", "ZUSTRICH"),
+                "ar": ("اجتماع", "IJTIMA")},
+    # English CANCEL is also an opt-out word: followed by a community code it
+    # is an absence (engine._keyword), alone it stops everything.
+    "absent": {"da": ("AFBUD",), "en": ("ABSENT",), "de": ("ABSAGE",), "pl": ("NIEOBECNOŚĆ",),
+               "uk": ("ВІДМОВА", "VIDMOVA"), "ar": ("اعتذار", "IITIDHAR")},
     "ros": {"da": ("ROS",), "en": ("PRAISE",), "de": ("LOB",), "pl": ("POCHWAŁA",),
             "uk": ("ПОДЯКА", "PODIAKA"), "ar": ("ثناء", "شكر", "SHUKR")},
     "ris": {"da": ("RIS",), "en": ("COMPLAINT",), "de": ("KRITIK", "BESCHWERDE"), "pl": ("SKARGA",),

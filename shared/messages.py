@@ -10,7 +10,7 @@ from shared.db import Database, immediate, row, rows
 from shared.errors import IllegalTransition, InvalidValue, NotFound
 from shared.sms_text import measure
 
-KINDS = ("reply", "notice", "broadcast", "code")
+KINDS = ("reply", "notice", "broadcast", "code", "reminder")
 # Outbound statuses in the order they happen. A callback never moves a
 # message backwards: Twilio may deliver "sent" after "delivered". An uncertain
 # message was handed to the provider, which may or may not have taken it.

@@ -480,6 +480,52 @@ def m011_needs_and_introductions(db: Database) -> None:
     """)
 
 
+@migrations()
+def m012_leaders_and_meetings(db: Database) -> None:
+    """Citizens who lead a community by SMS, its meetings, their reminders and who cannot come."""
+    # A reminder row is written in the same transaction as its SMS, under a key
+    # of meeting, occurrence and member: a restarted worker never sends it twice.
+    # An absence is counted, never shown by name.
+    _run(db, """
+    CREATE TABLE IF NOT EXISTS leaders (
+        community_id INTEGER NOT NULL REFERENCES communities(id) ON DELETE CASCADE,
+        contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+        first_name TEXT NOT NULL,
+        stopped_at TEXT,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (community_id, contact_id)
+    );
+    ALTER TABLE broadcasts ADD COLUMN leader_contact_id INTEGER
+        REFERENCES contacts(id) ON DELETE SET NULL;
+    CREATE TABLE IF NOT EXISTS meetings (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        community_id INTEGER NOT NULL REFERENCES communities(id) ON DELETE CASCADE,
+        starts_at TEXT NOT NULL,
+        weekly INTEGER NOT NULL DEFAULT 0 CHECK (weekly IN (0, 1)),
+        place TEXT NOT NULL DEFAULT '',
+        set_by_contact_id INTEGER REFERENCES contacts(id) ON DELETE SET NULL,
+        set_by_coordinator_id INTEGER REFERENCES coordinators(id) ON DELETE SET NULL,
+        created_at TEXT NOT NULL,
+        cancelled_at TEXT
+    );
+    CREATE INDEX IF NOT EXISTS meetings_community ON meetings (community_id, cancelled_at);
+    CREATE TABLE IF NOT EXISTS reminders (
+        meeting_id INTEGER NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+        starts_at TEXT NOT NULL,
+        contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+        message_id INTEGER REFERENCES messages(id) ON DELETE SET NULL,
+        PRIMARY KEY (meeting_id, starts_at, contact_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS absences (
+        meeting_id INTEGER NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+        starts_at TEXT NOT NULL,
+        contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (meeting_id, starts_at, contact_id)
+    ) WITHOUT ROWID
+    """)
+
+
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations once, even when several processes start together."""
     if not migrations.pending(db):

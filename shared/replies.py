@@ -118,6 +118,38 @@ REPLIES: dict[str, str] = {
     "helped_no": N_("Thank you for telling us. A coordinator will look again (no. {ref})."),
     "helper_thanks": N_("The neighbour you helped says the help came. Thank you! "
                         "(no. {ref})"),
+    # Leaders (tovholdere) and meetings.
+    "leader_welcome": N_("You now lead {name}. Text SEND {code} and a message to write to the "
+                         "members, or MEETING {code} with a date, time and place to set a "
+                         "meeting. Reply STOP to stop all texts."),
+    "not_leader": N_("Only a leader of {code} can do that. Ask a coordinator if you would "
+                     "like to be one."),
+    "leader_paused": N_("A coordinator has paused your messages to {code}. Please talk to "
+                        "them."),
+    "send_how": N_("Text SEND, the code and your message in one text, e.g. SEND {code} "
+                   "We meet at the library."),
+    "send_preview": N_("Your message goes to {count} members of {name}, {segments} SMS each. "
+                       "Reply YES to send it, or NO."),
+    "send_preview_later": N_("Your message goes to {count} members of {name} at {time}, "
+                             "{segments} SMS each. Reply YES to send it, or NO."),
+    "send_too_long": N_("Your message is too long. Write it in at most {max} characters."),
+    "send_limit": N_("{name} has had {max} messages today. Please send it tomorrow."),
+    "send_done": N_("Your message to {name} is on its way. Thank you!"),
+    "send_cancelled": N_("Nothing was sent."),
+    "from_leader": N_("From {name} ({leader}): {text}"),
+    "meeting_how": N_("We could not read the date and time. Write e.g. MEETING {code} "
+                      "12/12 14:00 Munkebo Library."),
+    "meeting_set": N_("{name} meets {when}, {place}. We remind the members the day "
+                      "before."),
+    "meeting_set_no_place": N_("{name} meets {when}. We remind the members the day before."),
+    "meeting_reminder": N_("Reminder: {name} meets {when}, {place}. Reply CANCEL {code} if "
+                           "you cannot come."),
+    "meeting_reminder_no_place": N_("Reminder: {name} meets {when}. Reply CANCEL {code} if "
+                                    "you cannot come."),
+    "absent_how": N_("Text CANCEL and the community's code, e.g. CANCEL {code}."),
+    "absence_noted": N_("Thank you for telling us. You are not coming {when}."),
+    "no_meeting": N_("{name} has no meeting planned right now."),
+    "meeting_status": N_("{name} meets {when}. {count} have said they cannot come."),
     # Sent once when a number texts faster than a person would (shared/abuse.py).
     "throttled": N_("We have got many texts from you in a short time. We keep them all, "
                     "but we wait a little before we answer. Please write again in a few "

@@ -18,7 +18,7 @@ from shared.messages import (apply_status_callback, claim_next, due_uncertain, f
                              get_message, hold_interrupted, mark_failed, mark_retry, mark_sent,
                              mark_uncertain, provider_ids_in_use, recheck_uncertain,
                              requeue_uncertain, settle_uncertain)
-from shared.services import introducing
+from shared.services import introducing, leading
 from shared.settings import Settings
 from sms_gateway.transports import (PermanentSendError, SendResult, TransientSendError,
                                     Transport, UncertainSendError, make_transport)
@@ -157,10 +157,12 @@ def run_worker(
             try:
                 if started >= next_chores:
                     # What time brings: unanswered introductions end, follow-ups are
-                    # asked, old needs close. Once a minute is soon enough.
+                    # asked, old needs close, meetings are reminded. Once a minute
+                    # is soon enough.
                     done = introducing.run_due(db, now=clock())
+                    done["reminders"] = leading.remind(db, now=clock())
                     if any(done.values()):
-                        log.info("introductions: %s", done)
+                        log.info("chores: %s", done)
                     next_chores = started + CHORES_EVERY_S
                 # Before any send: an uncertain message found not taken is queued
                 # again here, so it is never sent while still in doubt.

@@ -98,7 +98,8 @@ def test_contact_data_lists_every_linked_row(db, contact, community, now):
     assert data["contact"]["phone"] == "+4520112233"
     counts = {table: len(rows) for table, rows in data.items() if table != "contact"}
     assert counts == {"memberships": 1, "offers": 1, "needs": 1, "feedback": 1, "unsorted": 1,
-                      "messages": 2, "conversations": 1}
+                      "messages": 2, "conversations": 1, "leaders": 0, "absences": 0,
+                      "reminders": 0}
     assert data["offers"][0]["description"] == "Jeg kan lappe cykler"
 
 
@@ -114,7 +115,8 @@ def test_erase_contact_removes_them_and_all_their_data(db, contact, community, n
     assert contact_id == contact["id"]
 
     assert removed == {"memberships": 1, "offers": 1, "needs": 1, "feedback": 1, "unsorted": 1,
-                       "messages": 3, "conversations": 1, "verifications": 0, "contacts": 1}
+                       "messages": 3, "conversations": 1, "leaders": 0, "absences": 0,
+                       "reminders": 0, "verifications": 0, "contacts": 1}
     assert find_contact(db, contact["phone"]) is None
     for table in ("memberships", "offers", "needs", "feedback", "unsorted", "messages",
                   "conversations"):

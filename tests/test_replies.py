@@ -78,6 +78,8 @@ def longest_values(locale: str) -> dict:
                                        "status": longest_status(locale, "need_status_")}),),
         "offer": Cut(OFFER_TEXT, keep=20), "need": Cut(OFFER_TEXT, keep=20),
         "ref": OFFER_ID, "refs": ", ".join([str(OFFER_ID)] * 3), "phone": "+45 20 99 88 77",
+        "count": 999, "segments": 2, "time": "08:00", "max": 999, "leader": "X" * 20,
+        "when": WHEN,
         "id": OFFER_ID, "text": text, "status": status,
         "question": "Q" * words["question"], "reason": "R" * words["reason"],
         "answer": "A" * words["answer"],
@@ -94,7 +96,14 @@ def budget_cases() -> list:
             for key in REPLIES for locale in available_locales()]
 
 
-@pytest.mark.parametrize(("key", "locale"), budget_cases())
+# A leader's own message: the service refuses one that would not fit (send_too_long).
+NOT_BUDGETED = {"from_leader"}
+# The longest date in words a meeting reply repeats.
+WHEN = "onsdag den 30. september kl. 14.30"
+
+
+@pytest.mark.parametrize(("key", "locale"), [c for c in budget_cases()
+                                             if c.values[0] not in NOT_BUDGETED])
 def test_every_reply_fits_two_segments_with_its_longest_values(key, locale):
     values = longest_values(locale)
     reply = Reply(key, {name: values[name] for name in placeholders(REPLIES[key])})

@@ -18,7 +18,7 @@ from shared.db import Database, immediate, row, rows
 from shared.feedback import record_feedback
 from shared.introductions import waiting_for
 from shared.needs import needs_of, record_need, update_need_details
-from shared.services import introducing
+from shared.services import introducing, leading
 from shared.services.erasure import erase_number, leave_no_trace
 from shared.i18n import available_locales
 from shared.keywords import fold
@@ -123,6 +123,8 @@ def handle_inbound_sms(
             outcome = _opted_out_by_twilio(outcome)
         elif contact["opted_out"]:
             outcome = _while_opted_out(db, outcome, contact)
+        else:
+            outcome = leading.resolve(db, contact, outcome, now=now)
         verdict = judge(load_history(db, contact["id"], now=now), text,
                         render_replies(outcome, contact), now)
         if not verdict.answers:
@@ -281,6 +283,12 @@ def _apply_effects(db: Database, contact: dict, outcome: engine.Outcome,
                 introducing.answer(db, introduction_id, side, yes, name=name, now=now)
             case engine.AnswerFollowUp(introduction_id, helped):
                 introducing.follow_up_answer(db, introduction_id, helped, now=now)
+            case engine.SendLeaderMessage(code, text):
+                leading.send(db, contact, code, text, language=outcome.language, now=now)
+            case engine.SetMeetingBySms():
+                leading.set_meeting(db, contact, effect, now=now)
+            case engine.RecordAbsence(code):
+                leading.absent(db, contact, code, now=now)
             case engine.JoinCommunity(code):
                 join_community(db, contact_id, code, channel="sms", now=now)
             case engine.LeaveCommunity(code):
