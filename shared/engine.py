@@ -131,7 +131,8 @@ def _dispatch(state: State, turn: _Turn, facts: Facts, language: str,
     if state.flow == "send" and turn.intent not in PRIORITY_INTENTS:
         # The leader's answer to the preview: JA sends, anything else does not.
         if means_yes(turn.first, language):
-            return _done(language, Reply("send_done"),
+            # The service answers with the community's name (leading.resolve).
+            return _done(language, Reply("not_leader", {"code": state.data["code"]}),
                          SendLeaderMessage(state.data["code"], state.data["text"]))
         return _done(language, Reply("send_cancelled"))
     if facts.waiting and state.flow != "erase" and (
@@ -172,27 +173,33 @@ def _keep(turn: _Turn, language: str) -> Outcome:
 
 
 def _leading(intent: str, rest: str, language: str, now: datetime) -> Outcome:
-    """SEND, MØDE and AFBUD with a community code; the service checks who may, and answers."""
+    """SEND, MØDE and AFBUD with a community code: the service checks who may, and answers.
+
+    The replies to a request are the service's (leading.resolve): it knows who
+    leads what, how many members a message reaches and when the next meeting is.
+    Until it has looked, the answer is the refusal: not a leader, not a member.
+    """
     code, _space, text = rest.partition(" ")
     code, text = fold(code), text.strip()
     if not code:
         return _done(language, Reply(f"{intent}_how", {"code": "STRIK"}))
+    no = Reply("not_member" if intent == "absent" else "not_leader", {"code": code[:12]})
     if intent == "absent":
-        return _done(language, Reply("absence_noted"), RecordAbsence(code))
+        return _done(language, no, RecordAbsence(code))
     if intent == "send":
         if not text:
             return _done(language, Reply("send_how", {"code": code}))
-        return Outcome(State("send", "confirm", {"code": code, "text": text}), language,
-                       (Reply("send_preview"),), (AskToSend(code, text),))
+        return Outcome(State("send", "confirm", {"code": code, "text": text}), language, (no,),
+                       (AskToSend(code, text),))
     if not text:
-        return _done(language, Reply("meeting_status"), AskMeeting(code))
+        return _done(language, no, AskMeeting(code))
     meeting = parse_meeting(text, now, language)
     if meeting is None or meeting.starts_at is None:
         # Never a guessed date: an example of what can be read instead.
         return _done(language, Reply("meeting_how", {"code": code}))
-    return _done(language, Reply("meeting_set"), SetMeetingBySms(
+    return _done(language, no, SetMeetingBySms(
         code, meeting.starts_at, meeting.weekly, meeting.place,
-        describe_meeting(meeting, language)))
+        describe_meeting(meeting, language, now=now)))
 
 
 def _restates(state: State, intent: str) -> bool:

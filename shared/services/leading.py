@@ -19,10 +19,11 @@ from shared.errors import NotFound
 from shared.i18n import TIMEZONE
 from shared.meeting_time import Meeting, describe_meeting
 from shared.messages import queue_message
-from shared.replies import REPLY_BUDGET_SEGMENTS, Reply, render_reply
+from shared.replies import REPLY_BUDGET_SEGMENTS, Cut, Reply, render_reply
 from shared.services.notices import audit_by, contact_of, notice_for, queue_notice
 from shared.settings import load_settings
 from shared.sms_text import fits, measure
+from shared.vocabulary import DEFAULT_LOCALE
 
 _REQUESTS = (engine.AskToSend, engine.SetMeetingBySms, engine.AskMeeting, engine.RecordAbsence,
              engine.SendLeaderMessage)
@@ -87,7 +88,8 @@ def resolve(db: Database, contact: dict, outcome: engine.Outcome, *,
     if isinstance(request, engine.SetMeetingBySms):
         key = "meeting_set" if request.place else "meeting_set_no_place"
         return replace(outcome, replies=(Reply(key, {
-            "name": community["name"], "when": request.when, "place": request.place}),))
+            "name": Cut(community["name"]), "when": request.when, "place": request.place},
+            may_grow_to=3),))
     if role["stopped_at"]:
         return _answer(outcome, Reply("leader_paused", {"code": community["code"]}), others)
     if isinstance(request, engine.SendLeaderMessage):
@@ -142,12 +144,14 @@ def remind(db: Database, *, now: datetime) -> int:
     with immediate(db):
         for meeting in meetings.due_reminders(db, now=now):
             for member in meetings.not_reminded(db, meeting):
-                language = member["language"] or "da"
+                language = member["language"] or DEFAULT_LOCALE
                 community = get_community(db, meeting["code"], language)
                 key = "meeting_reminder" if meeting["place"] else "meeting_reminder_no_place"
+                # When and where are never cut: a long place may take a third segment.
                 text = render_reply(Reply(key, {
-                    "name": community["name"], "when": _when(meeting, language),
-                    "place": meeting["place"], "code": community["code"]}), language)
+                    "name": Cut(community["name"]), "when": _when(meeting, language),
+                    "place": meeting["place"], "code": community["code"]}, may_grow_to=3),
+                    language)
                 message_id = queue_message(db, phone=member["phone"], body=text, now=now,
                                            contact_id=member["contact_id"], kind="reminder")
                 meetings.mark_reminded(db, meeting, member["contact_id"], message_id)
@@ -212,4 +216,4 @@ def _when(meeting: dict, language: str) -> str:
 
 def _language(db: Database, contact_id: int) -> str:
     found = contact_of(db, contact_id)
-    return (found or {}).get("language") or "da"
+    return (found or {}).get("language") or DEFAULT_LOCALE
