@@ -129,3 +129,30 @@ def test_a_stranger_cannot_set_a_meeting_or_send_absence_outside_their_communiti
         Reply("not_leader", {"code": "STRIK"}), "da")
     assert phones.text(STRANGER, "AFBUD STRIK") == render_reply(
         Reply("not_member", {"code": "STRIK"}), "da")
+
+
+def test_the_next_meeting_shows_in_the_welcome_and_on_the_kiosk_page(phones, demo_db, inge):
+    phones.text(LEADER, "MØDE STRIK 10/12 14:00 Munkebo Bibliotek")
+    welcome = phones.text(STRANGER, "DELTAG STRIK")
+    assert "torsdag den 10. december kl. 14.00" in welcome and "Munkebo Bibliotek" in welcome
+    page = leading.community_page(demo_db, "STRIK", "da", now=MONDAY)
+    assert page["next_meeting"] == "torsdag den 10. december kl. 14.00"
+    assert page["leaders"] == ["Inge"]
+
+
+@pytest.mark.asyncio
+async def test_the_kiosk_page_names_the_leaders_and_the_next_time(kiosk, demo_db, inge):
+    from shared.services.leading import set_meeting
+    from shared import engine
+
+    with_meeting = engine.SetMeetingBySms("STRIK", datetime(2027, 1, 14, 14, 0, tzinfo=TIMEZONE),
+                                          False, "Munkebo Bibliotek", "")
+    set_meeting(demo_db, inge, with_meeting, now=MONDAY)
+    async with kiosk() as k:
+        from kiosk.screens.communities import CommunityScreen
+
+        k.app.push_screen(CommunityScreen("STRIK"))
+        await k.until(lambda: k.app.screen.id == "community")
+        await k.until(lambda: "Inge" in k.text("#community-leaders"))
+        assert "14. januar" in k.text("#community-when")
+        assert "Munkebo Bibliotek" in k.text("#community-when")

@@ -10,8 +10,10 @@ from textual.widgets.option_list import Option
 
 from kiosk.screens.base import KioskScreen, literal
 from kiosk.screens.forms import chosen, town_select
-from shared.communities import get_community, list_communities
+from shared.clock import utcnow
+from shared.communities import list_communities
 from shared.keywords import fold
+from shared.services.leading import community_page
 
 
 def matches(community: dict, words: list[str]) -> bool:
@@ -102,7 +104,7 @@ class CommunityScreen(KioskScreen):
         # Drawn at once and filled by load_community(): no query on the UI thread.
         yield from self.title_bar("")
         with VerticalScroll(classes="body"):
-            for part in ("description", "where", "when", "members"):
+            for part in ("description", "where", "when", "leaders", "members"):
                 yield Static("", id=f"community-{part}", classes="paragraph")
             yield Button(self._("Join"), id="join", classes="choice")
 
@@ -113,7 +115,7 @@ class CommunityScreen(KioskScreen):
     @work(thread=True, exit_on_error=False, exclusive=True)
     def load_community(self) -> None:
         with self.app.store() as db:
-            community = get_community(db, self.code, self.app.locale)
+            community = community_page(db, self.code, self.app.locale, now=utcnow())
         self.app.call_from_thread(self.show_community, community)
 
     def show_community(self, community: dict) -> None:
@@ -122,7 +124,14 @@ class CommunityScreen(KioskScreen):
             "description": community["description"],
             "where": _("Where: {place}, {town}").format(place=community["place"],
                                                        town=community["town"]),
-            "when": _("When: {schedule}").format(schedule=community["schedule"]),
+            "when": (_("Next time: {when}, {place}").format(
+                         when=community["next_meeting"], place=community["next_place"])
+                     if community["next_place"] else
+                     _("Next time: {when}").format(when=community["next_meeting"])
+                     if community["next_meeting"] else
+                     _("When: {schedule}").format(schedule=community["schedule"])),
+            "leaders": (_("Led by {names}").format(names=", ".join(community["leaders"]))
+                        if community["leaders"] else ""),
             "members": self.app.ngettext("{n} member", "{n} members",
                                          community["members"]).format(n=community["members"]),
         }

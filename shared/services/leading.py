@@ -14,7 +14,7 @@ from shared.audit import record_audit
 from shared.broadcasts import quiet_hours_end, recipients_of
 from shared.clock import iso, parse
 from shared.communities import get_community
-from shared.db import Database, immediate, row
+from shared.db import Database, immediate, row, rows
 from shared.errors import NotFound
 from shared.i18n import TIMEZONE
 from shared.meeting_time import Meeting, describe_meeting
@@ -157,6 +157,28 @@ def remind(db: Database, *, now: datetime) -> int:
                 meetings.mark_reminded(db, meeting, member["contact_id"], message_id)
                 queued += message_id is not None
     return queued
+
+
+def community_page(db: Database, code: str, language: str, *, now: datetime) -> dict:
+    """Return a community as its page shows it: with its next meeting in words and its leaders."""
+    community = get_community(db, code, language)
+    found = meetings.next_meeting(db, community["code"], now=now)
+    return {**community,
+            "next_meeting": _when(found, language) if found else None,
+            "next_place": found["place"] if found else None,
+            "leaders": [r["first_name"] for r in leaders.leaders_of(db, community["code"])]}
+
+
+def next_meetings(db: Database, language: str, *, now: datetime) -> dict[str, tuple[str, str]]:
+    """Return, per community code, its next meeting in words and its place."""
+    found = {}
+    for meeting in rows(db, "SELECT m.*, c.code FROM meetings m JOIN communities c"
+                            " ON c.id = m.community_id WHERE m.cancelled_at IS NULL"):
+        starts_at = meetings.next_start(meeting, now=now)
+        if starts_at is not None:
+            found[meeting["code"]] = (_when({**meeting, "starts_at": iso(starts_at)}, language),
+                                      meeting["place"])
+    return found
 
 
 def _preview(db, contact, community, role, outcome, request, others, now) -> engine.Outcome:

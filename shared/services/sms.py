@@ -65,7 +65,7 @@ def language_aliases() -> dict[str, str]:
 
 
 def load_facts(db: Database, contact: dict, needed: frozenset[str] = engine.ALL_FACTS,
-               ) -> engine.Facts:
+               *, now: datetime) -> engine.Facts:
     """Gather what the engine needs to know about the contact and the communities."""
     language = contact["language"] or engine.DEFAULT_LANGUAGE
     facts = {"language": contact["language"], "available": catalog_languages(),
@@ -73,8 +73,13 @@ def load_facts(db: Database, contact: dict, needed: frozenset[str] = engine.ALL_
     if needed & {"communities", "towns"}:
         communities = list_communities(db, language=language, statuses=("active", "paused"),
                                        count_members=False)
+        # A set meeting says more than the free-text "when": the next date, in words.
+        planned = leading.next_meetings(db, language, now=now)
         facts["communities"] = tuple(
-            engine.CommunityFact(c["code"], c["name"], c["town"], c["place"], c["schedule"],
+            engine.CommunityFact(c["code"], c["name"], c["town"],
+                                 (planned[c["code"]][1] or c["place"]) if c["code"] in planned
+                                 else c["place"],
+                                 planned[c["code"]][0] if c["code"] in planned else c["schedule"],
                                  c["status"]) for c in communities)
         facts["towns"] = tuple(dict.fromkeys(c["town"] for c in communities))
     if "memberships" in needed and contact["id"] is not None:
@@ -117,7 +122,7 @@ def handle_inbound_sms(
                         if contact["id"] is not None else None)
         state = (engine.State(conversation["flow"], conversation["step"], conversation["data"])
                  if conversation else None)
-        facts = load_facts(db, contact, engine.facts_needed(state, text))
+        facts = load_facts(db, contact, engine.facts_needed(state, text), now=now)
         outcome = engine.step(state, text, facts, now)
         if (opt_out_type or "").strip().upper() == "STOP":
             outcome = _opted_out_by_twilio(outcome)
