@@ -87,11 +87,17 @@ class StepScreen(KioskScreen):
     """
 
     STEPS: tuple[str, ...] = ()
+    # Step -> the control to focus instead of its first, where Enter on the first
+    # would choose something (a rating of 1, say) the visitor never meant.
+    FIRST_FOCUS: dict[str, str] = {}
 
     def show_step(self, step: str) -> None:
-        """Show one step, clear any problem line, and focus its first control."""
+        """Show one step, clear any problem line, and focus its first (or safe) control."""
         self.problem("")
         self.query_one(ContentSwitcher).current = f"step-{step}"
+        if step in self.FIRST_FOCUS:
+            self.query_one(self.FIRST_FOCUS[step]).focus()
+            return
         focusable = self.query_one(f"#step-{step}").query("Button, TextArea, Input, Select")
         if focusable:
             focusable.first().focus()
