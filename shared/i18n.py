@@ -74,6 +74,22 @@ def language_name(locale: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+@lru_cache(maxsize=None)
+def language_name_in(language: str, locale: str) -> str:
+    """Return a language's name as the locale writes it in a sentence: 'tysk' in Danish.
+
+    A sentence on a Danish screen says "på arabisk", not the language's own name
+    ("på العربية"), which a Danish reader cannot read and a terminal draws back to
+    front. The language buttons on Home are where a language's own name belongs.
+    """
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return Locale.parse(language).get_display_name(locale) or language
+    except (ValueError, UnknownLocaleError):
+        return language
+
+
 def format_when(moment: datetime, locale: str, fmt: str = "medium") -> str:
     """Return date and time as people in Copenhagen read them, in the locale's words."""
     from babel.dates import format_datetime

@@ -10,7 +10,7 @@ from babel.messages.pofile import read_po
 
 from shared.i18n import (
     LOCALES_DIR, available_locales, best_locale, format_day, format_when, language_name,
-    translator,
+    language_name_in, translator,
 )
 
 NOW = datetime(2026, 11, 27, 9, 30, tzinfo=timezone.utc)
@@ -106,6 +106,14 @@ def test_format_day_is_the_day_in_copenhagen():
 ])
 def test_language_name_is_the_languages_own(locale, name):
     assert language_name(locale) == name
+
+
+@pytest.mark.parametrize(("language", "locale", "name"), [
+    ("de", "da", "tysk"), ("ar", "da", "arabisk"), ("uk", "da", "ukrainsk"),
+    ("ar", "en", "Arabic"), ("pl", "de", "Polnisch"), ("xx", "da", "xx"),
+])
+def test_a_language_in_a_sentence_is_named_in_the_screens_language(language, locale, name):
+    assert language_name_in(language, locale) == name
 
 
 @pytest.mark.parametrize(("requested", "locale"), [

@@ -646,3 +646,22 @@ def test_every_coordinator_tab_shows_its_keys_whole_and_how_to_change_tabs(kiosk
                      screen_problems(coordinator, buttons=False)]
     assert not problems, (f"coordinator at {size[0]}x{size[1]}:\n  " + "\n  ".join(problems)
                           + "\n" + coordinator.capture())
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_new_community_form_shows_every_field_and_save_and_the_towns(kiosk, size):
+    coordinator = log_in(kiosk, size)
+    visit_tab(coordinator, 4, TAB_LABELS[3])
+    coordinator.send("n")
+    coordinator.wait_for(da("New community"))
+    # Every field at once, with its frame, and the texts of one language under its tab.
+    assert_screen(coordinator, [
+        da("New community"), da("SMS code"), da("e.g. STRIK"), da("Town"), da("Choose a town"),
+        da("Place"), "Dansk", "Arabisk", "Ukrainsk", da("Name"), da("When it meets"),
+        da("Description"), da("Save"), da("Cancel")], "New community")
+    framed = [line for line in coordinator.lines() if da("Name") in line]
+    assert framed and "▊" in framed[0], f"the name has no field to write in:\n{framed}"
+    coordinator.send("Tab")  # from the code to the town
+    open_dropdown(coordinator, DEMO_TOWNS[:4], "New community: town")
+    assert_screen(coordinator, [da("Another town…")], "New community: towns shown",
+                  buttons=False, boxes=False)

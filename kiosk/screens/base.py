@@ -11,14 +11,14 @@ from textual.screen import Screen
 from textual.widgets import Button, ContentSwitcher, OptionList, Select, Static
 
 from kiosk.speech import screen_texts
-from shared.sms_text import sanitise
+from kiosk.widgets.cells import shown
 
 
 def literal(text: str | None) -> Content:
-    """Return text to show exactly as typed: no markup, no control characters."""
+    """Return text to show exactly as typed: no markup, no control characters, Arabic readable."""
     # Textual would run [@click=...] as an action and crash on [/x]; Content()
-    # never parses markup, and sanitise() drops ESC/OSC sequences and bidi tricks.
-    return Content(sanitise(text or "", max_chars=2000))
+    # never parses markup, and shown() drops ESC/OSC sequences and bidi tricks.
+    return Content(shown(text))
 
 
 class KioskScreen(Screen):

@@ -11,6 +11,7 @@ from textual.content import Content
 
 from kiosk.screens.base import StepScreen
 from kiosk.screens.forms import checked_phone, chosen, phone_field, problem_line, town_select
+from kiosk.widgets.cells import shown
 from shared.clock import utcnow
 from shared.i18n import N_
 from shared.services.kiosk import submit_offer
@@ -102,9 +103,10 @@ class OfferScreen(StepScreen):
         _ = self._
         town = chosen(self.query_one("#town"))
         description = sanitise(self.query_one("#description", TextArea).text)
-        # One Content, never parsed as markup: the description is the citizen's own.
-        summary = "\n".join([
-            f"{_(CATEGORY_LABELS[self.category])}: {description}",
+        # One Content, never parsed as markup: the description is the citizen's own,
+        # drawn as every citizen's text is (Arabic in the order the eye reads it).
+        summary = "\n".join(shown(line) for line in [
+            self.app.labelled(CATEGORY_LABELS[self.category], description),
             _("Town: {town}").format(town=town or _("not given")),
             _("Phone: {phone}").format(phone=self.phone or _("not given")),
         ])
