@@ -125,12 +125,6 @@ class KioskApp(App, inherit_bindings=False):
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return self._drawn(translator(self.locale).ngettext(singular, plural, n))
 
-    def labelled(self, label: str, value: str) -> str:
-        """Return 'Label: value', the label translated and the value as typed, ready to draw."""
-        # Put together before drawing: an Arabic label drawn first and the value
-        # added after would stand in the wrong order on the line.
-        return self._drawn(f"{translator(self.locale).gettext(label)}: {value}")
-
     def _drawn(self, text: str) -> str:
         # A terminal draws every line left to right: Arabic is put into the order
         # and joined letter forms the eye expects (kiosk/rtl.py).

@@ -9,6 +9,7 @@ from textual.widgets import Button, ContentSwitcher, Static, TextArea
 
 from textual.content import Content
 
+from kiosk.rtl import DisplayText
 from kiosk.screens.base import StepScreen
 from kiosk.screens.forms import checked_phone, chosen, phone_field, problem_line, town_select
 from kiosk.widgets.cells import shown
@@ -25,6 +26,15 @@ CATEGORY_LABELS = {
     "transport": N_("A lift"),
     "initiative": N_("Start something new"),
 }
+
+
+def labelled(label: str, value: str) -> str:
+    """Return 'label: value' ready to draw, the value as typed."""
+    # Put together before drawing: an Arabic label drawn first and the value
+    # added after would stand in the wrong order on the line.
+    if isinstance(label, DisplayText):
+        return DisplayText(f"{label.logical}: {value}")
+    return f"{label}: {value}"
 
 
 class OfferScreen(StepScreen):
@@ -106,7 +116,7 @@ class OfferScreen(StepScreen):
         # One Content, never parsed as markup: the description is the citizen's own,
         # drawn as every citizen's text is (Arabic in the order the eye reads it).
         summary = "\n".join(shown(line) for line in [
-            self.app.labelled(CATEGORY_LABELS[self.category], description),
+            labelled(_(CATEGORY_LABELS[self.category]), description),
             _("Town: {town}").format(town=town or _("not given")),
             _("Phone: {phone}").format(phone=self.phone or _("not given")),
         ])
