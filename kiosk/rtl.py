@@ -86,5 +86,11 @@ class DisplayText(str):
         return shown
 
     def format(self, *args, **kwargs) -> DisplayText:
-        return DisplayText(self.logical.format(*map(isolated, args),
-                                               **{k: isolated(v) for k, v in kwargs.items()}))
+        return DisplayText(self.logical.format(*map(_filled_in, args),
+                                               **{k: _filled_in(v) for k, v in kwargs.items()}))
+
+
+def _filled_in(value) -> str:
+    # A translation given as a value ("غير مذكور", not given) is filled in as
+    # written, not as drawn: drawn, it would be turned round a second time.
+    return isolated(value.logical if isinstance(value, DisplayText) else value)

@@ -19,7 +19,7 @@ from shared.sms_text import clean_characters
 _QUERIES = {
     "offers": """
         SELECT o.id, c.phone, o.category, o.description, o.town, o.availability, o.status,
-               o.channel, o.location, o.created_at
+               o.channel, o.location, o.created_at, o.answer
         FROM offers o LEFT JOIN contacts c ON c.id = o.contact_id ORDER BY o.id""",
     "feedback": """
         SELECT f.id, c.phone, f.kind, f.text, f.rating, f.town, f.status, f.channel,

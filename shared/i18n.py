@@ -74,13 +74,18 @@ def language_name(locale: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+@lru_cache(maxsize=None)
 def language_name_in(language: str, locale: str) -> str:
-    """Return the language's name in the locale's words, e.g. 'arabisk' for ar in Danish."""
-    # CLDR's names, as written inside a sentence: Danish ones lower case.
+    """Return a language's name as the locale writes it in a sentence: 'tysk' in Danish.
+
+    A sentence on a Danish screen says "på arabisk", not the language's own name
+    ("på العربية"), which a Danish reader cannot read and a terminal draws back to
+    front. The language buttons on Home are where a language's own name belongs.
+    """
     from babel import Locale, UnknownLocaleError
 
     try:
-        return Locale.parse(locale).languages.get(language.split("_")[0]) or language
+        return Locale.parse(language).get_display_name(locale) or language
     except (ValueError, UnknownLocaleError):
         return language
 

@@ -10,6 +10,8 @@ from shared.i18n import N_
 OFFER_STATUSES = {"pending": N_("Pending"), "needs_info": N_("Needs info"),
                   "approved": N_("Approved"), "matched": N_("Matched"), "done": N_("Done"),
                   "rejected": N_("Rejected"), "withdrawn": N_("Withdrawn")}
+# An offer waiting for review again, the citizen having answered the question.
+ANSWER_RECEIVED = N_("Answer received")
 CATEGORIES = {"time": N_("Time"), "knowhow": N_("Know-how"), "things": N_("Things to lend"),
               "room": N_("A room"), "transport": N_("A lift"),
               "initiative": N_("New initiative")}
@@ -60,3 +62,10 @@ def label(labels: dict[str, str], code: str | None, gettext) -> str:
     if code is None:
         return ""
     return gettext(labels[code]) if code in labels else code
+
+
+def note_is_reason(offer_status: str) -> bool:
+    """Tell whether an offer's review note is the reason it was rejected, not a question."""
+    # Rejecting writes its reason (or nothing) over an earlier question; asking
+    # writes the question; approving and matching leave the note as it was.
+    return offer_status == "rejected"

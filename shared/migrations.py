@@ -526,6 +526,26 @@ def m012_leaders_and_meetings(db: Database) -> None:
     """)
 
 
+@migrations()
+def m013_offer_answers(db: Database) -> None:
+    """Keep a citizen's answer to a coordinator's question apart from the offer's words."""
+    # Appended to the description, an answer was one more line under the offer,
+    # below what the review pane shows at 80x24, and the review list could not
+    # tell an answered offer from a new one. A new question clears the answer.
+    _run(db, """
+    ALTER TABLE offers ADD COLUMN answer TEXT;
+    ALTER TABLE offers ADD COLUMN answered_at TEXT
+    """)
+    # Answers stored the old way: the description, a newline, "→ " and the answer,
+    # on offers a coordinator asked about.
+    for offer_id, description, updated_at in db.execute(
+            "SELECT id, description, updated_at FROM offers WHERE review_note IS NOT NULL"
+            " AND instr(description, char(10) || '→ ') > 0").fetchall():
+        words, _arrow, answer = description.rpartition("\n→ ")
+        db.execute("UPDATE offers SET description = ?, answer = ?, answered_at = ? WHERE id = ?",
+                   (words, answer, updated_at, offer_id))
+
+
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations once, even when several processes start together."""
     if not migrations.pending(db):

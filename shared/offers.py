@@ -98,6 +98,9 @@ def change_offer_status(
             " updated_at = ? WHERE id = ?",
             (status, note, reviewer_id, community_id, iso(now), offer_id),
         )
+        if status == "needs_info":  # a new question waits for a new answer
+            db.execute("UPDATE offers SET answer = NULL, answered_at = NULL WHERE id = ?",
+                       (offer_id,))
     return offer
 
 
@@ -115,11 +118,11 @@ def offers_with_status(db: Database, status: str = "pending") -> list[dict]:
 
 
 def add_answer(db: Database, offer_id: int, answer: str, *, now: datetime) -> None:
-    """Add the citizen's answer to a coordinator's question and put the offer back in review."""
+    """Keep the citizen's answer to a coordinator's question and put the offer back in review."""
     with immediate(db):
         offer = get_offer(db, offer_id)
-        description = f"{offer['description']}\n→ {answer.strip()}"[:MAX_DESCRIPTION * 2]
-        db.execute("UPDATE offers SET description = ?, updated_at = ? WHERE id = ?",
-                   (description, iso(now), offer_id))
+        answer = "\n".join(filter(None, [offer["answer"], answer.strip()]))[:MAX_DESCRIPTION]
+        db.execute("UPDATE offers SET answer = ?, answered_at = ?, updated_at = ? WHERE id = ?",
+                   (answer, iso(now), iso(now), offer_id))
         if offer["status"] == "needs_info":
             change_offer_status(db, offer_id, "pending", now=now)

@@ -94,7 +94,7 @@ async def test_create_edit_pause_and_archive_a_community(coordinator_session, de
         assert visitor.text("#problem") == "The code STRIK is already used"
         await fill(visitor, code="brætspil", name_da="")
         await save(visitor)
-        assert visitor.text("#problem") == "Write the name in Dansk."
+        assert visitor.text("#problem") == "Write the name in Danish."
         await fill(visitor, name_da="Brætspil")
         await save(visitor)
         await visitor.until(lambda: app.screen.id == "coordinator")
@@ -109,6 +109,7 @@ async def test_create_edit_pause_and_archive_a_community(coordinator_session, de
         assert visitor.one("#code").disabled and visitor.one("#code").value == "BRAETSPIL"
         assert visitor.one("#name-da").value == "Brætspil"
         await fill(visitor, name_en="Board game club")
+        visitor.one("#place").focus()
         await visitor.press("enter")  # Input.Submitted saves as well
         await visitor.until(lambda: app.screen.id == "coordinator")
         await visitor.settle()
@@ -348,9 +349,8 @@ MARKUP_NAMES = ("[@click=app.quit]x", "[/x]")
 
 
 def notified(app, message: str) -> bool:
-    """Tell whether the app raised this notification with markup off."""
-    # run_test() does not draw toasts, so look at what was raised.
-    return any(n.message == message and not n.markup for n in app._notifications)
+    """Tell whether a pane's status line shows this message, literally."""
+    return any(str(line.render()) == message for line in app.screen.query(".pane-status.-shown"))
 
 
 async def test_coordinator_text_shows_literally_everywhere(coordinator_session, demo_db, now):
@@ -405,3 +405,59 @@ async def test_coordinator_text_shows_literally_everywhere(coordinator_session, 
             await visitor.settle()
         assert notified(app, "[/x] is paused: it takes no new members.")
         assert app.is_running and app.screen.id == "coordinator"
+
+
+async def test_the_new_community_form_fits_80x24_with_the_towns_to_choose(coordinator_session,
+                                                                         demo_db):
+    from textual.widgets import Input, Select
+
+    from kiosk.screens.forms import town_options
+
+    async with coordinator_session(size=(80, 24), locale="da") as visitor:
+        app = visitor.app
+        await open_tab(visitor)
+        await visitor.press("n")
+        await visitor.until(lambda: app.screen.id == "community-form")
+        await visitor.settle()
+        screen = app.screen.region
+        box = visitor.one("#community-box")
+        # Every field and both buttons on the screen at once: nothing to scroll to.
+        for selector in ("#code", "#town", "#place", "#text-languages", "#name-da",
+                         "#schedule-da", "#description-da", "#save", "#cancel"):
+            widget = visitor.one(selector)
+            assert screen.contains_region(widget.region), f"{selector} is off the screen"
+        assert box.max_scroll_y == 0
+        # A field looks like one: its own background and a frame, not the dialog's.
+        place = visitor.one("#place")
+        assert place.styles.background != box.styles.background
+        assert place.styles.border_left[0] != ""
+        # The town is chosen from the towns the rest of the kiosk offers, or written anew.
+        town = visitor.one("#town")
+        assert isinstance(town, Select) and not isinstance(town, Input)
+        towns = [value for _label, value in town._options if isinstance(value, str)]
+        assert towns[:-1] == [value for _label, value in town_options(demo_db)]
+        town.value = towns[-1]  # Another town…
+        await visitor.settle()
+        assert visitor.one("#new-town").display and app.focused is visitor.one("#new-town")
+        await visitor.type("Hindsholm")
+        await fill(visitor, code="HAVEFOLK", name_da="Havefolk")
+        await save(visitor)
+        await visitor.until(lambda: app.screen.id == "coordinator")
+    assert get_community(demo_db, "HAVEFOLK")["town"] == "Hindsholm"
+
+
+async def test_a_missing_name_shows_that_languages_texts(coordinator_session, demo_db):
+    async with coordinator_session(size=(80, 24), locale="da") as visitor:
+        app = visitor.app
+        await open_tab(visitor)
+        await visitor.press("n")
+        await visitor.until(lambda: app.screen.id == "community-form")
+        await visitor.settle()
+        await fill(visitor, code="HAVEFOLK", town="Munkebo", name_da="Havefolk",
+                   schedule_de="Samstags")
+        await save(visitor)
+        assert visitor.text("#problem") == app._(
+            "Write the name in {language} too, or leave that language empty.").format(
+            language="tysk")
+        assert visitor.one("#texts").current == "texts-de"
+        assert app.focused is visitor.one("#name-de")

@@ -36,7 +36,8 @@ def outbox(db) -> list[dict]:
 
 
 def notified(app, text: str) -> bool:
-    return any(text in note.message for note in app._notifications)
+    """Tell whether a pane's status line says text now (it says so there, not in a toast)."""
+    return any(text in str(line.render()) for line in app.screen.query(".pane-status.-shown"))
 
 
 async def open_feedback(visitor) -> None:
@@ -197,6 +198,26 @@ async def test_live_counter_shows_encoding_and_segments_and_refuses_too_long(
     (sms,) = outbox(demo_db)
     assert sms["body"].startswith("Answer from Fælles: Thank you for the idea.")
     assert (sms["encoding"], sms["segments"]) == ("GSM-7", 2)
+
+
+async def test_an_sms_too_long_is_said_once(coordinator_session, demo_db):
+    danish = feedback_of(demo_db, "+4520110101")
+    async with coordinator_session(size=(80, 24), locale="da") as visitor:
+        app = visitor.app
+        await open_feedback(visitor)
+        await choose(visitor, danish)
+        await visitor.press("r")
+        await visitor.until(lambda: app.screen.id == "message-dialog")
+        visitor.one("#message-text").insert("Tak for din idé. " * 30)
+        await visitor.settle()
+        await visitor.press("ctrl+s")  # refused: the counter says why, and nothing else does
+        await visitor.settle()
+        assert app.screen.id == "message-dialog"
+        lines = [line for line in visitor.screen_text().split("\n")
+                 if "For langt" in line or "Gør det kortere" in line]
+        assert len(lines) == 1, lines
+        assert app.focused is visitor.one("#message-text")
+    assert get_feedback(demo_db, danish)["status"] != "answered"
 
 
 async def test_citizen_text_is_shown_literally(coordinator_session, demo_db, now):

@@ -84,3 +84,18 @@ async def test_a_citizens_markup_is_shown_literally(coordinator_session, demo_db
         assert "[@click=app.quit]luk[/]" in detail
         assert "\x1b" not in detail
         assert visitor.app.screen.id == "coordinator"
+
+
+async def test_a_danish_screen_names_the_citizens_language_in_danish(coordinator_session):
+    # The demo's Arabic text: Danish sentences say "arabisk", never "العربية", which
+    # a Danish reader cannot read and a terminal draws back to front.
+    async with coordinator_session(size=(80, 24), locale="da") as visitor:
+        app = visitor.app
+        await open_inbox(visitor)
+        await choose(visitor, "+4520111010")
+        assert "Svar sendes som SMS på arabisk." in visitor.text("#inbox-detail")
+        await visitor.press("r")
+        await visitor.until(lambda: app.screen.id == "message-dialog")
+        await visitor.settle()
+        assert "Borgeren får det som SMS på arabisk." in visitor.text("#message-counter")
+        assert "العربية" not in visitor.screen_text()

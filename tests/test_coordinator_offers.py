@@ -27,7 +27,8 @@ def outbox(db) -> list[dict]:
 
 
 def notified(app, text: str) -> bool:
-    return any(text in note.message for note in app._notifications)
+    """Tell whether a pane's status line says text now (it says so there, not in a toast)."""
+    return any(text in str(line.render()) for line in app.screen.query(".pane-status.-shown"))
 
 
 def sms_queued(app, in_language: str) -> str:
@@ -182,10 +183,14 @@ async def test_an_illegal_decision_changes_nothing(coordinator_session, demo_db,
         await visitor.until(lambda: [offer["id"] for offer in pane.offers] == [offer_id])
         assert [offer["id"] for offer in visitor.one("#offers-pane").offers] == [offer_id]
         visitor.one("#offers-table").focus()
-        await visitor.press("a", "i")
-        assert app.screen.id == "coordinator"  # no dialog for a question it cannot take
+        await visitor.press("a")
         await visitor.until(lambda: notified(app, app._(
             "Nothing changed: offer no. {id} is “{status}” and cannot be approved.").format(
+            id=offer_id, status=app._("Approved"))))
+        await visitor.press("i")
+        assert app.screen.id == "coordinator"  # no dialog for a question it cannot take
+        await visitor.until(lambda: notified(app, app._(
+            "Nothing changed: offer no. {id} is “{status}”, so you cannot ask about it.").format(
             id=offer_id, status=app._("Approved"))))
         assert app.is_running
     assert get_offer(demo_db, offer_id)["status"] == "approved"
@@ -261,3 +266,45 @@ async def test_a_stray_a_sends_nothing_until_confirmed(coordinator_session, demo
     assert get_offer(demo_db, offer_id)["status"] == "pending"
     assert outbox(demo_db) == []
     assert row(demo_db, "SELECT count(*) AS n FROM audit WHERE action = 'offer_approve'")["n"] == 0
+
+
+async def test_an_answered_question_is_marked_in_the_list_and_shown_first(
+        coordinator_session, demo_db, now):
+    from shared.services.sms import handle_inbound_sms
+
+    offer_id = offer_of(demo_db, "+4520110101")
+    question, answer = "Hvilke dage kan du gå?", "Tirsdag og torsdag formiddag."
+    decide_offer(demo_db, offer_id, "ask", coordinator_id=None, note=question, now=now)
+    handle_inbound_sms(demo_db, provider_id="SM" + "a" * 32, phone="+4520110101", body=answer,
+                       now=now)
+    async with coordinator_session(size=(80, 24), locale="da") as visitor:
+        app = visitor.app
+        await choose(visitor, offer_id)
+        await visitor.until(lambda: answer in visitor.text("#offers-detail"))
+        table = visitor.one("#offers-table")
+        row_shown = [str(cell) for cell in table.get_row(str(offer_id))]
+        assert "Svar modtaget" in row_shown and "Venter" not in row_shown
+        drawn = visitor.screen_text()
+        # Within the five lines the details show at 80x24, named for what they are.
+        assert f"Spørgsmål til borgeren: {question}" in drawn
+        assert f"Borgerens svar: {answer}" in drawn
+        assert "Note:" not in drawn
+    stored = get_offer(demo_db, offer_id)
+    assert (stored["status"], stored["answer"]) == ("pending", answer)
+    assert answer not in stored["description"]
+
+
+async def test_what_a_decision_did_is_said_beside_the_details_not_over_them(
+        coordinator_session, demo_db):
+    english = offer_of(demo_db, "+4520110303")
+    async with coordinator_session(size=(80, 24), locale="da") as visitor:
+        app = visitor.app
+        await choose(visitor, english)
+        await approve(visitor)
+        await decided(visitor, demo_db, english, "approved", sms_queued(app, "in English"))
+        await visitor.settle()
+        assert not app._notifications  # a toast would stand over the details for seconds
+        said = visitor.one("#offers-notice")
+        detail_box = visitor.one("#offers-detail").parent
+        assert not said.region.overlaps(detail_box.region)
+        assert app._("Offer no. {id} is approved.").format(id=english) in visitor.screen_text()

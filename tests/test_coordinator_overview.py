@@ -188,3 +188,22 @@ async def test_one_kind_at_a_time(coordinator_session, db_path):
         await k.until(lambda: folder.exists() and any(folder.iterdir()))
         await k.pilot.pause(0.1)
     assert [p.name.split("-")[0] for p in folder.iterdir()] == ["members"]
+
+
+async def test_every_series_is_named_whole_and_its_bars_show_on_black(coordinator_session):
+    from terminal import contrast
+
+    async with coordinator_session(size=(80, 24), locale="da") as k:
+        await open_tab(k, "tab-overview")
+        await k.until(lambda: k.text("#overview-weeks") != "")
+        drawn = k.screen_text()
+        for name in ("Nye medlemmer (kiosk)", "Nye medlemmer (sms)", "Ris og ros (kiosk)"):
+            assert name in drawn
+        spark = k.one("#spark-joins-kiosk")
+        background = spark.background_colors[1].rgb
+        for part in ("sparkline--max-color", "sparkline--min-color"):
+            colour = spark.get_component_styles(part).color
+            shown = background if colour is None else (
+                spark.background_colors[1] + colour).rgb
+            # WCAG 2 asks 3:1 for what must be seen but is not text.
+            assert contrast(shown, background) >= 3, f"{part}: {shown} on {background}"

@@ -93,6 +93,23 @@ async def test_feedback_needs_text_before_going_on(kiosk):
         assert "et par ord" in k.text("#problem")
 
 
+@pytest.mark.parametrize("key, rating", [("5", 5), ("1", 1), ("enter", None)])
+async def test_the_faces_numbers_rate_and_enter_on_arrival_skips(kiosk, demo_db, key, rating):
+    async with kiosk() as k:
+        await k.press("3")
+        await k.tap("#kind-ros")
+        # The focus waits on Skip: a stray Enter gives no rating, never the worst.
+        assert k.app.focused is k.one("#rating-skip")
+        await k.press(key)
+        assert step(k) == "step-text" and k.app.focused is k.one("#text")
+        await k.type("Tak for bænkene 5")  # a digit in the text is a digit, not a rating
+        await k.tap("#text-done")
+        await k.tap("#send")
+        await k.until(lambda: step(k) == "step-thanks")
+    saved = row(demo_db, "SELECT * FROM feedback ORDER BY id DESC LIMIT 1")
+    assert (saved["rating"], saved["text"]) == (rating, "Tak for bænkene 5")
+
+
 @pytest.mark.parametrize("size", SIZES)
 async def test_offer_receipt_number_is_the_stored_offer(kiosk, demo_db, size):
     async with kiosk(size) as k:

@@ -109,3 +109,25 @@ def test_processes_opening_a_new_file_together_migrate_once(db_path, run_togethe
     finally:
         db.close()
     assert len(opened) == len(results), results
+
+
+def test_answers_appended_to_offers_are_moved_to_their_own_column(db_path):
+    old = open_db(db_path, migrate=False)
+    try:
+        migrations.apply(old, stop_before="m013_offer_answers")
+        old.execute("INSERT INTO contacts (id, phone, first_seen, last_seen)"
+                    " VALUES (1, '+4520112233', 't', 't')")
+        for offer_id, description, note in [
+                (1, "Jeg kan gå ture\n→ Tirsdage", "Hvilke dage?"),
+                (2, "Pile → skilte\n→ ikke et svar", None)]:
+            old.execute("INSERT INTO offers (id, contact_id, description, channel, review_note,"
+                        " created_at, updated_at) VALUES (?, 1, ?, 'sms', ?, 't', 'u')",
+                        (offer_id, description, note))
+        assert migrate(old) == ["m013_offer_answers"]
+        moved = old.execute("SELECT id, description, answer, answered_at FROM offers"
+                            " ORDER BY id").fetchall()
+    finally:
+        old.close()
+    # Only where a question was asked: without one, nothing was an answer.
+    assert moved == [(1, "Jeg kan gå ture", "Tirsdage", "u"),
+                     (2, "Pile → skilte\n→ ikke et svar", None, None)]

@@ -8,7 +8,7 @@ import pytest
 from shared.clock import iso
 from shared.errors import IllegalTransition, InvalidValue, NotFound
 from shared.offers import (
-    MAX_DESCRIPTION, TRANSITIONS, change_offer_status, get_offer, offers_of,
+    MAX_DESCRIPTION, TRANSITIONS, add_answer, change_offer_status, get_offer, offers_of,
     offers_with_status, record_offer, update_offer_details,
 )
 
@@ -116,6 +116,20 @@ def test_change_keeps_earlier_note_and_links_a_community(db, now, community):
     change_offer_status(db, offer_id, "matched", community_id=community_id, now=now)
     stored = get_offer(db, offer_id)
     assert (stored["review_note"], stored["community_id"]) == ("Fint tilbud", community_id)
+
+
+def test_an_answer_is_kept_apart_and_a_new_question_clears_it(db, now):
+    offer_id = offer(db, now, description="Jeg kan gå ture")
+    change_offer_status(db, offer_id, "needs_info", note="Hvilke dage?", now=now)
+    later = now + timedelta(hours=2)
+    add_answer(db, offer_id, " Tirsdage ", now=later)
+    stored = get_offer(db, offer_id)
+    assert (stored["status"], stored["description"], stored["answer"], stored["answered_at"]) \
+        == ("pending", "Jeg kan gå ture", "Tirsdage", iso(later))
+    change_offer_status(db, offer_id, "needs_info", note="Om formiddagen?", now=later)
+    stored = get_offer(db, offer_id)
+    assert (stored["review_note"], stored["answer"], stored["answered_at"]) == (
+        "Om formiddagen?", None, None)
 
 
 def test_offers_with_status_is_oldest_first(db, contact, now):

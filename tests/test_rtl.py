@@ -74,3 +74,28 @@ def test_a_citizens_arabic_text_is_drawn_readable_and_danish_is_left_alone():
     assert readable("Hej med dig") == "Hej med dig"
     shown = readable("مرحبا، أريد المساعدة")
     assert shown != "مرحبا، أريد المساعدة" and any("\ufe70" <= c <= "\ufeff" for c in shown)
+
+
+def test_a_translation_filled_into_another_is_turned_round_once():
+    not_given = DisplayText("غير مذكور")
+    assert DisplayText("البلدة: {town}").format(town=not_given) == for_display(
+        "البلدة: غير مذكور")
+
+
+@pytest.mark.asyncio
+async def test_the_offer_review_draws_an_arabic_description_in_reading_order(kiosk):
+    from shared.i18n import translator
+
+    description = "أستطيع القراءة بصوت عال لكبار السن"
+    async with kiosk(size=(80, 24), locale="ar") as k:
+        await k.press("1")
+        await k.tap("#category-time")
+        k.one("#description").insert(description)
+        await k.pilot.pause()
+        k.app.screen.show_review()
+        await k.pilot.pause()
+        first, town, _phone = k.text("#review").split("\n")
+        label = translator("ar").gettext("My time")
+        assert first == for_display(f"{label}: {description}")
+        assert town == for_display(translator("ar").gettext("Town: {town}").format(
+            town=translator("ar").gettext("not given")))

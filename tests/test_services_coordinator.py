@@ -30,7 +30,7 @@ from shared.errors import IllegalTransition  # noqa: E402
 from shared.offers import get_offer  # noqa: E402
 from shared.replies import Reply, render_reply  # noqa: E402
 from shared.services.coordinator import (  # noqa: E402
-    TooLong, answer_feedback, broadcast, can_decide, decision_notice, log_in,
+    TooLong, answer_feedback, broadcast, can_decide, decision_notice, has_new_answer, log_in,
 )
 
 NOUNS = ("audit", "broadcasts", "communities", "contacts", "conversations", "coordinators",
@@ -99,6 +99,21 @@ def test_no_sms_and_no_error_for_an_opted_out_citizen(demo_db, now):
     assert decision_notice(demo_db, offer_id, "approve").no_sms == "opted_out"
     assert decide_offer(demo_db, offer_id, "approve", coordinator_id=anna, now=now) is None
     assert get_offer(demo_db, offer_id)["status"] == "approved"
+
+
+def test_an_answered_offer_awaits_review_and_a_bare_rejection_drops_the_question(
+        demo_db, now):
+    from shared.offers import add_answer
+
+    offer_id = offer_by(demo_db, "+4520110101")
+    decide_offer(demo_db, offer_id, "ask", coordinator_id=None, note="Hvilke dage?", now=now)
+    assert not has_new_answer(get_offer(demo_db, offer_id))
+    add_answer(demo_db, offer_id, "Tirsdage", now=now)
+    assert has_new_answer(get_offer(demo_db, offer_id))
+    decide_offer(demo_db, offer_id, "reject", coordinator_id=None, now=now)
+    rejected = get_offer(demo_db, offer_id)
+    # No reason given: the question must not stand as the reason for rejecting.
+    assert not rejected["review_note"] and not has_new_answer(rejected)
 
 
 def test_a_decision_the_status_no_longer_allows_changes_nothing(demo_db, now):

@@ -292,8 +292,9 @@ async def test_a_new_step_says_its_question_before_the_focused_button(speaking_k
             da("Praise, complaints and ideas"), da("What would you like to tell us?"),
             da("Praise (ros)")])))
         await k.press("enter")
+        # The focus waits on Skip, so Skip is what is read after the question.
         await last_said(k, speaker, ("da", utterance([
-            da("How happy are you? Choose a face, or skip."), "😞 1"])))
+            da("How happy are you? Choose a face, or skip."), da("Skip")])))
 
 
 @pytest.mark.asyncio

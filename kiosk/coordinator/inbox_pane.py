@@ -9,7 +9,6 @@ from textual.binding import Binding
 from textual.content import Content
 
 from kiosk.coordinator.pane import ListPane
-from kiosk.rtl import readable
 from kiosk.screens.base import literal
 from kiosk.widgets.cells import cell
 from kiosk.widgets.choice_dialog import ChoiceDialog
@@ -61,7 +60,7 @@ class InboxPane(ListPane):
         return Content.assemble(
             (_("Unsorted message no. {id}").format(id=item["id"]), "bold"), "\n",
             format_when(parse(item["created_at"]), self.app.locale, "short"), " · ",
-            literal(item["phone"]), " · ", sms, "\n\n", literal(readable(item["text"])))
+            literal(item["phone"]), " · ", sms, "\n\n", literal(item["text"]))
 
     def action_reply(self) -> None:
         item = self.current()

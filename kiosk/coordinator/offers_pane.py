@@ -22,11 +22,12 @@ from kiosk.widgets.sms_counter import in_language, no_sms_text, sent_text
 from shared.clock import parse, utcnow
 from shared.errors import FaellesError
 from shared.i18n import N_
-from shared.labels import CATEGORIES, CHANNELS, OFFER_STATUSES, label
+from shared.labels import (ANSWER_RECEIVED, CATEGORIES, CHANNELS, OFFER_STATUSES, label,
+                           note_is_reason)
 from shared.offers import get_offer
 from shared.services.coordinator import (
-    MAX_NOTE, REVIEW_STATUSES, can_decide, decide_offer, decision_notice, matching_communities,
-    offer_view, review_offers,
+    MAX_NOTE, REVIEW_STATUSES, can_decide, decide_offer, decision_notice, has_new_answer,
+    matching_communities, offer_view, review_offers,
 )
 
 REVIEW, ALL = "review", "all"
@@ -117,12 +118,18 @@ class OffersPane(ListPane):
         return [
             Text(str(offer["id"]), justify="right"),
             Text(age(self.app, offer["created_at"]), justify="right"),
-            Text(label(OFFER_STATUSES, offer["status"], _),
-                 style="bold" if offer["status"] == "needs_info" else ""),
+            self.status_cell(offer),
             Text(label(CATEGORIES, offer["category"], _) or NO_VALUE),
             cell(offer["town"], 12), cell(label(CHANNELS, offer["channel"], _), 5),
             cell((offer["description"] or "").strip().split("\n", 1)[0], 2000),
         ]
+
+    def status_cell(self, offer: dict) -> Text:
+        """Return the status as the list shows it: an answered question stands out."""
+        if has_new_answer(offer):
+            return Text(self.app._(ANSWER_RECEIVED), style="bold")
+        return Text(label(OFFER_STATUSES, offer["status"], self.app._),
+                    style="bold" if offer["status"] == "needs_info" else "")
 
     def empty_text(self):
         if self.statuses() == REVIEW_STATUSES:
@@ -137,15 +144,26 @@ class OffersPane(ListPane):
         _ = self.app._
         offer, contact = view["offer"], view["contact"]
         heading = " · ".join((
-            _("Offer no. {id}").format(id=offer["id"]), label(OFFER_STATUSES, offer["status"], _),
+            _("Offer no. {id}").format(id=offer["id"]), self.status_cell(offer).plain,
             label(CATEGORIES, offer["category"], _) or _("no category"),
             _("{age} ago").format(age=age(self.app, offer["created_at"])),
         ))
-        parts: list = [(heading, "bold"), "\n",
-                       (_("Town") + ": ", "bold"), literal(offer["town"] or _("not given")),
-                       " · ", (_("When") + ": ", "bold"),
-                       literal(offer["availability"] or _("not given")), " · ",
-                       (_("Channel") + ": ", "bold"), label(CHANNELS, offer["channel"], _)]
+        parts: list = [(heading, "bold"), "\n"]
+        # The question and the citizen's answer first: at 80x24 the details show
+        # five lines, and the answer is what the offer came back to the list for.
+        if offer["review_note"]:
+            named = (_("Reason for rejecting") if note_is_reason(offer["status"])
+                     else _("Question to the citizen"))
+            parts += [(named + ": ", "bold"),
+                      literal(offer["review_note"]), "\n"]
+        if offer["answer"]:
+            parts += [(_("The citizen's answer") + ": ", "bold $accent"),
+                      literal(offer["answer"]), "\n"]
+        parts += [literal(offer["description"]), "\n\n",
+                  (_("Town") + ": ", "bold"), literal(offer["town"] or _("not given")),
+                  " · ", (_("When") + ": ", "bold"),
+                  literal(offer["availability"] or _("not given")), " · ",
+                  (_("Channel") + ": ", "bold"), label(CHANNELS, offer["channel"], _)]
         if offer["location"]:
             parts += [" (", literal(offer["location"]), ")"]
         parts += ["\n", (_("Phone") + ": ", "bold")]
@@ -156,14 +174,11 @@ class OffersPane(ListPane):
                       no_sms_text(self.app, "opted_out" if contact["opted_out"] else None)
                       or _("The citizen is told by SMS {in_language}.").format(
                           in_language=in_language(self.app, contact["language"]))]
-        if offer["review_note"]:
-            parts += ["\n", (_("Note") + ": ", "bold"), literal(offer["review_note"])]
         if view["reviewer"]:
             parts += ["\n", (_("Reviewed by") + ": ", "bold"), literal(view["reviewer"])]
         if view["community"]:
             parts += ["\n", (_("Community") + ": ", "bold"), literal(view["community"]["code"]),
                       " ", literal(view["community"]["name"])]
-        parts += ["\n\n", literal(offer["description"])]
         return Content.assemble(*parts)
 
     # -- decisions: every one that sends an SMS is confirmed with the SMS shown first --

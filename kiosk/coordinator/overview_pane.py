@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -44,8 +45,11 @@ class OverviewPane(VerticalScroll):
     /* TabPane is height: auto in Textual 8: grow with the lines, scroll past a share. */
     OverviewPane { height: 1fr; padding: 0 1; }
     OverviewPane .series { height: 1; }
-    OverviewPane .series-name { width: 20; }
     OverviewPane Sparkline { width: 16; margin: 0 2 0 0; }
+    /* The theme's primary is dark blue, which hardly shows on black: the bars take
+       the accent, and the quiet weeks a dimmer accent that still reads. */
+    OverviewPane Sparkline > .sparkline--max-color { color: $accent; }
+    OverviewPane Sparkline > .sparkline--min-color { color: $accent 50%; }
     OverviewPane .spark-gap { width: 18; }
     OverviewPane .heading { text-style: bold; color: $accent; padding: 1 0 0 0; }
     OverviewPane .places { color: $foreground-muted; }
@@ -58,15 +62,19 @@ class OverviewPane(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         _ = self.app._
+        # As wide as the longest name in this language, so none is cut ("Nye
+        # medlemmer (kiosk)" lost its channel at a fixed 20) and the bars line up.
+        names = [_("ISO week"), *(_(name) for name in SERIES.values())]
+        width = max(map(cell_len, names)) + 1
         yield Static("", id="overview-updated", classes="heading", markup=False)
         with Horizontal(classes="series"):
-            yield Static(_("ISO week"), classes="series-name", markup=False)
+            yield self.series_name(names[0], width)
             yield Static("", classes="spark-gap", markup=False)
             yield Static("", id="overview-weeks", markup=False)
         for kind in ACTIVITY_KINDS:
             for channel in CHANNELS:
                 with Horizontal(classes="series"):
-                    yield Static(_(SERIES[kind, channel]), classes="series-name", markup=False)
+                    yield self.series_name(_(SERIES[kind, channel]), width)
                     yield Sparkline([], id=f"spark-{kind}-{channel}")
                     yield Static("", id=f"numbers-{kind}-{channel}", markup=False)
             yield Static("", id=f"places-{kind}", classes="places", markup=False)
@@ -76,6 +84,12 @@ class OverviewPane(VerticalScroll):
         yield Static("", id="codes-usage", markup=False)
         yield Static("", id="codes-warning", markup=False)
         yield Button(_("Refresh (g)"), id="overview-refresh", compact=True)
+
+    @staticmethod
+    def series_name(name: str, width: int) -> Static:
+        shown = Static(name, classes="series-name", markup=False)
+        shown.styles.width = width
+        return shown
 
     def on_show(self) -> None:
         # Counted when the tab opens, not at login: nobody waits for unseen numbers.

@@ -16,7 +16,11 @@ from textual.content import Content
 from textual.widgets import DataTable, Static, Tabs
 from textual.worker import get_current_worker
 
+from kiosk.widgets.cells import recut
 from shared.errors import FaellesError
+
+# Long enough to read a line twice; the line takes a row from the list meanwhile.
+STATUS_SECONDS = 12.0
 
 
 class ListPane(Vertical):
@@ -27,6 +31,10 @@ class ListPane(Vertical):
     ListPane .bar { height: auto; }
     ListPane .count { height: 1; padding: 0 1; }
     ListPane DataTable { height: 1fr; min-height: 3; }
+    ListPane .pane-status { display: none; height: auto; padding: 0 1; text-style: bold;
+                            background: $primary; color: $foreground; }
+    ListPane .pane-status.-shown { display: block; }
+    ListPane .pane-status.-warning { color: $warning; }
     ListPane .detail-box { height: 40%; min-height: 3; border-top: solid $accent; padding: 0 1; }
     """
     COLUMNS: tuple[str, ...] = ()  # msgids of the column headings
@@ -39,6 +47,7 @@ class ListPane(Vertical):
     def __init__(self, *, id: str):
         super().__init__(id=id)
         self.items: list[dict] = []
+        self.status_timer = None
 
     # -- what a pane fills in ----------------------------------------------------
 
@@ -71,8 +80,7 @@ class ListPane(Vertical):
         # Each column has one cell of padding on each side; the scrollbar takes two.
         room = (self.size.width or self.app.size.width) - others - 2 * len(labels) - 2
         for row in rows:
-            row[flex] = row[flex].copy()
-            row[flex].truncate(max(8, room), overflow="ellipsis")
+            row[flex] = recut(row[flex], max(8, room))
         return rows
 
     def on_resize(self) -> None:
@@ -98,6 +106,10 @@ class ListPane(Vertical):
         for label in self.COLUMNS:
             table.add_column(_(label))
         yield table
+        # What the last action did, over the details rather than a notification on
+        # them: at 80x24 a toast covered the details for seconds.
+        yield Static("", id=f"{self.id.removesuffix('-pane')}-notice", classes="pane-status",
+                     markup=False)
         with VerticalScroll(classes="detail-box", can_focus=False):
             yield Static("", id=f"{self.id.removesuffix('-pane')}-detail", classes="detail")
 
@@ -196,8 +208,18 @@ class ListPane(Vertical):
         self.app.call_from_thread(done, result)
 
     def tell(self, message: str, severity: str = "information") -> None:
-        # notify() parses markup, and messages may carry citizens' or coordinators' text.
-        self.app.notify(message, severity=severity, markup=False)
+        """Say what happened on the pane's status line, for a while."""
+        status = self.query_one(".pane-status", Static)
+        # markup=False: messages may carry citizens' or coordinators' text.
+        status.update(message)
+        status.set_class(True, "-shown")
+        status.set_class(severity != "information", "-warning")
+        if self.status_timer is not None:
+            self.status_timer.stop()
+        self.status_timer = self.set_timer(STATUS_SECONDS, self.clear_status)
+
+    def clear_status(self) -> None:
+        self.query_one(".pane-status", Static).set_class(False, "-shown")
 
     def on_worker_state_changed(self, event) -> None:
         # Worker.StateChanged does not bubble in Textual 8: hand it to the app,

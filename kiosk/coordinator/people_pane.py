@@ -71,8 +71,12 @@ class PeoplePane(Vertical):
     def coordinator_id(self) -> int:
         return self.screen.coordinator_id
 
-    def tell(self, problem: str) -> None:
-        self.query_one("#people-problem", Static).update(problem)
+    def tell(self, problem: str, is_problem: bool = True) -> None:
+        """Say what is wrong (or, is_problem False, what was done) above the record."""
+        # Here rather than in a notification, which covered the record for seconds.
+        line = self.query_one("#people-problem", Static)
+        line.update(problem)
+        line.set_class(is_problem, "problem")
 
     @on(Button.Pressed, "#people-find")
     @on(Input.Submitted, "#people-phone")
@@ -134,7 +138,7 @@ class PeoplePane(Vertical):
             message = self.app._("No one with that number.")
         else:
             message = self.app._("Saved to {path}").format(path=path)
-        self.app.call_from_thread(self.app.notify, message, markup=False)
+        self.app.call_from_thread(self.tell, message, False)
 
     @on(Button.Pressed, "#people-erase")
     def ask_to_erase(self) -> None:
@@ -173,7 +177,7 @@ class PeoplePane(Vertical):
         phone = self.query_one("#people-phone", Input)
         phone.value = ""
         phone.focus()
-        self.app.notify(message, markup=False)
+        self.tell(message, False)
 
     def on_worker_state_changed(self, event) -> None:
         # Worker.StateChanged does not bubble: let the app report a failure kindly.

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from textual.content import Content
 
+from kiosk.widgets.cells import shown
 from shared.clock import parse
-from shared.i18n import format_when
+from shared.i18n import format_when, language_name_in
 from shared.labels import (CATEGORIES, CHANNELS, FEEDBACK_KINDS, FEEDBACK_STATUSES,
-                           MESSAGE_STATUSES, OFFER_STATUSES, label)
-from shared.sms_text import sanitise
+                           MESSAGE_STATUSES, OFFER_STATUSES, label, note_is_reason)
 
 
 def describe(data: dict, app) -> Content:
@@ -21,8 +21,10 @@ def describe(data: dict, app) -> Content:
         return format_when(parse(text), app.locale, "short") if text else "-"
 
     def line(*pieces: str | None, indent: int = 2, style: str = "") -> None:
-        text = " · ".join(sanitise(str(p), max_chars=2000) for p in pieces if p not in (None, ""))
-        parts.append((" " * indent + text + "\n", style))
+        # Each piece on its own: a label of ours is already drawn, a stored text is not.
+        text = " · ".join(shown(p) for p in pieces if p not in (None, ""))
+        parts.append(("".join(" " * indent + drawn + "\n" for drawn in text.split("\n")),
+                      style))
 
     def heading(title: str, items: list) -> None:
         parts.append(("\n" + f"{title} ({len(items)})" + "\n", "bold"))
@@ -32,7 +34,9 @@ def describe(data: dict, app) -> Content:
     contact = data["contact"]
     parts.append((_("Contact no. {id}").format(id=contact["id"]) + "\n", "bold"))
     line(_("Phone: {phone}").format(phone=contact["phone"]),
-         _("Language: {language}").format(language=contact["language"] or "-"))
+         _("Language: {language}").format(
+             language=language_name_in(contact["language"], app.locale)
+             if contact["language"] else "-"))
     line(_("Opted out {when}").format(when=when(contact["opted_out_at"]))
          if contact["opted_out"] else _("Receives SMS"))
     line(_("First seen {when}").format(when=when(contact["first_seen"])),
@@ -54,7 +58,11 @@ def describe(data: dict, app) -> Content:
         if o["availability"]:
             line(_("When: {schedule}").format(schedule=o["availability"]), indent=4)
         if o["review_note"]:
-            line(_("Note: {note}").format(note=o["review_note"]), indent=4)
+            line((_("Reason for rejecting: {note}") if note_is_reason(o["status"])
+                  else _("Question to the citizen: {note}")).format(note=o["review_note"]),
+                 indent=4)
+        if o["answer"]:
+            line(_("The citizen's answer: {answer}").format(answer=o["answer"]), indent=4)
 
     heading(_("Feedback"), data["feedback"])
     for f in data["feedback"]:

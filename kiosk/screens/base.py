@@ -11,14 +11,14 @@ from textual.screen import Screen
 from textual.widgets import Button, ContentSwitcher, OptionList, Select, Static
 
 from kiosk.speech import screen_texts
-from shared.sms_text import sanitise
+from kiosk.widgets.cells import shown
 
 
 def literal(text: str | None) -> Content:
-    """Return text to show exactly as typed: no markup, no control characters."""
+    """Return text to show exactly as typed: no markup, no control characters, Arabic readable."""
     # Textual would run [@click=...] as an action and crash on [/x]; Content()
-    # never parses markup, and sanitise() drops ESC/OSC sequences and bidi tricks.
-    return Content(sanitise(text or "", max_chars=2000))
+    # never parses markup, and shown() drops ESC/OSC sequences and bidi tricks.
+    return Content(shown(text))
 
 
 class KioskScreen(Screen):
@@ -87,11 +87,17 @@ class StepScreen(KioskScreen):
     """
 
     STEPS: tuple[str, ...] = ()
+    # Step -> the control to focus instead of its first, where Enter on the first
+    # would choose something (a rating of 1, say) the visitor never meant.
+    FIRST_FOCUS: dict[str, str] = {}
 
     def show_step(self, step: str) -> None:
-        """Show one step, clear any problem line, and focus its first control."""
+        """Show one step, clear any problem line, and focus its first (or safe) control."""
         self.problem("")
         self.query_one(ContentSwitcher).current = f"step-{step}"
+        if step in self.FIRST_FOCUS:
+            self.query_one(self.FIRST_FOCUS[step]).focus()
+            return
         focusable = self.query_one(f"#step-{step}").query("Button, TextArea, Input, Select")
         if focusable:
             focusable.first().focus()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.widgets import Button, ContentSwitcher, Static, TextArea
 
@@ -19,6 +20,10 @@ class FeedbackScreen(StepScreen):
     """Give feedback in four short steps."""
 
     STEPS = ("kind", "rating", "text", "details")
+    # A stray Enter on arrival skips the rating rather than giving the worst one.
+    FIRST_FOCUS = {"rating": "#rating-skip"}
+    # The faces carry their numbers: the number keys choose them, as on Home.
+    BINDINGS = [Binding(str(value), f"rate({value})", show=False) for value in FACES]
 
     def __init__(self):
         super().__init__(id="feedback")
@@ -74,7 +79,16 @@ class FeedbackScreen(StepScreen):
     @on(Button.Pressed, ".face, #rating-skip")
     def choose_rating(self, event: Button.Pressed) -> None:
         value = event.button.id.removeprefix("rating-")
-        self.rating = None if value == "skip" else int(value)
+        self.action_rate(None if value == "skip" else int(value))
+
+    def check_action(self, action: str, parameters: tuple) -> bool:
+        # The number keys rate only while the faces are shown.
+        if action == "rate":
+            return self.query_one(ContentSwitcher).current == "step-rating"
+        return True
+
+    def action_rate(self, value: int | None) -> None:
+        self.rating = value
         self.show_step("text")
         self.query_one("#text", TextArea).focus()
 

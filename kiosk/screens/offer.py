@@ -9,8 +9,10 @@ from textual.widgets import Button, ContentSwitcher, Static, TextArea
 
 from textual.content import Content
 
+from kiosk.rtl import DisplayText
 from kiosk.screens.base import StepScreen
 from kiosk.screens.forms import checked_phone, chosen, phone_field, problem_line, town_select
+from kiosk.widgets.cells import shown
 from shared.clock import utcnow
 from shared.i18n import N_
 from shared.phones import display_phone
@@ -25,6 +27,15 @@ CATEGORY_LABELS = {
     "transport": N_("A lift"),
     "initiative": N_("Start something new"),
 }
+
+
+def labelled(label: str, value: str) -> str:
+    """Return 'label: value' ready to draw, the value as typed."""
+    # Put together before drawing: an Arabic label drawn first and the value
+    # added after would stand in the wrong order on the line.
+    if isinstance(label, DisplayText):
+        return DisplayText(f"{label.logical}: {value}")
+    return f"{label}: {value}"
 
 
 class OfferScreen(StepScreen):
@@ -103,9 +114,10 @@ class OfferScreen(StepScreen):
         _ = self._
         town = chosen(self.query_one("#town"))
         description = sanitise(self.query_one("#description", TextArea).text)
-        # One Content, never parsed as markup: the description is the citizen's own.
-        summary = "\n".join([
-            f"{_(CATEGORY_LABELS[self.category])}: {description}",
+        # One Content, never parsed as markup: the description is the citizen's own,
+        # drawn as every citizen's text is (Arabic in the order the eye reads it).
+        summary = "\n".join(shown(line) for line in [
+            labelled(_(CATEGORY_LABELS[self.category]), description),
             _("Town: {town}").format(town=town or _("not given")),
             _("Phone: {phone}").format(phone=display_phone(self.phone) if self.phone
                                        else _("not given")),

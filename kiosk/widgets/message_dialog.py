@@ -92,8 +92,12 @@ class MessageDialog(ModalScreen[str | None]):
         if self.required and not text.strip():
             problem.update(self.required)
         elif notice.sends and not notice.fits:
-            # The service refuses an SMS over budget rather than cut the words.
-            problem.update(self.app._("Too long for the SMS. Please shorten it."))
+            # The service refuses an SMS over budget rather than cut the words. The
+            # counter above already says so, in red: a second line would only repeat
+            # it, so the words stay for shortening.
+            problem.update("")
+            self.query_one("#message-text").focus()
+            self.app.bell()
         else:
             self.dismiss(text)
 

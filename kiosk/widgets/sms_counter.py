@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
-from shared.i18n import DEFAULT_LOCALE, N_, language_name
+from shared.i18n import DEFAULT_LOCALE, N_, language_name_in
 from shared.replies import REPLY_BUDGET_SEGMENTS
 from shared.services.coordinator import Notice
 
@@ -12,10 +12,11 @@ IN_LANGUAGE = {"da": N_("in Danish"), "en": N_("in English")}
 
 
 def in_language(app, language: str | None) -> str:
-    """Return 'in Danish', 'in English'... in the kiosk's language."""
+    """Return 'in Danish', 'in German'... in the kiosk's language: 'på tysk' in Danish."""
     if language in IN_LANGUAGE:
         return app._(IN_LANGUAGE[language])
-    return app._("in {language}").format(language=language_name(language or DEFAULT_LOCALE))
+    return app._("in {language}").format(
+        language=language_name_in(language or DEFAULT_LOCALE, app.locale))
 
 
 def no_sms_text(app, reason: str | None) -> str | None:

@@ -57,6 +57,11 @@ def can_answer(status: str) -> bool:
     return "answered" in FEEDBACK_TRANSITIONS[status]
 
 
+def has_new_answer(offer: dict) -> bool:
+    """Tell whether the citizen has answered the question and the offer awaits review again."""
+    return offer["status"] == "pending" and bool(offer.get("answer"))
+
+
 # -- the SMS a decision sends, and the decision --------------------------------------
 
 def _decision_reply(db: Database, offer: dict, decision: str, note: str,
@@ -102,8 +107,11 @@ def decide_offer(db: Database, offer_id: int, decision: str, *, coordinator_id: 
         community = get_community(db, community_code) if decision == "match" else None
         if decision == "match" and offer["status"] == "pending":
             change_offer_status(db, offer_id, "approved", now=now, reviewer_id=coordinator_id)
+        # The note is the latest decision's own: a rejection without a reason must
+        # not leave an earlier question standing as its reason.
         change_offer_status(db, offer_id, DECISIONS[decision], now=now,
-                            reviewer_id=coordinator_id, note=note or None,
+                            reviewer_id=coordinator_id,
+                            note=note if decision in NOTE_DECISIONS else None,
                             community_id=community["id"] if community else None)
         audit_by(db, coordinator_id, f"offer_{decision}", now, "offer", offer_id)
         if decision == "ask" and contact is not None:
