@@ -179,10 +179,12 @@ def memberships_of(db: Database, contact_id: int, language: str = DEFAULT_LOCALE
 
 
 def members_of(db: Database, code: str) -> list[dict]:
-    """Return the current members of a community with their numbers."""
+    """Return the current members of a community with their numbers, and who leads it."""
     return rows(db,
-        "SELECT m.*, p.phone, p.language, p.opted_out FROM memberships m"
+        "SELECT m.*, p.phone, p.language, p.opted_out, l.first_name AS leader,"
+        " l.stopped_at AS leader_stopped_at FROM memberships m"
         " JOIN communities c ON c.id = m.community_id JOIN contacts p ON p.id = m.contact_id"
+        " LEFT JOIN leaders l ON l.community_id = c.id AND l.contact_id = p.id"
         " WHERE c.code = ? AND m.left_at IS NULL ORDER BY m.joined_at", (fold(code),))
 
 

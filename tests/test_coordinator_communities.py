@@ -159,10 +159,39 @@ async def test_member_list_shows_the_demo_members(coordinator_session):
         phones = [str(members.get_row_at(i)[0]) for i in range(members.row_count)]
         assert phones == ["+4520110101", "+4520110606"]
         assert [str(c) for c in members.get_row_at(1)][2:] == [
-            "Kiosk", "Kerteminde Bibliotek", "yes"]
+            "Kiosk", "Kerteminde Bibliotek", "yes", "—"]
         assert "Members of STRIK: Knitting café" in visitor.screen_text()
         await visitor.press("escape")
         await visitor.until(lambda: app.screen.id == "coordinator")
+
+
+async def test_a_member_is_made_leader_paused_and_no_longer_leader(coordinator_session,
+                                                                   demo_db):
+    async with coordinator_session(size=SIZE, locale="en") as visitor:
+        app = visitor.app
+        await open_tab(visitor)
+        await highlight(visitor, "STRIK")
+        await visitor.press("enter")
+        await visitor.until(lambda: app.screen.id == "community-members")
+        await visitor.settle()
+        await visitor.press("l")
+        await visitor.until(lambda: app.screen.id == "message-dialog")
+        # The dialog shows the SMS the new leader will get, before anything is sent.
+        await visitor.until(lambda: "SEND STRIK" in visitor.screen_text())
+        await visitor.type("Inge Marie")
+        await visitor.press("enter")
+        await visitor.until(lambda: app.screen.id == "community-members")
+        members = visitor.one("#members")
+        await visitor.until(lambda: str(members.get_row_at(0)[5]) == "Inge")
+        welcome = rows(demo_db, "SELECT body FROM messages WHERE phone = '+4520110101'"
+                                " AND kind = 'notice'")
+        assert len(welcome) == 1 and "SEND STRIK" in welcome[0]["body"]
+        await visitor.press("s")
+        await visitor.until(lambda: str(members.get_row_at(0)[5]) == "Inge (paused)")
+        await visitor.press("u")
+        await visitor.until(lambda: str(members.get_row_at(0)[5]) == "—")
+    actions = [e["action"] for e in audit_log(demo_db) if e["action"].endswith("_leader")]
+    assert actions == ["dismiss_leader", "pause_leader", "appoint_leader"]
 
 
 async def test_broadcast_preview_send_and_progress(coordinator_session, demo_db, clock, now):

@@ -20,7 +20,7 @@ from shared.i18n import TIMEZONE
 from shared.meeting_time import Meeting, describe_meeting
 from shared.messages import queue_message
 from shared.replies import REPLY_BUDGET_SEGMENTS, Cut, Reply, render_reply
-from shared.services.notices import audit_by, contact_of, notice_for, queue_notice
+from shared.services.notices import Notice, audit_by, contact_of, notice_for, queue_notice
 from shared.settings import load_settings
 from shared.sms_text import fits, measure
 from shared.vocabulary import DEFAULT_LOCALE
@@ -29,17 +29,31 @@ _REQUESTS = (engine.AskToSend, engine.SetMeetingBySms, engine.AskMeeting, engine
              engine.SendLeaderMessage)
 
 
+def welcome_notice(db: Database, code: str, contact_id: int) -> Notice:
+    """Return the SMS a new leader gets: what they can now text, in their language."""
+    community = get_community(db, code, _language(db, contact_id))
+    return notice_for(contact_of(db, contact_id), Reply(
+        "leader_welcome", {"name": community["name"], "code": community["code"]}))
+
+
 def appoint(db: Database, code: str, contact_id: int, first_name: str, *,
             coordinator_id: int, now: datetime) -> int | None:
     """Make a member a leader, tell them by SMS what they can now text; return the SMS id."""
     with immediate(db):
         leaders.add_leader(db, code, contact_id, first_name, now=now)
-        community = get_community(db, code, _language(db, contact_id))
-        contact = contact_of(db, contact_id)
-        message_id = queue_notice(db, contact, notice_for(contact, Reply(
-            "leader_welcome", {"name": community["name"], "code": community["code"]})), now)
+        message_id = queue_notice(db, contact_of(db, contact_id),
+                                  welcome_notice(db, code, contact_id), now)
         audit_by(db, coordinator_id, "appoint_leader", now, "contact", contact_id)
     return message_id
+
+
+def resume(db: Database, code: str, contact_id: int, *, coordinator_id: int,
+           now: datetime) -> None:
+    """Let a paused leader message the members again, audited."""
+    with immediate(db):
+        db.execute("UPDATE leaders SET stopped_at = NULL WHERE community_id = ?"
+                   " AND contact_id = ?", (leaders.community_id(db, code), contact_id))
+        audit_by(db, coordinator_id, "resume_leader", now, "contact", contact_id)
 
 
 def dismiss(db: Database, code: str, contact_id: int, *, coordinator_id: int,
