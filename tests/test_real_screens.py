@@ -363,7 +363,7 @@ def test_every_offer_step_fits_and_the_town_dropdown_shows_the_towns(kiosk, size
     offer.wait_for(da("Is this right?"))
     assert_screen(offer, [da("Is this right?"), f"{da('My time')}: Jeg kan læse højt",
                           da("Town: {town}").format(town="Munkebo"),
-                          da("Phone: {phone}").format(phone="+4520123456"),
+                          da("Phone: {phone}").format(phone="+45 20 12 34 56"),
                           da("Yes, send my offer"), da("Change the text")], "Offer: review")
 
     offer.send("Enter")  # Yes, send my offer
@@ -682,6 +682,7 @@ def test_the_broadcast_shows_the_members_languages_and_a_text_for_each(kiosk, si
     coordinator.send("Down", "Enter")
     coordinator.wait_for(lambda screen: "▲" not in screen and LEKTIE_TEXTS[1] in screen)
     coordinator.send("Tab")
+    coordinator.wait_until_settled()
     coordinator.type("مساعدة الواجبات مغلقة في الأسبوع 42.")
     size_line = da("{characters} · {encoding} · {segments} per SMS").format(
         characters="36 tegn", encoding="UCS-2", segments="1 SMS-del")
