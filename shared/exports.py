@@ -30,7 +30,9 @@ _QUERIES = {
                da.schedule AS schedule_da,
                (SELECT count(*) FROM memberships m
                  WHERE m.community_id = c.id AND m.left_at IS NULL) AS members,
-               c.created_at
+               c.created_at,
+               (SELECT group_concat(l.first_name, ', ') FROM leaders l
+                 WHERE l.community_id = c.id) AS leaders
         FROM communities c
         LEFT JOIN community_texts da ON da.community_id = c.id AND da.language = 'da'
         LEFT JOIN community_texts en ON en.community_id = c.id AND en.language = 'en'

@@ -156,3 +156,11 @@ async def test_the_kiosk_page_names_the_leaders_and_the_next_time(kiosk, demo_db
         await k.until(lambda: "Inge" in k.text("#community-leaders"))
         assert "14. januar" in k.text("#community-when")
         assert "Munkebo Bibliotek" in k.text("#community-when")
+
+
+def test_the_communities_export_names_the_leaders_by_first_name_only(demo_db, inge):
+    from shared.exports import export_rows
+
+    strik = next(r for r in export_rows(demo_db, "communities") if r["code"] == "STRIK")
+    assert strik["leaders"] == "Inge"
+    assert LEADER not in repr(strik)
