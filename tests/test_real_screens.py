@@ -363,7 +363,7 @@ def test_every_offer_step_fits_and_the_town_dropdown_shows_the_towns(kiosk, size
     offer.wait_for(da("Is this right?"))
     assert_screen(offer, [da("Is this right?"), f"{da('My time')}: Jeg kan læse højt",
                           da("Town: {town}").format(town="Munkebo"),
-                          da("Phone: {phone}").format(phone="+4520123456"),
+                          da("Phone: {phone}").format(phone="+45 20 12 34 56"),
                           da("Yes, send my offer"), da("Change the text")], "Offer: review")
 
     offer.send("Enter")  # Yes, send my offer
