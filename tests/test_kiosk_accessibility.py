@@ -85,11 +85,12 @@ async def test_the_large_text_button_shows_that_it_is_on(kiosk):
 async def test_home_shows_both_switches_without_scrolling(kiosk, size):
     async with kiosk(size=size) as k:
         screen = k.app.screen.region
-        for selector in ("#large-text", "#read-aloud", "#offer", "#feedback", "#about"):
+        for selector in ("#large-text", "#read-aloud", "#offer", "#feedback", "#need",
+                         "#about"):
             assert screen.contains_region(k.one(selector).region), selector
 
 
-@pytest.mark.parametrize("keys", [("1",), ("2",), ("3",)])
+@pytest.mark.parametrize("keys", [("1",), ("2",), ("3",), ("4",)])
 async def test_every_citizen_screen_has_the_switches_in_its_title_bar(kiosk, keys):
     async with kiosk() as k:
         await k.press(*keys)

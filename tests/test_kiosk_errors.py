@@ -33,10 +33,34 @@ async def send_offer(k) -> None:
     await k.pilot.pause()
 
 
+async def send_need(k) -> None:
+    import re
+    import sqlite3
+
+    await k.press("4")
+    await k.type("Hjælp til indkøb")
+    await k.tap("#describe-done")
+    await k.tap("#kind-skip")
+    await k.tap("#details-done")
+    await k.type("20 12 34 56")
+    await k.tap("#send-code")
+    await k.until(lambda: k.one("ContentSwitcher").current == "step-code")
+    with sqlite3.connect(f"file:{k.app.db_path}?mode=ro", uri=True) as db:
+        [body] = db.execute("SELECT body FROM messages WHERE kind = 'code'").fetchone()
+    await k.type(re.search(r"\b(\d{6})\b", body).group(1))
+    await k.tap("#check-code")
+    await k.until(lambda: k.one("ContentSwitcher").current == "step-review")
+    await k.tap("#send")
+    await k.app.workers.wait_for_complete()
+    await k.pilot.pause()
+
+
 FLOWS = [pytest.param("kiosk.screens.feedback.submit_feedback", send_feedback, "step-details",
                       id="feedback"),
          pytest.param("kiosk.screens.offer.submit_offer", send_offer, "step-review",
-                      id="offer")]
+                      id="offer"),
+         pytest.param("kiosk.screens.need.submit_need_with_proven_number", send_need,
+                      "step-review", id="need")]
 
 
 @pytest.mark.parametrize("target, send, step", FLOWS)

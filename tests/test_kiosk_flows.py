@@ -8,6 +8,7 @@ import pytest
 from textual.widgets import OptionList
 
 from shared.db import row, rows
+from shared.i18n import available_locales
 
 pytestmark = pytest.mark.asyncio
 
@@ -285,7 +286,8 @@ async def test_the_number_and_the_code_may_be_typed_with_arabic_digits(kiosk, de
 
 
 @pytest.mark.parametrize(("key", "screen"), [("١", "offer"), ("۲", "communities"),
-                                             ("٣", "feedback")])
+                                             ("٣", "feedback"), ("4", "need"), ("٤", "need"),
+                                             ("۴", "need")])
 async def test_home_takes_the_choices_number_from_an_arabic_keyboard(kiosk, key, screen):
     async with kiosk() as k:
         await k.press(key)
@@ -476,8 +478,19 @@ async def test_home_shows_where_the_kiosk_stands_and_the_number_to_text(kiosk, d
         assert "+45 70 20 30 40" in drawn
         assert str(k.one("#sms-number").render()) == (
             "Du kan også sende en sms til +45 70 20 30 40. Send HJÆLP for at se hvordan.")
-        about = k.one("#about")
-        assert k.app.screen.region.contains_region(about.region)  # not pushed off screen
+        for selector in ("#offer", "#communities", "#feedback", "#need", "#about",
+                         "#sms-number"):  # none pushed off screen
+            assert k.app.screen.region.contains_region(k.one(selector).region), selector
+
+
+@pytest.mark.parametrize("locale", available_locales())
+async def test_home_fits_80x24_in_every_language_with_the_number_to_text(kiosk, db_path,
+                                                                         locale):
+    async with kiosk((80, 24), locale=locale, settings=with_number(db_path)) as k:
+        assert k.one("#home-body").max_scroll_y == 0  # nothing waits below the last row
+        for selector in ("#offer", "#communities", "#feedback", "#need", "#languages",
+                         "#about", "#sms-number"):
+            assert k.app.screen.region.contains_region(k.one(selector).region), selector
 
 
 async def test_about_tells_the_number_to_text_slet_to_and_that_we_note_the_place(kiosk,
@@ -505,6 +518,11 @@ async def open_town_dropdown(k, where: str):
         await k.tap("#category-time")
         await k.type("Læser højt")
         await k.tap("#describe-done")
+    elif where == "need":
+        await k.press("4")
+        await k.type("Kørsel til lægen")
+        await k.tap("#describe-done")
+        await k.tap("#kind-skip")
     elif where == "feedback":
         await k.press("3")
         await k.tap("#kind-ros")
@@ -520,7 +538,7 @@ async def open_town_dropdown(k, where: str):
     return select.query_one("SelectOverlay")
 
 
-@pytest.mark.parametrize("where", ["offer", "feedback", "communities"])
+@pytest.mark.parametrize("where", ["offer", "feedback", "communities", "need"])
 @pytest.mark.parametrize("size", SIZES)
 async def test_every_town_dropdown_opens_with_its_towns_in_view(kiosk, demo_db, where, size):
     towns = {r["town"] for r in rows(demo_db, "SELECT town FROM communities"

@@ -59,6 +59,30 @@ async def test_offer_text_is_shown_literally_on_review_and_stored_literally(kios
     assert saved["description"] == STORED
 
 
+async def test_need_text_is_shown_literally_on_review_and_stored_literally(kiosk, demo_db):
+    from test_kiosk_need import ask_for_code, prove
+
+    async with kiosk() as k:
+        await k.press("4")
+        await k.type(HOSTILE)
+        k.one("#description").insert(ESCAPED)
+        await k.tap("#describe-done")
+        await k.tap("#kind-skip")
+        k.one("#when").focus()
+        await k.type("[/x] [b]i morgen")
+        await ask_for_code(k)
+        await prove(k, demo_db)
+        review = k.text("#review")
+        assert STORED in review and "[/x] [b]i morgen" in review
+        assert "\x1b" not in review
+        await k.tap("#review")  # where a parsed [@click] would quit
+        still_running(k.app)
+        await k.tap("#send")
+        await k.until(lambda: k.one("ContentSwitcher").current == "step-receipt")
+    saved = row(demo_db, "SELECT description, needed_when FROM needs ORDER BY id DESC LIMIT 1")
+    assert saved == {"description": STORED, "needed_when": "[/x] [b]i morgen"}
+
+
 async def test_control_and_bidi_characters_never_reach_the_store(demo_db, now):
     text = "\x1b]8;;https://evil.example\x07klik\x1b]8;;\x07 \u202eabc\x00 \x1b[2Jslut"
     feedback_id = submit_feedback(demo_db, kind="ide", text=text, rating=None, town=None,

@@ -37,7 +37,8 @@ def drawn_with_focus(k) -> str:
 
 
 @pytest.mark.parametrize("keys, name", [((), "home"), (("1",), "offer_category"),
-                                        (("3",), "feedback_kind"), (("2",), "communities")])
+                                        (("3",), "feedback_kind"), (("2",), "communities"),
+                                        (("4",), "need_describe")])
 async def test_first_screens_look_as_designed(kiosk, keys, name):
     async with kiosk(size=(80, 24)) as k:
         await k.press(*keys)

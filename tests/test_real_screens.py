@@ -294,9 +294,10 @@ def tab_to(terminal: Terminal, label: str, like: str) -> None:
 
 # --- citizen screens --------------------------------------------------------------------
 
-HOME_TEXTS = ["Here you can lend a hand, find a community, or tell us what you think. "
-              "Choose one of the big buttons.", "1  Offer help or things",
-              "2  Find a community", "3  Praise, complaints and ideas", "About your data"]
+HOME_TEXTS = ["Here you can lend a hand or ask for one, find a community, or tell us what you "
+              "think. Choose one of the big buttons.", "1  Offer help or things",
+              "2  Find a community", "3  Praise, complaints and ideas", "4  I need a hand",
+              "About your data"]
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -513,6 +514,82 @@ def test_a_community_and_every_join_step_fit(kiosk, size, store):
     join.wait_for(da("Back to start"))
     assert_screen(join, [da("Welcome to {name}! We have sent you an SMS about it.").format(
         name="Strikkecafé"), da("Back to start")], "Join: welcome")
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_every_need_step_fits_and_the_town_dropdown_shows_the_towns(kiosk, size, store):
+    from shared.db import open_db, rows
+
+    phone = {(80, 24): "20 12 34 58", (100, 30): "20 12 34 59"}[size]
+    need = citizen_kiosk(kiosk, size)
+    need.send("4")
+    describe = da("What do you need a hand with? Write it in your own words. For example: I "
+                  "need a lift to the doctor on Thursday.")
+    need.wait_for(lambda screen: flat(describe) in flat(screen))
+    need.type("Jeg skal køres til lægen")
+    need.wait_for("Jeg skal køres til lægen")
+    assert_screen(need, [da("← Back"), da("I need a hand"), describe,
+                         "Jeg skal køres til lægen", da("Next")], "Need: describe")
+    assert not title_bar_problems(need, da("I need a hand"))
+
+    need.send("Tab", "Enter")  # to Next, press it
+    need.wait_for(da("What kind of help is it? (optional)"))
+    assert_screen(need, [da("What kind of help is it? (optional)"), da("Someone with time"),
+                         da("Advice or know-how"), da("Something to borrow"), da("A room"),
+                         da("A lift"), da("Something new in town"), da("Skip")], "Need: kind")
+
+    need.send("Tab", "Tab", "Tab", "Tab", "Enter")  # the fifth tile: A lift
+    need.wait_for(da("When? (optional)"))
+    assert_screen(need, [da("Where? (optional)"), da("Choose a town"), da("When? (optional)"),
+                         da("For example: Thursday morning"), da("Next")], "Need: details")
+    open_dropdown(need, DEMO_TOWNS[:4], "Need: town")
+    assert_screen(need, ["Munkebo"], "Need: town dropdown open", buttons=False, boxes=False)
+    pick(need, "Munkebo")
+    need.send("Tab")
+    need.wait_until_settled()
+    need.type("torsdag formiddag")
+    need.wait_for("torsdag formiddag")
+
+    need.send("Enter")
+    question = da("Type your mobile number. We send you a code by SMS, so we know the number "
+                  "is yours.")
+    need.wait_for(lambda screen: flat(question) in flat(screen))
+    assert_screen(need, [question, da("We need your number to text you when someone can help."),
+                         da("Phone number, e.g. 20 12 34 56"), da("Send me a code")],
+                  "Need: number")
+
+    need.type(phone)
+    need.send("Enter")
+    need.wait_for(da("We have sent you an SMS with 6 digits. Type them here."))
+    assert_screen(need, [da("We have sent you an SMS with 6 digits. Type them here."),
+                         "123456", da("Next"), da("I did not get a code")], "Need: code")
+
+    e164 = "+45" + phone.replace(" ", "")
+    db = open_db(store["FAELLES_DB"])
+    try:
+        [sms] = rows(db, "SELECT body FROM messages WHERE phone = ? AND kind = 'code'", (e164,))
+    finally:
+        db.close()
+    need.type(re.search(r"\b(\d{6})\b", sms["body"]).group(1))
+    need.send("Enter")
+    need.wait_for(da("Is this right?"))
+    assert_screen(need, [da("Is this right?"),
+                         da("What: {text}").format(text="Jeg skal køres til lægen"),
+                         da("Kind: {kind}").format(kind=da("A lift")),
+                         da("Town: {town}").format(town="Munkebo"),
+                         da("When: {when}").format(when="torsdag formiddag"),
+                         da("Phone: {phone}").format(phone="+45 " + phone),
+                         da("Yes, ask for a hand"), da("Change the text")], "Need: review")
+
+    need.send("Enter")  # Yes, ask for a hand
+    need.wait_for(da("Back to start"))
+    receipt = da("Thank you! We have written it down as number {number}. A coordinator will "
+                 "look for someone who can help, and we will text you.")
+    number = re.search(re.escape(flat(receipt)).replace(re.escape("{number}"), r"(\d+)"),
+                       flat(need.capture()))
+    assert number, f"no receipt with a number:\n{need.capture()}"
+    assert_screen(need, [receipt.format(number=number.group(1)), da("Back to start")],
+                  "Need: receipt")
 
 
 # --- coordinator mode ------------------------------------------------------------------

@@ -273,8 +273,8 @@ async def test_home_is_read_from_the_top_then_the_focused_choice(speaking_kiosk)
     async with speaking_kiosk() as (k, speaker):
         assert speaker.said[0] == ("da", utterance([
             da("Welcome to Fælles"), "Munkebo Bibliotek",
-            da("Here you can lend a hand, find a community, or tell us what you think. "
-               "Choose one of the big buttons."), da("1  Offer help or things")]))
+            da("Here you can lend a hand or ask for one, find a community, or tell us what "
+               "you think. Choose one of the big buttons."), da("1  Offer help or things")]))
 
 
 @pytest.mark.asyncio
@@ -305,8 +305,9 @@ async def test_a_focus_the_kiosk_moves_by_itself_does_not_cut_the_screen_short(
         k.one("#feedback").focus()  # as a screen does while it opens, no key pressed
         await last_said(k, speaker, ("da", utterance([
             da("Welcome to Fælles"), "Munkebo Bibliotek",
-            da("Here you can lend a hand, find a community, or tell us what you think. "
-               "Choose one of the big buttons."), da("3  Praise, complaints and ideas")])))
+            da("Here you can lend a hand or ask for one, find a community, or tell us what "
+               "you think. Choose one of the big buttons."),
+            da("3  Praise, complaints and ideas")])))
 
 
 @pytest.mark.asyncio
@@ -339,8 +340,8 @@ async def test_another_language_is_read_in_its_own_voice(speaking_kiosk):
         await k.tap("#lang-en")
         await last_said(k, speaker, ("en", utterance([
             "Welcome to Fælles", "Munkebo Bibliotek",
-            "Here you can lend a hand, find a community, or tell us what you think. "
-            "Choose one of the big buttons.", "1  Offer help or things"])))
+            "Here you can lend a hand or ask for one, find a community, or tell us what you "
+            "think. Choose one of the big buttons.", "1  Offer help or things"])))
 
 
 @pytest.mark.asyncio

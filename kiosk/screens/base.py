@@ -100,7 +100,11 @@ class StepScreen(KioskScreen):
             return
         focusable = self.query_one(f"#step-{step}").query("Button, TextArea, Input, Select")
         if focusable:
-            focusable.first().focus()
+            first = focusable.first()
+            first.focus()
+            # A step's text is often filled in just before it is shown: once it is
+            # laid out, bring the focused control back into view if it pushed it down.
+            self.call_after_refresh(first.scroll_visible, animate=False)
 
     def problem(self, text: str) -> None:
         """Say kindly what is wrong (our own words, never markup)."""

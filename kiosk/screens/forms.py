@@ -1,16 +1,18 @@
-"""Pieces the offer, feedback and join screens share: towns, phone field, problems."""
+"""Pieces the citizen screens share: own words, category tiles, towns, phone field, problems."""
 
 from __future__ import annotations
 
 from textual import work
 from textual.app import ComposeResult
-from textual.widgets import Select, Static
+from textual.containers import Grid, Vertical, VerticalScroll
+from textual.widgets import Button, Select, Static, TextArea
 
 from kiosk.widgets.digits_input import DigitsInput
 from shared.communities import list_communities
 from shared.errors import InvalidPhoneNumber
 from shared.services.kiosk import NumberNotAllowed
 from shared.phones import is_allowed, typed_phone
+from shared.sms_text import sanitise
 
 NO_TOWN = "-"
 
@@ -77,3 +79,44 @@ def explain(error: Exception, app) -> str:
     if isinstance(error, NumberNotAllowed):
         return app._("Sorry, we can only send SMS to Danish numbers (+45).")
     return str(error)
+
+
+def describe_step(app, question: str) -> Vertical:
+    """Return the step that asks for the visitor's own words: the question, a box, Next."""
+    return Vertical(Static(question, classes="question", markup=False),
+                    TextArea(id="description"),
+                    Button(app._("Next"), id="describe-done", classes="primary"),
+                    id="step-describe")
+
+
+def own_words(screen) -> str | None:
+    """Return what the visitor wrote, made safe; or say kindly that it is empty."""
+    words = sanitise(screen.query_one("#description", TextArea).text)
+    if not words:
+        screen.problem(screen._("Please write a few words first."))
+        return None
+    return words
+
+
+def category_tiles(app, labels: dict[str, str]) -> Grid:
+    """Return a tile for each category (#category-KEY), in the words of the screen's question."""
+    return Grid(*(Button(app._(label), id=f"category-{key}", classes="tile")
+                  for key, label in labels.items()), classes="tiles")
+
+
+def review_step(app, send: str) -> VerticalScroll:
+    """Return the step that shows what will be sent (#review) with Send and Change."""
+    # It scrolls: a long text can push Send below the last row, and the focus
+    # on Send brings it into view.
+    return VerticalScroll(Static(app._("Is this right?"), classes="question", markup=False),
+                          Static("", id="review", classes="paragraph", markup=False),
+                          Button(send, id="send", classes="choice"),
+                          Button(app._("Change the text"), id="change", classes="small"),
+                          id="step-review")
+
+
+def receipt_step(app) -> Vertical:
+    """Return the last step: what was stored (#receipt), and the way back to Home."""
+    return Vertical(Static("", id="receipt", classes="question", markup=False),
+                    Button(app._("Back to start"), id="home", classes="choice"),
+                    id="step-receipt")

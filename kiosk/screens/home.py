@@ -1,11 +1,11 @@
-"""Home: three big choices, the languages, and what happens to your data."""
+"""Home: four big choices, the languages, and what happens to your data."""
 
 from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.widgets import Button, Static
 
 from kiosk.rtl import for_display, is_rtl
@@ -18,10 +18,11 @@ from shared.phones import display_phone
 class HomeScreen(KioskScreen):
     """The first screen every visitor sees."""
 
-    # 1, 2 and 3 as any keyboard types them: an Arabic one sends ١ for 1.
+    # 1 to 4 as any keyboard types them: an Arabic one sends ١ for 1.
     BINDINGS = [Binding(",".join(digit_forms(1)), "open('offer')", show=False),
                 Binding(",".join(digit_forms(2)), "open('communities')", show=False),
                 Binding(",".join(digit_forms(3)), "open('feedback')", show=False),
+                Binding(",".join(digit_forms(4)), "open('need')", show=False),
                 # For staff: not shown, and harmless to a visitor who finds it.
                 Binding("ctrl+k", "app.ask_for_pin", show=False)]
 
@@ -37,14 +38,15 @@ class HomeScreen(KioskScreen):
                 if app.location:  # where this kiosk stands, like a sign on the wall
                     yield Static(app.location, id="location", markup=False)
                 yield from self.access_buttons()
-            yield Static(_("Here you can lend a hand, find a community, or tell us what "
-                           "you think. Choose one of the big buttons."),
+            yield Static(_("Here you can lend a hand or ask for one, find a community, or "
+                           "tell us what you think. Choose one of the big buttons."),
                          classes="lead", markup=False)
-            with Vertical(id="choices"):
+            with Grid(id="choices", classes="tiles"):
                 yield Button(_("1  Offer help or things"), id="offer", classes="choice")
                 yield Button(_("2  Find a community"), id="communities", classes="choice")
                 yield Button(_("3  Praise, complaints and ideas"), id="feedback",
                              classes="choice")
+                yield Button(_("4  I need a hand"), id="need", classes="choice")
             # Six languages in their own names and About share a row at 80 columns,
             # so the number to text fits on one line under them.
             with Horizontal(id="languages"):
@@ -70,13 +72,14 @@ class HomeScreen(KioskScreen):
     def action_open(self, name: str) -> None:
         from kiosk.screens.communities import CommunitiesScreen
         from kiosk.screens.feedback import FeedbackScreen
+        from kiosk.screens.need import NeedScreen
         from kiosk.screens.offer import OfferScreen
 
         screens = {"offer": OfferScreen, "communities": CommunitiesScreen,
-                   "feedback": FeedbackScreen}
+                   "feedback": FeedbackScreen, "need": NeedScreen}
         self.app.push_screen(screens[name]())
 
-    @on(Button.Pressed, "#offer, #communities, #feedback")
+    @on(Button.Pressed, "#offer, #communities, #feedback, #need")
     def choose(self, event: Button.Pressed) -> None:
         self.action_open(event.button.id)
 

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Grid, Vertical
-from textual.widgets import Button, ContentSwitcher, Static, TextArea
-
+from textual.containers import Vertical
 from textual.content import Content
+from textual.widgets import Button, ContentSwitcher, Static, TextArea
 
 from kiosk.rtl import DisplayText
 from kiosk.screens.base import StepScreen
-from kiosk.screens.forms import checked_phone, chosen, phone_field, problem_line, town_select
+from kiosk.screens.forms import (category_tiles, checked_phone, chosen, describe_step, own_words,
+                                 phone_field, problem_line, receipt_step, review_step,
+                                 town_select)
 from kiosk.widgets.cells import shown
 from shared.clock import utcnow
 from shared.i18n import N_
 from shared.phones import display_phone
 from shared.services.kiosk import submit_offer
-from shared.sms_text import sanitise
 
 CATEGORY_LABELS = {
     "time": N_("My time"),
@@ -56,15 +56,10 @@ class OfferScreen(StepScreen):
             with Vertical(id="step-category"):
                 yield Static(_("What would you like to offer?"), classes="question",
                              markup=False)
-                with Grid(classes="tiles"):
-                    for key, label in CATEGORY_LABELS.items():
-                        yield Button(_(label), id=f"category-{key}", classes="tile")
-            with Vertical(id="step-describe"):
-                yield Static(_("Tell us about it in a few words. For example: I can drive "
-                               "a neighbour to the doctor on Tuesdays."),
-                             classes="question", markup=False)
-                yield TextArea(id="description")
-                yield Button(_("Next"), id="describe-done", classes="primary")
+                yield category_tiles(self.app, CATEGORY_LABELS)
+            yield describe_step(self.app, _(
+                "Tell us about it in a few words. For example: I can drive a neighbour to the "
+                "doctor on Tuesdays."))
             with Vertical(id="step-details"):
                 yield Static(_("Where? (optional)"), classes="question", markup=False)
                 yield town_select(self.app)
@@ -72,19 +67,11 @@ class OfferScreen(StepScreen):
                                "(optional)."), classes="paragraph", markup=False)
                 yield from phone_field(self.app)
                 yield Button(_("Next"), id="details-done", classes="primary")
-            with Vertical(id="step-review"):
-                yield Static(_("Is this right?"), classes="question", markup=False)
-                yield Static("", id="review", classes="paragraph", markup=False)
-                yield Button(_("Yes, send my offer"), id="send", classes="choice")
-                yield Button(_("Change the text"), id="change", classes="small")
-            with Vertical(id="step-receipt"):
-                yield Static("", id="receipt", classes="question", markup=False)
-                yield Button(_("Back to start"), id="home", classes="choice")
+            yield review_step(self.app, _("Yes, send my offer"))
+            yield receipt_step(self.app)
 
     def on_mount(self) -> None:
         self.show_step("category")
-
-
 
     @on(Button.Pressed, ".tile")
     def choose_category(self, event: Button.Pressed) -> None:
@@ -94,10 +81,8 @@ class OfferScreen(StepScreen):
 
     @on(Button.Pressed, "#describe-done")
     def describe_done(self) -> None:
-        if not self.query_one("#description", TextArea).text.strip():
-            self.problem(self._("Please write a few words first."))
-            return
-        self.show_step("details")
+        if own_words(self) is not None:
+            self.show_step("details")
 
     @on(Button.Pressed, "#details-done")
     def details_done(self) -> None:
@@ -113,7 +98,7 @@ class OfferScreen(StepScreen):
     def show_review(self) -> None:
         _ = self._
         town = chosen(self.query_one("#town"))
-        description = sanitise(self.query_one("#description", TextArea).text)
+        description = own_words(self)
         # One Content, never parsed as markup: the description is the citizen's own,
         # drawn as every citizen's text is (Arabic in the order the eye reads it).
         summary = "\n".join(shown(line) for line in [
