@@ -353,5 +353,14 @@ def test_help_after_stop_is_answered_once_even_for_an_erased_number(texter, demo
     assert texter.contact is None
     assert texter("HELP") == render_reply(Reply("stopped"), "en")
     assert texter("HELP") == texter("MINE") == ""
+    texter("STOP")  # each STOP answers one HELP after it
+    assert texter("HJÆLP") == render_reply(Reply("stopped"), "en")
+    assert texter("HJÆLP") == ""
+
+
+def test_help_after_stop_is_answered_even_when_all_came_in_the_same_second(texter):
+    # A help answered before the STOP does not count as the one answer after it.
+    assert texter("HJÆLP") == render_reply(Reply("help"), "da")
     texter("STOP")
-    assert texter("HJÆLP") == ""  # a second STOP says nothing new: still answered once
+    assert texter("HJÆLP") == render_reply(Reply("stopped"), "da")
+    assert texter("HJÆLP") == ""

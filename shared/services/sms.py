@@ -173,11 +173,17 @@ def _while_opted_out(db: Database, outcome: engine.Outcome, contact: dict) -> en
     # with the STOP confirmation, the citizen learns that START brings texts back.
     if not any(r.key == "help" for r in outcome.replies):
         return outcome
-    answered = rows(db, "SELECT body FROM messages WHERE contact_id = ? AND direction = 'in'"
-                        " AND created_at >= ? AND reply != ''",
-                    (contact["id"], contact["opted_out_at"] or ""))
-    if any(engine.parse(m["body"]).intent == "help" for m in answered):
-        return outcome
+    # Newest first, back to the STOP itself: was a HELP answered since? (By order,
+    # not by time: texts of the same second must not hide each other.)
+    since_stop = rows(db, "SELECT body, reply FROM messages WHERE contact_id = ?"
+                          " AND direction = 'in' ORDER BY id DESC LIMIT 100",
+                      (contact["id"],)) if contact["id"] is not None else []
+    for earlier in since_stop:
+        intent = engine.parse(earlier["body"]).intent
+        if intent == "stop":
+            break
+        if intent == "help" and earlier["reply"]:
+            return outcome
     return replace(outcome, replies=(Reply("stopped"),), answers_opted_out=True)
 
 
