@@ -67,7 +67,8 @@ def print_summary(db) -> None:
     labels = {
         "communities": _("Communities"), "towns": _("Towns"), "contacts": _("Contacts"),
         "members": _("Memberships"), "offers": _("Offers"),
-        "pending_offers": _("Offers waiting for review"), "feedback": _("Feedback"),
+        "pending_offers": _("Offers waiting for review"), "needs": _("Needs"),
+        "feedback": _("Feedback"),
         "coordinators": _("Coordinators"), "outbox": _("SMS waiting to be sent"),
     }
     for key, count in demo_module.summarise(db).items():

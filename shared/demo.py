@@ -11,6 +11,7 @@ from shared.contacts import set_language, touch_contact
 from shared.coordinators import add_coordinator, verify_pin
 from shared.db import Database, immediate, row
 from shared.feedback import record_feedback
+from shared.needs import record_need
 from shared.offers import record_offer
 from shared.unsorted import record_unsorted
 
@@ -29,7 +30,7 @@ def demo_pin_works(db: Database, pin: str) -> bool:
 
 
 def load_demo(db: Database, *, now: datetime) -> str | None:
-    """Load communities, contacts, memberships, offers, feedback and a coordinator.
+    """Load communities, contacts, memberships, offers, needs, feedback and a coordinator.
 
     Return the demo coordinator's new PIN, or None if the demo was already loaded.
     """
@@ -56,6 +57,12 @@ def load_demo(db: Database, *, now: datetime) -> str | None:
                          town=offer["town"], availability=offer["availability"],
                          channel=offer["channel"], location=offer["location"],
                          now=now - timedelta(days=len(demo_data.OFFERS) - number, hours=3))
+        for number, need in enumerate(demo_data.NEEDS):
+            record_need(db, contact_id=contacts[need["phone"]], category=need["category"],
+                        description=need["description"], town=need["town"],
+                        needed_when=need["when"], channel=need["channel"],
+                        location=need["location"],
+                        now=now - timedelta(days=len(demo_data.NEEDS) - number, hours=1))
         for number, item in enumerate(demo_data.FEEDBACK):
             record_feedback(db, contact_id=contacts.get(item["phone"]), kind=item["kind"],
                             text=item["text"], rating=item["rating"], town=item["town"],
@@ -80,6 +87,7 @@ def summarise(db: Database) -> dict[str, int]:
         "members": "SELECT count(*) FROM memberships WHERE left_at IS NULL",
         "offers": "SELECT count(*) FROM offers",
         "pending_offers": "SELECT count(*) FROM offers WHERE status = 'pending'",
+        "needs": "SELECT count(*) FROM needs",
         "feedback": "SELECT count(*) FROM feedback",
         "coordinators": "SELECT count(*) FROM coordinators",
         "outbox": "SELECT count(*) FROM messages WHERE direction = 'out' AND status = 'queued'",

@@ -475,3 +475,36 @@ UNSORTED = [
     ("+4520111010", "مرحبا، وصلت إلى كيرتيمينده مع عائلتي. أين يمكن لأطفالي أن يلعبوا كرة القدم؟"),
     ("+4520111111", "Добрий день! Я медсестра і хочу допомагати літнім людям у Мункебо."),
 ]
+
+# What three citizens need a hand with: coordinator mode's Needs tab suggests the
+# offers that fit once those are approved (the lift to Odense, the retired carpenter).
+NEEDS = [
+    {
+        "phone": "+4520110707",
+        "category": "transport",
+        "description": "I need a lift to Odense University Hospital on Thursday morning.",
+        "town": "Langeskov",
+        "when": "Thursday morning",
+        "channel": "sms",
+        "location": None,
+    },
+    {
+        "phone": "+4520110202",
+        "category": "knowhow",
+        "description": "Min køkkenlåge er faldet af, og skuffen klemmer. Kan en nabo hjælpe"
+                       " med en lille reparation?",
+        "town": "Munkebo",
+        "when": "Gerne en weekend",
+        "channel": "sms",
+        "location": None,
+    },
+    {
+        "phone": "+4520110606",
+        "category": "things",
+        "description": "Jeg skal af med haveaffald og mangler en trailer at låne.",
+        "town": "Kerteminde",
+        "when": None,
+        "channel": "kiosk",
+        "location": "Kerteminde Bibliotek",
+    },
+]

@@ -51,6 +51,21 @@ _QUERIES = {
         SELECT u.id, c.phone, u.language, u.text, u.status, u.reply, u.record_id,
                u.created_at, u.updated_at
         FROM unsorted u JOIN contacts c ON c.id = u.contact_id ORDER BY u.id""",
+    "needs": """
+        SELECT n.id, c.phone, n.description, n.category, n.town, n.needed_when AS "when",
+               n.status, n.channel, n.location, n.created_at
+        FROM needs n JOIN contacts c ON c.id = n.contact_id ORDER BY n.id""",
+    # Numbers are shared only when both said yes: an export shares no more than that.
+    "introductions": """
+        SELECT i.id, i.need_id, i.offer_id, i.status, i.ended_reason,
+               i.need_answer, i.need_answered_at, i.offer_answer, i.offer_answered_at,
+               CASE WHEN i.status = 'agreed' THEN nc.phone END AS need_phone,
+               CASE WHEN i.status = 'agreed' THEN oc.phone END AS offer_phone,
+               i.created_at
+        FROM introductions i
+        LEFT JOIN needs n ON n.id = i.need_id LEFT JOIN contacts nc ON nc.id = n.contact_id
+        LEFT JOIN offers o ON o.id = i.offer_id LEFT JOIN contacts oc ON oc.id = o.contact_id
+        ORDER BY i.id""",
 }
 
 EXPORT_KINDS = tuple(_QUERIES)

@@ -102,3 +102,10 @@ def format_day(moment: datetime, locale: str, fmt: str = "long") -> str:
     from babel.dates import format_date
 
     return format_date(moment.astimezone(TIMEZONE).date(), fmt, locale=locale)
+
+
+def format_month_day(moment: datetime, locale: str) -> str:
+    """Return the day and month in Copenhagen, short, e.g. '27. nov.' or 'Nov 27'."""
+    from babel.dates import format_skeleton
+
+    return format_skeleton("MMMd", moment.astimezone(TIMEZONE).date(), locale=locale)

@@ -22,6 +22,19 @@ FEEDBACK_STATUSES = {"new": N_("New"), "read": N_("Read"), "answered": N_("Answe
 COMMUNITY_STATUSES = {"active": N_("Active"), "paused": N_("Paused"),
                       "archived": N_("Archived")}
 CHANNELS = {"sms": N_("SMS"), "kiosk": N_("Kiosk")}
+NEED_STATUSES = {"new": N_("New"), "open": N_("Open"), "introduced": N_("Introduced"),
+                 "met": N_("Helped"), "not_met": N_("Not helped"),
+                 "withdrawn": N_("Withdrawn"), "expired": N_("Expired")}
+INTRODUCTION_STATUSES = {"waiting": N_("Waiting for answers"),
+                         "agreed": N_("Both said yes: numbers shared"),
+                         "declined": N_("Declined"), "expired": N_("Expired"),
+                         "ended": N_("Ended")}
+# Why an introduction ended, as the coordinator reads it.
+ENDED_REASONS = {"need_said_no": N_("the one who needs help said no"),
+                 "offer_said_no": N_("the one who offers said no"),
+                 "no_answer": N_("not both answered within three days"),
+                 "opted_out": N_("one of them opted out of SMS"),
+                 "erased": N_("one of them had their data erased")}
 MESSAGE_STATUSES = {"received": N_("received"), "queued": N_("queued"),
                     "sending": N_("sending"), "sent": N_("sent"),
                     "delivered": N_("delivered"), "failed": N_("failed"),
@@ -33,7 +46,9 @@ RECORD_KINDS = {"offer": N_("offer"), "feedback": N_("feedback"),
                 "coordinator": N_("coordinator"), "offers": N_("offers"),
                 "communities": N_("communities"), "members": N_("members"),
                 "messages": N_("messages"), "unsorted": N_("inbox message"),
-                "inbox": N_("inbox")}
+                "inbox": N_("inbox"), "need": N_("need"),
+                "introduction": N_("introduction"), "needs": N_("needs"),
+                "introductions": N_("introductions")}
 AUDIT_ACTIONS = {
     "login": N_("logged in"), "logout": N_("logged out"),
     "failed_login": N_("wrong PIN"), "lockout": N_("locked out after wrong PINs"),
@@ -54,6 +69,8 @@ AUDIT_ACTIONS = {
     "unsorted_archive": N_("inbox message archived"),
     "sms_throttled": N_("SMS slowed down (too many)"),
     "sms_loop_stopped": N_("SMS loop stopped"),
+    "need_open": N_("need opened"),
+    "propose_introduction": N_("introduction proposed"),
 }
 
 

@@ -52,3 +52,14 @@ def rank_offers(need: dict, offers: list[dict], limit: int = 5) -> list[Suggesti
         suggestions.append(Suggestion(offer, score, same_town, same_kind, shared))
     suggestions.sort(key=lambda s: (-s.score, s.offer["id"]))
     return suggestions[:limit]
+
+
+def as_written(text: str | None, folded: tuple[str, ...]) -> tuple[str, ...]:
+    """Return the words of text whose folded forms are given, as written there (lower case)."""
+    # The ranking compares folded words (KOERSEL); a coordinator reads "kørsel".
+    found: dict[str, str] = {}
+    for word in re.findall(r"\w+", text or ""):
+        key = fold(word)
+        if key in folded and key not in found:
+            found[key] = word.lower()
+    return tuple(found.get(key, key.lower()) for key in folded)

@@ -14,14 +14,27 @@ from shared.i18n import TIMEZONE
 WEEKS = 8
 CHANNELS = ("sms", "kiosk")
 
-# Each kind of activity: the table holding one row per event and when it happened.
+# One series for what has no channel: introductions are a coordinator's doing.
+ALL = "all"
+
+# Each kind of activity: the table holding one row per event, when it happened,
+# whether it came by a channel (SMS or a kiosk), and which rows count.
 # Trusted constants only: they are put into the SQL text.
 _EVENTS = {
-    "offers": ("offers", "created_at"),
-    "feedback": ("feedback", "created_at"),
-    "joins": ("memberships", "joined_at"),
+    "offers": ("offers", "created_at", True, "1"),
+    "feedback": ("feedback", "created_at", True, "1"),
+    "joins": ("memberships", "joined_at", True, "1"),
+    "needs": ("needs", "created_at", True, "1"),
+    "introductions": ("introductions", "created_at", False, "1"),
+    # A need is met when the one who needed help answers the follow-up with a yes.
+    "needs_met": ("introductions", "helped_at", False, "helped = 1"),
 }
 ACTIVITY_KINDS = tuple(_EVENTS)
+
+
+def channels_of(kind: str) -> tuple[str, ...]:
+    """Return the series a kind is counted in: per channel, or one for all."""
+    return CHANNELS if _EVENTS[kind][2] else (ALL,)
 
 
 @dataclass(frozen=True)
@@ -29,7 +42,7 @@ class Activity:
     """Events per ISO week (Copenhagen time), by channel, and totals per kiosk location."""
 
     weeks: tuple[date, ...]  # the Monday of each week, oldest first
-    by_channel: dict[str, tuple[int, ...]]  # channel -> one count per week
+    by_channel: dict[str, tuple[int, ...]]  # channel (or ALL) -> one count per week
     by_location: dict[str | None, int]  # kiosk location (None if unknown) -> total
 
     @property
@@ -63,18 +76,20 @@ def week_starts(now: datetime, weeks: int = WEEKS) -> tuple[date, ...]:
 
 
 def weekly_activity(db: Database, kind: str, *, now: datetime, weeks: int = WEEKS) -> Activity:
-    """Count offers, feedback or joins per week for the last `weeks` weeks up to now."""
-    table, column = _EVENTS[kind]
+    """Count one kind of activity per week for the last `weeks` weeks up to now."""
+    table, column, by_channel, counted = _EVENTS[kind]
+    source = "channel, location" if by_channel else f"'{ALL}' AS channel, NULL AS location"
     mondays = week_starts(now, weeks)
     # Weeks are bucketed in Python: SQLite has no time zone database, and its
     # 'localtime' modifier uses the host's zone, not Copenhagen's. Midnight on a
     # Monday always exists in Copenhagen (the clocks change at 2-3 am on Sundays).
     since = datetime.combine(mondays[0], time(0), tzinfo=TIMEZONE)
     # Timestamps are stored by clock.iso() (UTC, one format), so they compare as text.
-    found = rows(db, f"SELECT {column} AS at, channel, location FROM {table}"
-                     f" WHERE {column} >= ? AND {column} <= ?", (iso(since), iso(now)))
+    found = rows(db, f"SELECT {column} AS at, {source} FROM {table}"
+                     f" WHERE {counted} AND {column} >= ? AND {column} <= ?",
+                 (iso(since), iso(now)))
     index = {monday: number for number, monday in enumerate(mondays)}
-    counts = {channel: [0] * weeks for channel in CHANNELS}
+    counts = {channel: [0] * weeks for channel in channels_of(kind)}
     places: Counter = Counter()
     for event in found:
         week = index.get(week_of(parse(event["at"])))
@@ -96,6 +111,13 @@ def pending_offers(db: Database, *, now: datetime) -> Queue:
 def new_feedback(db: Database, *, now: datetime) -> Queue:
     """Return the queue of feedback nobody has read yet."""
     return _queue(db, "SELECT created_at FROM feedback WHERE status = 'new'", now)
+
+
+def waiting_needs(db: Database, *, now: datetime) -> Queue:
+    """Return the queue of needs waiting for a coordinator: none of them asked yet."""
+    return _queue(db, "SELECT created_at FROM needs n WHERE status IN ('new', 'open', 'not_met')"
+                      " AND NOT EXISTS (SELECT 1 FROM introductions i WHERE i.need_id = n.id"
+                      " AND i.status = 'waiting')", now)
 
 
 def _queue(db: Database, sql: str, now: datetime) -> Queue:

@@ -34,7 +34,8 @@ from shared.clock import utcnow
 from shared.contacts import find_contact
 from shared.coordinators import list_coordinators, verify_pin
 from shared.db import open_db
-from shared.demo_data import CONTACTS, DEMO_COORDINATOR
+from shared.demo_data import CONTACTS, DEMO_COORDINATOR, NEEDS
+from shared.exports import EXPORT_KINDS
 from shared.feedback import record_feedback
 from shared.offers import change_offer_status, record_offer
 
@@ -120,6 +121,21 @@ def test_export_csv_of_nothing_still_has_a_header(faelles):
     faelles("init")
     header = faelles("export", "offers", "--format", "csv").stdout.splitlines()[0]
     assert header.split(",")[:2] == ["id", "phone"]
+
+
+def test_export_needs_and_introductions_as_json(faelles):
+    faelles("init", "--demo")
+    needs = json.loads(faelles("export", "needs", "--format", "json").stdout)
+    assert len(needs) == len(NEEDS)
+    assert {(n["phone"], n["when"]) for n in needs} == {(n["phone"], n["when"]) for n in NEEDS}
+    header = faelles("export", "introductions", "--format", "csv").stdout.splitlines()[0]
+    assert {"need_id", "offer_id", "need_phone", "offer_phone"} <= set(header.split(","))
+
+
+def test_every_export_kind_is_in_the_readme():
+    [line] = [line for line in README.read_text(encoding="utf-8").splitlines()
+              if line.startswith("| `faelles export KIND")]
+    assert all(re.search(rf"\b{kind}\b", line) for kind in EXPORT_KINDS), line
 
 
 def test_export_rejects_an_unknown_kind(faelles):

@@ -61,6 +61,32 @@ async def test_overview_counts_match_the_database(coordinator_session, demo_db, 
     assert expected == {"sms": 3, "kiosk": 1}  # the demo, as a sanity check of the above
 
 
+async def test_needs_introductions_and_needs_met_are_counted_too(coordinator_session, demo_db,
+                                                                  now):
+    from shared.demo_data import NEEDS
+    from shared.services import introducing
+    from shared.services.decisions import decide_offer
+
+    demo = rows(demo_db, "SELECT id FROM coordinators")[0]["id"]
+    driver = rows(demo_db, "SELECT o.id FROM offers o JOIN contacts c ON c.id = o.contact_id"
+                           " WHERE c.phone = '+4520110303'")[0]["id"]
+    decide_offer(demo_db, driver, "approve", coordinator_id=demo, now=now)
+    need = rows(demo_db, "SELECT id FROM needs ORDER BY id")[0]["id"]
+    introducing.propose(demo_db, need, driver, coordinator_id=demo, now=now)
+    async with coordinator_session() as k:
+        await open_tab(k, "tab-overview")
+        await k.until(lambda: k.text("#overview-weeks") != "")
+        by_channel = {channel: sum(numbers(k, "needs", channel)) for channel in ("sms", "kiosk")}
+        assert by_channel == {channel: sum(n["channel"] == channel for n in NEEDS)
+                              for channel in ("sms", "kiosk")}
+        assert "Kerteminde Bibliotek: 1" in k.text("#places-needs")
+        assert numbers(k, "introductions", "all")[-1] == 1
+        assert sum(numbers(k, "needs_met", "all")) == 0
+        # The introduced need waits for answers, not for a coordinator: two are left.
+        assert "; 2 " in k.text("#queue-needs")
+        assert k.app._("Needs met") in k.screen_text()
+
+
 async def test_g_counts_again(coordinator_session, demo_db, now):
     async with coordinator_session() as k:
         await open_tab(k, "tab-overview")

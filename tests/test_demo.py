@@ -69,6 +69,7 @@ def test_summarise_counts_what_was_loaded(demo_db):
         "members": len(demo_data.MEMBERSHIPS),
         "offers": len(demo_data.OFFERS),
         "pending_offers": len(demo_data.OFFERS),
+        "needs": len(demo_data.NEEDS),
         "feedback": len(demo_data.FEEDBACK),
         "coordinators": 1,
         "outbox": 0,

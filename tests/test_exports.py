@@ -22,9 +22,16 @@ FEEDBACK_FIELDS = {"id", "phone", "kind", "text", "rating", "town", "status", "c
 MEMBER_FIELDS = {"code", "phone", "joined_at", "channel"}
 
 
+NEED_FIELDS = ["id", "phone", "description", "category", "town", "when", "status", "channel",
+               "location", "created_at"]
+INTRODUCTION_FIELDS = {"id", "need_id", "offer_id", "status", "ended_reason", "need_answer",
+                       "need_answered_at", "offer_answer", "offer_answered_at", "need_phone",
+                       "offer_phone"}
+
+
 def test_export_kinds_match_the_cli_promise():
     assert set(EXPORT_KINDS) == {"offers", "feedback", "communities", "members", "messages",
-                                 "inbox"}
+                                 "inbox", "needs", "introductions"}
 
 
 def test_offers_carry_the_promised_fields(db, contact, now):
@@ -179,3 +186,56 @@ def test_escape_sequences_and_invisible_characters_stored_before_never_leave(dem
     exported = export_rows(demo_db, "messages")[0]
     assert (exported["body"], exported["error_code"]) == ("Hej meddig", "30003")
     assert "\x1b" not in csv_text(*export_table(demo_db, "messages"))
+
+
+def test_needs_carry_the_promised_fields_with_when_by_that_name(db, contact, now):
+    from shared.needs import record_need
+
+    record_need(db, contact_id=contact["id"], description="Kørsel til lægen", channel="sms",
+                now=now, category="transport", town="Munkebo", needed_when="torsdag")
+    [need] = export_rows(db, "needs")
+    assert list(need) == NEED_FIELDS
+    assert {k: need[k] for k in ("phone", "description", "category", "town", "when", "status",
+                                 "channel", "location")} == {
+        "phone": "+4520112233", "description": "Kørsel til lægen", "category": "transport",
+        "town": "Munkebo", "when": "torsdag", "status": "new", "channel": "sms",
+        "location": None}
+
+
+def introduce_twice(db, now):
+    """Two needs introduced to one offer: the first both say yes to, the second gets a no."""
+    from shared.coordinators import add_coordinator
+    from shared.needs import record_need
+    from shared.services import introducing
+    from shared.services.decisions import decide_offer
+
+    anna = add_coordinator(db, "Anna", "123456", now=now)
+    helper, first, second = (touch_contact(db, phone, now=now)
+                             for phone in ("20110001", "20110002", "20110003"))
+    offer = record_offer(db, contact_id=helper["id"], description="Jeg kører til Odense",
+                         channel="sms", now=now)
+    decide_offer(db, offer, "approve", coordinator_id=anna, now=now)
+    agreed, declined = (
+        introducing.propose(db, record_need(db, contact_id=who["id"], description="En tur",
+                                            channel="sms", now=now),
+                            offer, coordinator_id=anna, now=now)
+        for who in (first, second))
+    introducing.answer(db, agreed, "need", True, name="Inge", now=now)
+    introducing.answer(db, agreed, "offer", True, name="Bo", now=now)
+    introducing.answer(db, declined, "offer", False, name=None, now=now)
+    return agreed, declined
+
+
+def test_introductions_carry_both_numbers_only_where_both_said_yes(db, now):
+    agreed, declined = introduce_twice(db, now)
+    exported = {row["id"]: row for row in export_rows(db, "introductions")}
+    assert INTRODUCTION_FIELDS <= set(exported[agreed])
+    both = exported[agreed]
+    assert (both["status"], both["need_answer"], both["offer_answer"]) == ("agreed", "yes", "yes")
+    assert (both["need_phone"], both["offer_phone"]) == ("+4520110002", "+4520110001")
+    no = exported[declined]
+    assert (no["status"], no["ended_reason"], no["offer_answer"]) == (
+        "declined", "offer_said_no", "no")
+    assert (no["need_phone"], no["offer_phone"]) == (None, None)
+    # Nowhere else in the file either: a number leaves only with both yeses.
+    assert "+4520110003" not in csv_text(*export_table(db, "introductions"))

@@ -9,7 +9,8 @@ import pytest
 
 from shared.coordinators import add_coordinator
 from shared.db import row, rows
-from shared.matching import rank_offers
+from shared.errors import IllegalTransition
+from shared.matching import as_written, rank_offers, words
 from shared.needs import get_need
 from shared.phones import display_phone
 from shared.replies import Reply, render_reply
@@ -191,3 +192,43 @@ def test_the_ranking_puts_the_same_town_first_then_kind_then_words():
         {"id": 4, "description": "Havearbejde", "town": "Dalby", "category": "time"},
     ]
     assert [s.offer["id"] for s in rank_offers(need, offers)] == [3, 1, 2, 4]
+
+
+def test_reading_a_new_need_opens_it_once_and_audits_who(people, anna, demo_db):
+    need_id = need_a_lift(people)
+    assert introducing.open_need(demo_db, need_id, coordinator_id=anna,
+                                 now=people.now)["status"] == "open"
+    introducing.open_need(demo_db, need_id, coordinator_id=anna, now=people.now)
+    opened = rows(demo_db, "SELECT coordinator_id, record_kind, record_id FROM audit"
+                           " WHERE action = 'need_open'")
+    assert opened == [{"coordinator_id": anna, "record_kind": "need", "record_id": need_id}]
+
+
+def test_the_waiting_needs_say_which_have_an_introduction_waiting(people, anna, demo_db):
+    offer_id = offer_a_lift(people, anna)
+    asked, other = need_a_lift(people), need_a_lift(people, phone=OTHER)
+    introducing.propose(demo_db, asked, offer_id, coordinator_id=anna, now=people.now)
+    listed = {need["id"]: need["asked"] for need in introducing.needs_to_introduce(demo_db)}
+    assert (listed[asked], listed[other]) == (True, False)
+    view = introducing.need_view(demo_db, asked)
+    assert [i["offer_id"] for i in view["introductions"]] == [offer_id]
+    assert view["suggestions"][0].offer["id"] == offer_id
+
+
+def test_texts_that_changed_since_they_were_shown_are_not_sent(people, anna, demo_db):
+    offer_id = offer_a_lift(people, anna)
+    first, second = need_a_lift(people), need_a_lift(people, phone=OTHER)
+    shown = introducing.proposal(demo_db, second, offer_id)
+    # Another coordinator introduces the first need meanwhile: it takes the reference.
+    introducing.propose(demo_db, first, offer_id, coordinator_id=anna, now=people.now)
+    queued = rows(demo_db, "SELECT id FROM messages WHERE direction = 'out'")
+    with pytest.raises(IllegalTransition, match="changed"):
+        introducing.propose(demo_db, second, offer_id, coordinator_id=anna, now=people.now,
+                            shown=(shown.to_need.text, shown.to_offer.text))
+    assert rows(demo_db, "SELECT id FROM messages WHERE direction = 'out'") == queued
+    assert get_need(demo_db, second)["status"] == "new"
+
+
+def test_shared_words_are_named_as_the_need_wrote_them():
+    folded = tuple(sorted(words("Kørsel til lægen") & words("Jeg tilbyder kørsel til LÆGEN")))
+    assert as_written("Kørsel til lægen", folded) == ("kørsel", "lægen")

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.coordinator.screen import TABS
+from shared.clock import utcnow
 from shared.i18n import translator
 from terminal import Terminal, contrast, tmux_missing
 
@@ -767,6 +768,50 @@ def test_the_broadcast_shows_the_members_languages_and_a_text_for_each(kiosk, si
     assert_screen(coordinator, [size_line, "1 får den danske tekst", da("Send")],
                   "SMS to LEKTIE, the Arabic text")
     coordinator.send("Escape")
+
+
+def approve_the_demo_lift(store) -> None:
+    """Approve the demo's lift to Odense, so the demo need for one has an offer to fit."""
+    from shared.db import open_db, row
+    from shared.services.decisions import decide_offer
+
+    db = open_db(store["FAELLES_DB"])
+    try:
+        lift = row(db, "SELECT o.id, o.status FROM offers o JOIN contacts c"
+                       " ON c.id = o.contact_id WHERE c.phone = '+4520110303'")
+        if lift["status"] == "pending":
+            demo = row(db, "SELECT id FROM coordinators ORDER BY id")["id"]
+            decide_offer(db, lift["id"], "approve", coordinator_id=demo, now=utcnow())
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_needs_tab_the_offers_that_fit_and_both_sms_fit(kiosk, size, store):
+    approve_the_demo_lift(store)
+    coordinator = log_in(kiosk, size)
+    visit_tab(coordinator, TAB_LABELS.index(da("Needs")) + 1, da("Needs"))
+    coordinator.wait_for("I need a lift to Odense")
+    assert_screen(coordinator, [da(heading) for heading in
+                                ("Date", "Town", "Category", "Status", "Asked", "Need")]
+                  + [da("Need no. {id}").format(id=1), "Langeskov"], "Needs")
+
+    coordinator.send("i")
+    title = da("Introduce need no. {id} to which offer?").format(id=1)
+    coordinator.wait_for(title)
+    assert_screen(coordinator, [title, "I drive to Odense every Thursday morning",
+                                da("↑↓ choose · Enter see both SMS · Esc cancel")],
+                  "Needs: which offer")
+
+    coordinator.send("Enter")
+    coordinator.wait_for(da("Their numbers are shared only when both reply YES."))
+    headings = [da(heading).split(" (")[0].format(language="engelsk") for heading in (
+        "To the one who needs help, by SMS in {language} ({size}):",
+        "To the one who offers, by SMS in {language} ({size}):")]
+    assert_screen(coordinator, headings + [
+        da("Their numbers are shared only when both reply YES."), da("Send"),
+        da("Cancel (Esc)")], "Needs: both SMS")
+    coordinator.send("Escape")  # nothing is sent: the other size sees the same screens
 
 
 # --- ending the kiosk ------------------------------------------------------------------------

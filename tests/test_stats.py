@@ -9,7 +9,8 @@ from shared.contacts import touch_contact
 from shared.feedback import change_feedback_status, record_feedback
 from shared.offers import record_offer
 from shared.stats import (
-    ACTIVITY_KINDS, Queue, new_feedback, pending_offers, week_of, week_starts, weekly_activity,
+    ACTIVITY_KINDS, ALL, Queue, channels_of, new_feedback, pending_offers, waiting_needs, week_of,
+    week_starts, weekly_activity,
 )
 
 # Friday 27 November 2026, 10:30 in Copenhagen (winter time, UTC+1): ISO week 48.
@@ -89,7 +90,7 @@ def test_feedback_and_joins_count_too(db, community):
 def test_empty_store_has_zero_weeks(db):
     for kind in ACTIVITY_KINDS:
         activity = weekly_activity(db, kind, now=NOW)
-        assert activity.by_channel == {"sms": (0,) * 8, "kiosk": (0,) * 8}
+        assert activity.by_channel == {channel: (0,) * 8 for channel in channels_of(kind)}
         assert activity.by_location == {}
 
 
@@ -113,3 +114,62 @@ def test_feedback_queue_counts_only_new(db):
 def test_empty_queues(db):
     assert pending_offers(db, now=NOW) == Queue(count=0, oldest=None, median=None)
     assert new_feedback(db, now=NOW) == Queue(count=0, oldest=None, median=None)
+
+
+def introduced(db, contact, helper_offer, *, at, coordinator) -> tuple[int, int]:
+    """Record a need and introduce it at `at`; return the need's and the introduction's ids."""
+    from shared.needs import record_need
+    from shared.services import introducing
+
+    need = record_need(db, contact_id=contact["id"], description="En tur", channel="sms",
+                       now=at)
+    return need, introducing.propose(db, need, helper_offer, coordinator_id=coordinator,
+                                     now=at)
+
+
+def test_needs_introductions_and_needs_met_count_per_week(db):
+    from shared.coordinators import add_coordinator
+    from shared.needs import record_need
+    from shared.services import introducing
+    from shared.services.decisions import decide_offer
+
+    anna = add_coordinator(db, "Anna", "123456", now=NOW)
+    helper = touch_contact(db, "20 11 22 34", now=NOW)
+    lift = record_offer(db, contact_id=helper["id"], description="Kørsel", channel="sms",
+                        now=NOW - timedelta(weeks=3))
+    decide_offer(db, lift, "approve", coordinator_id=anna, now=NOW - timedelta(weeks=3))
+    record_need(db, contact_id=helper["id"], description="Hjælp i haven", channel="kiosk",
+                location="Munkebo Bibliotek", now=NOW - timedelta(days=1))
+    asker = touch_contact(db, "20 11 22 35", now=NOW)
+    _need, met = introduced(db, asker, lift, at=NOW - timedelta(weeks=2), coordinator=anna)
+    introducing.answer(db, met, "need", True, name=None, now=NOW - timedelta(weeks=2))
+    introducing.answer(db, met, "offer", True, name=None, now=NOW - timedelta(weeks=2))
+    introducing.follow_up_answer(db, met, True, now=NOW - timedelta(hours=2))
+    other = touch_contact(db, "20 11 22 36", now=NOW)
+    introduced(db, other, lift, at=NOW - timedelta(days=1), coordinator=anna)
+
+    needs = weekly_activity(db, "needs", now=NOW, weeks=3)
+    assert needs.by_channel == {"sms": (1, 0, 1), "kiosk": (0, 0, 1)}
+    assert needs.by_location == {"Munkebo Bibliotek": 1}
+    # Introductions and a need met are a coordinator's and a follow-up's doing: no channel.
+    assert weekly_activity(db, "introductions", now=NOW, weeks=3).by_channel == {
+        ALL: (1, 0, 1)}
+    assert weekly_activity(db, "needs_met", now=NOW, weeks=3).by_channel == {ALL: (0, 0, 1)}
+
+
+def test_the_needs_queue_leaves_out_needs_with_an_introduction_waiting(db):
+    from shared.coordinators import add_coordinator
+    from shared.needs import record_need
+    from shared.services.decisions import decide_offer
+
+    anna = add_coordinator(db, "Anna", "123456", now=NOW)
+    helper = touch_contact(db, "20 11 22 34", now=NOW)
+    lift = record_offer(db, contact_id=helper["id"], description="Kørsel", channel="sms",
+                        now=NOW)
+    decide_offer(db, lift, "approve", coordinator_id=anna, now=NOW)
+    asker = touch_contact(db, "20 11 22 35", now=NOW)
+    record_need(db, contact_id=asker["id"], description="Indkøb", channel="sms",
+                now=NOW - timedelta(days=4))
+    introduced(db, asker, lift, at=NOW - timedelta(days=9), coordinator=anna)
+    assert waiting_needs(db, now=NOW) == Queue(count=1, oldest=timedelta(days=4),
+                                               median=timedelta(days=4))

@@ -23,14 +23,16 @@ from shared.services.coordinator import audit_entries, export_csv_files, export_
 
 KIND_LABELS = {"offers": N_("Offers"), "feedback": N_("Feedback"),
                "communities": N_("Communities"), "members": N_("Members"),
-               "messages": N_("Messages"), "inbox": N_("Inbox")}
+               "messages": N_("Messages"), "inbox": N_("Inbox"), "needs": N_("Needs"),
+               "introductions": N_("Introductions")}
+KINDS_PER_ROW = 6
 
 
 class AuditPane(ListPane):
     """Who did what to which record, and when; no message content is ever logged."""
 
     DEFAULT_CSS = """
-    AuditPane #audit-exports Button { margin: 0 1 0 0; }
+    AuditPane .export-kinds Button { margin: 0 1 0 0; }
     AuditPane .detail-box { height: 3; }
     """
     COLUMNS = (N_("When"), N_("Who"), N_("Action"), N_("Record"), N_("No."))
@@ -51,10 +53,12 @@ class AuditPane(ListPane):
             # XLSX for Excel: every cell typed text, so no phone number turns into a number.
             yield Button(_("All to Excel files (x)"), id="export-all-xlsx", classes="export",
                          compact=True)
-        with Horizontal(id="audit-exports", classes="bar"):
-            for kind in EXPORT_KINDS:
-                yield Button(_(KIND_LABELS.get(kind, kind)), id=f"export-{kind}",
-                             classes="export", compact=True)
+        # A button per kind, KINDS_PER_ROW to a line: all on one line ran past 80 columns.
+        for start in range(0, len(EXPORT_KINDS), KINDS_PER_ROW):
+            with Horizontal(classes="bar export-kinds"):
+                for kind in EXPORT_KINDS[start:start + KINDS_PER_ROW]:
+                    yield Button(_(KIND_LABELS.get(kind, kind)), id=f"export-{kind}",
+                                 classes="export", compact=True)
 
     def fetch(self, db) -> list[dict]:
         return audit_entries(db)

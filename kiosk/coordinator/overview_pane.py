@@ -1,4 +1,4 @@
-"""Overview: offers, feedback and joins per week, by channel and place, and the queues."""
+"""Overview: offers, feedback, joins, needs and introductions per week, and the queues."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from kiosk.screens.base import literal
 from shared.clock import utcnow
 from shared.i18n import N_, format_when
 from shared.stats import (
-    ACTIVITY_KINDS, CHANNELS, WEEKS, Activity, Queue, new_feedback, pending_offers,
-    weekly_activity,
+    ACTIVITY_KINDS, ALL, WEEKS, Activity, Queue, channels_of, new_feedback, pending_offers,
+    waiting_needs, weekly_activity,
 )
 from shared.verification import CodeUsage, code_usage
 
@@ -28,6 +28,10 @@ SERIES = {
     ("feedback", "kiosk"): N_("Feedback (kiosk)"),
     ("joins", "sms"): N_("Joins (SMS)"),
     ("joins", "kiosk"): N_("Joins (kiosk)"),
+    ("needs", "sms"): N_("Needs (SMS)"),
+    ("needs", "kiosk"): N_("Needs (kiosk)"),
+    ("introductions", ALL): N_("Introductions"),
+    ("needs_met", ALL): N_("Needs met"),
 }
 NUMBER_WIDTH = 4  # each week's count takes this many columns, right-aligned
 
@@ -72,15 +76,18 @@ class OverviewPane(VerticalScroll):
             yield Static("", classes="spark-gap", markup=False)
             yield Static("", id="overview-weeks", markup=False)
         for kind in ACTIVITY_KINDS:
-            for channel in CHANNELS:
+            for channel in channels_of(kind):
                 with Horizontal(classes="series"):
                     yield self.series_name(_(SERIES[kind, channel]), width)
                     yield Sparkline([], id=f"spark-{kind}-{channel}")
                     yield Static("", id=f"numbers-{kind}-{channel}", markup=False)
-            yield Static("", id=f"places-{kind}", classes="places", markup=False)
+            # Only what comes by a channel can come from a kiosk.
+            if ALL not in channels_of(kind):
+                yield Static("", id=f"places-{kind}", classes="places", markup=False)
         yield Static(_("Waiting now"), classes="heading", markup=False)
         yield Static("", id="queue-offers", markup=False)
         yield Static("", id="queue-feedback", markup=False)
+        yield Static("", id="queue-needs", markup=False)
         yield Static("", id="codes-usage", markup=False)
         yield Static("", id="codes-warning", markup=False)
         yield Button(_("Refresh (g)"), id="overview-refresh", compact=True)
@@ -112,12 +119,13 @@ class OverviewPane(VerticalScroll):
         with self.app.store() as db:
             activity = {kind: weekly_activity(db, kind, now=now, weeks=WEEKS)
                         for kind in ACTIVITY_KINDS}
-            queues = pending_offers(db, now=now), new_feedback(db, now=now)
+            queues = (pending_offers(db, now=now), new_feedback(db, now=now),
+                      waiting_needs(db, now=now))
             codes = code_usage(db, now=now)
         self.app.call_from_thread(self.show_counts, now, activity, *queues, codes)
 
     def show_counts(self, now, activity: dict[str, Activity], offers: Queue,
-                    feedback: Queue, codes: CodeUsage) -> None:
+                    feedback: Queue, needs: Queue, codes: CodeUsage) -> None:
         _ = self.app._
         self.query_one("#overview-updated", Static).update(
             _("The last {weeks} weeks, counted {when}").format(
@@ -125,12 +133,13 @@ class OverviewPane(VerticalScroll):
         first = next(iter(activity.values()))
         self.query_one("#overview-weeks", Static).update(numbers(first.week_numbers))
         for kind, counts in activity.items():
-            for channel in CHANNELS:
+            for channel in channels_of(kind):
                 self.query_one(f"#spark-{kind}-{channel}", Sparkline).data = \
                     counts.by_channel[channel]
                 self.query_one(f"#numbers-{kind}-{channel}", Static).update(
                     numbers(counts.by_channel[channel]))
-            self.query_one(f"#places-{kind}", Static).update(literal(self.places(counts)))
+            if ALL not in channels_of(kind):
+                self.query_one(f"#places-{kind}", Static).update(literal(self.places(counts)))
         self.query_one("#queue-offers", Static).update(self.queue_line(
             offers, _("No offers are waiting."),
             self.app.ngettext("Oldest offer waiting: {age}; median {median}; {n} waiting",
@@ -141,6 +150,12 @@ class OverviewPane(VerticalScroll):
             self.app.ngettext("Oldest new feedback: {age}; median {median}; {n} new",
                               "Oldest new feedback: {age}; median {median}; {n} new",
                               feedback.count)))
+        self.query_one("#queue-needs", Static).update(self.queue_line(
+            needs, _("No need is waiting for an introduction."),
+            self.app.ngettext("Oldest need not yet introduced: {age}; median {median}; "
+                              "{n} waiting",
+                              "Oldest need not yet introduced: {age}; median {median}; "
+                              "{n} waiting", needs.count)))
         self.show_codes(codes)
 
     def show_codes(self, codes: CodeUsage) -> None:

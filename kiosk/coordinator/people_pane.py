@@ -64,7 +64,7 @@ class PeoplePane(Vertical):
             self.query_one("#people-phone", Input).focus()
 
     def focus_home(self) -> None:
-        """Focus the record: out of the number field, so x and 1-7 work."""
+        """Focus the record: out of the number field, so x and the tab numbers work."""
         self.query_one("#people-view").focus()
 
     @property

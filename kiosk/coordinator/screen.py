@@ -13,17 +13,19 @@ from kiosk.screens.base import literal
 from shared.digits import digit_forms
 from shared.i18n import N_
 
+# Needs came last, after coordinators had learnt 1-7: it is added at the end so
+# every number they know still opens the tab it always did.
 TABS = (("offers", N_("Offers")), ("feedback", N_("Feedback")), ("inbox", N_("Inbox")),
         ("communities", N_("Communities")), ("people", N_("People")),
-        ("overview", N_("Overview")), ("audit", N_("Audit log")))
+        ("overview", N_("Overview")), ("audit", N_("Log")), ("needs", N_("Needs")))
 
 
 class CoordinatorScreen(Screen):
-    """Offers, feedback, the inbox, communities, people, overview and the audit log."""
+    """Offers, feedback, the inbox, communities, people, overview, the audit log and needs."""
 
     CSS_PATH = "coordinator.tcss"
     BINDINGS = [Binding("ctrl+l", "logout", show=False),
-                # Out of a field (the number in People, a filter) so 1-7 work again.
+                # Out of a field (the number in People, a filter) so the tab numbers work again.
                 Binding("escape", "leave_field", show=False)] + [
         Binding(",".join(digit_forms(number)), f"tab('{name}')", show=False)
         for number, (name, _label) in enumerate(TABS, start=1)]
@@ -37,6 +39,7 @@ class CoordinatorScreen(Screen):
         from kiosk.coordinator.communities_pane import CommunitiesPane
         from kiosk.coordinator.feedback_pane import FeedbackPane
         from kiosk.coordinator.inbox_pane import InboxPane
+        from kiosk.coordinator.needs_pane import NeedsPane
         from kiosk.coordinator.offers_pane import OffersPane
         from kiosk.coordinator.overview_pane import OverviewPane
         from kiosk.coordinator.people_pane import PeoplePane
@@ -48,7 +51,8 @@ class CoordinatorScreen(Screen):
             yield Static(literal(f"{title} · {where}" if where else title),
                          id="coordinator-title")
             yield Button(_("Log out"), id="logout", compact=True)
-        panes = (OffersPane, FeedbackPane, InboxPane, CommunitiesPane, PeoplePane, OverviewPane, AuditPane)
+        panes = (OffersPane, FeedbackPane, InboxPane, CommunitiesPane, PeoplePane, OverviewPane,
+                 AuditPane, NeedsPane)
         with TabbedContent(id="tabs"):
             for number, ((name, label), pane) in enumerate(zip(TABS, panes), start=1):
                 with TabPane(f"{number} {_(label)}", id=f"tab-{name}"):
@@ -100,7 +104,7 @@ class CoordinatorScreen(Screen):
         return tabs.get_pane(tabs.active).children[0]
 
     def action_leave_field(self) -> None:
-        """Out of a field, back to the tab's list, where its keys and 1-7 work."""
+        """Out of a field, back to the tab's list, where its keys and the tab numbers work."""
         self.open_pane().focus_home()
 
     def action_tab(self, name: str) -> None:

@@ -47,6 +47,37 @@ def suggestions(db: Database, need_id: int) -> list[Suggestion]:
     return rank_offers(need, offers)
 
 
+def needs_to_introduce(db: Database) -> list[dict]:
+    """Return the needs waiting for a hand, oldest first; "asked" when an introduction waits."""
+    asked = {r["need_id"] for r in rows(db, "SELECT need_id FROM introductions"
+                                            " WHERE status = 'waiting'")}
+    return [{**need, "asked": need["id"] in asked} for need in needs.list_needs(db)]
+
+
+def need_view(db: Database, need_id: int) -> dict:
+    """Return a need with its contact, its introductions so far and the offers that fit it."""
+    need = needs.get_need(db, need_id)
+    return {"need": need, "contact": contact_of(db, need["contact_id"]),
+            "introductions": introductions.list_introductions(db, need_id),
+            "suggestions": suggestions(db, need_id)}
+
+
+def open_need(db: Database, need_id: int, *, coordinator_id: int, now: datetime) -> dict:
+    """Mark a new need open now that a coordinator has read it, audited; return the need."""
+    with immediate(db):
+        need = needs.get_need(db, need_id)
+        if need["status"] != "new":
+            return need
+        opened = needs.change_need_status(db, need_id, "open", now=now)
+        audit_by(db, coordinator_id, "need_open", now, "need", need_id)
+    return opened
+
+
+def introduction_choices(db: Database, need_id: int) -> list[tuple[Suggestion, Proposal]]:
+    """Return each suggested offer with what introducing the need to it would send, or why not."""
+    return [(fit, proposal(db, need_id, fit.offer["id"])) for fit in suggestions(db, need_id)]
+
+
 def proposal(db: Database, need_id: int, offer_id: int) -> Proposal:
     """Return what introducing this need to this offer would send, or why it may not."""
     need, offer = needs.get_need(db, need_id), get_offer(db, offer_id)
@@ -70,12 +101,20 @@ def proposal(db: Database, need_id: int, offer_id: int) -> Proposal:
 
 
 def propose(db: Database, need_id: int, offer_id: int, *, coordinator_id: int,
-            now: datetime) -> int:
-    """Introduce the need to the offer: store it, ask both people, audit; return its id."""
+            now: datetime, shown: tuple[str, str] | None = None) -> int:
+    """Introduce the need to the offer: store it, ask both people, audit; return its id.
+
+    shown is the two texts (to the need, to the offer) the coordinator saw before
+    saying send: if either would now read otherwise, nothing is sent ("changed").
+    """
     with immediate(db):
         planned = proposal(db, need_id, offer_id)
         if not planned.sends:
             raise IllegalTransition(planned.problem)
+        # Another coordinator's introduction in between takes the reference both
+        # texts name: the ones shown would no longer be the ones sent.
+        if shown is not None and shown != (planned.to_need.text, planned.to_offer.text):
+            raise IllegalTransition("changed")
         introduction_id = introductions.create_introduction(
             db, need_id=need_id, offer_id=offer_id, coordinator_id=coordinator_id, now=now)
         # Within this one write transaction nobody else can take the id.
