@@ -160,7 +160,7 @@ def _members(db: Database, code: str) -> list[dict]:
         "SELECT m.contact_id, p.phone, p.language, p.opted_out FROM memberships m"
         " JOIN communities c ON c.id = m.community_id JOIN contacts p ON p.id = m.contact_id"
         " WHERE c.code = ? AND m.left_at IS NULL ORDER BY m.joined_at", (fold(code),))
-    # The suppression list as well as the flag: it outlives erasure (issue 9, finding 1).
+    # The suppression list as well as the flag: it outlives erasure.
     blocked = not_textable_among(db, (m["phone"] for m in members))
     for member in members:
         member["opted_out"] = member["phone"] in blocked

@@ -23,7 +23,7 @@ from shared.errors import FaellesError, StoreBusy  # noqa: E402
 from shared.settings import DEFAULT_DB_PATH  # noqa: E402  (kept importable from here)
 # A write waits at most this long for the lock file and then for SQLite's lock
 # (one budget for both): Twilio gives up on a webhook after 15 s and does not
-# retry a 4xx, so a store that stays busy must answer 503 in time (issue 9).
+# retry a 4xx, so a store that stays busy must answer 503 in time .
 WRITE_WAIT_SECONDS = 5.0
 BUSY_TIMEOUT_MS = int(WRITE_WAIT_SECONDS * 1000)
 LOCK_POLL_SECONDS = (0.0002, 0.002)  # first and longest sleep between tries of the lock file

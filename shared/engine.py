@@ -27,7 +27,7 @@ from shared.vocabulary import CATEGORIES, DEFAULT_LOCALE
 
 FLOW_TTL = timedelta(minutes=60)
 DEFAULT_LANGUAGE = DEFAULT_LOCALE  # the old name, still read by shared/services/sms.py
-# Intents that win over any flow in progress (design.md).
+# Intents that win over any flow in progress: a way out always works.
 PRIORITY_INTENTS = frozenset({"stop", "start", "help"})
 # Steps whose answer is the citizen's own words rather than a choice.
 FREE_TEXT_STEPS = frozenset({("offer", "describe"), ("offer", "info"), ("feedback", "text"),

@@ -1,4 +1,4 @@
-"""Rows for `faelles export`: the fields design.md promises for each kind."""
+"""Rows for `faelles export`: the fields outside tools rely on for each kind."""
 
 from __future__ import annotations
 

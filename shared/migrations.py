@@ -378,7 +378,7 @@ def m007_suppression(db: Database) -> None:
 
 @migrations()
 def m008_unsorted(db: Database) -> None:
-    """Keep texts that were no keyword and no answer for a person to read (issue 10)."""
+    """Keep texts that were no keyword and no answer for a person to read."""
     # A long story or a question used to get the numbered menu and reach nobody:
     # it sat only in messages, which retention purges. Here it waits for a
     # coordinator, who answers it or files it as feedback or an offer.

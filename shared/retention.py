@@ -13,7 +13,7 @@ DEFAULT_RETENTION_DAYS = 365
 # Table -> which rows count as finished, so that only those age out. Pending
 # offers and unread feedback stay until a coordinator has dealt with them.
 _PURGES = {
-    # An uncertain send is still being settled with Twilio (issue 9): kept until then.
+    # An uncertain send is still being settled with Twilio: kept until then.
     "messages": "created_at < :cutoff AND status NOT IN ('queued', 'sending', 'uncertain')",
     "conversations": "updated_at < :cutoff OR expires_at < :now",
     # Kiosk codes are worth nothing once expired; the rate limits look back one hour.

@@ -22,7 +22,7 @@ MAX_TRIES = 5
 # numbers abroad are the classic SMS-pumping fraud).
 MAX_CODES_PER_NUMBER_PER_HOUR = 3
 MAX_CODES_PER_KIOSK_PER_HOUR = 30
-# And for all kiosks together (issue 9, finding 6: ten locations sent 300 an
+# And for all kiosks together (ten locations once sent 300 an
 # hour). Four kiosks (three libraries and the town hall) each seeing a visitor
 # join every few minutes stay well below it; at the cap an hour of SMS pumping
 # costs 60 codes, not 30 per place anyone can name.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 # The language of the municipality: the kiosk starts in it, the SMS engine answers a
-# new contact in it, and every community needs a name in it (design.md: da is default).
+# new contact in it, and every community needs a name in it (Danish is the default).
 DEFAULT_LOCALE = "da"
 
 # What a citizen can offer, in the order the SMS follow-up numbers them (1 Time ... 6 idea).

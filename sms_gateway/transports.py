@@ -19,7 +19,7 @@ from shared.settings import Settings
 
 log = logging.getLogger("faelles.sms")
 # The twilio library logs every request at INFO, query string and all: a lookup
-# by recipient would put the full number in the worker's log (issue 9).
+# by recipient would put the full number in the worker's log .
 http_log = logging.getLogger("faelles.sms.twilio_http")
 http_log.setLevel(logging.WARNING)
 

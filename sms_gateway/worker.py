@@ -30,7 +30,7 @@ FIRST_RETRY = timedelta(seconds=30)
 LONGEST_RETRY = timedelta(hours=1)
 OPTED_OUT = "21610"
 CHORES_EVERY_S = 60.0  # Twilio: the recipient has replied STOP to this sender
-# An uncertain message (issue 9, finding 3): the provider is asked about it
+# An uncertain message: the provider is asked about it
 # every UNCERTAIN_CHECK; if it has not shown the message UNCERTAIN_GRACE after
 # our call, it never took it, and the message is queued again. Twilio creates
 # the message before it answers the request, so minutes are ample.

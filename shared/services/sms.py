@@ -151,7 +151,7 @@ def _known_contact(db: Database, e164: str) -> dict:
     contact = row(db, "SELECT * FROM contacts WHERE phone = ?", (e164,)) or {
         **NEW_CONTACT, "phone": e164}
     if not contact["opted_out"]:
-        # The suppression list outlives an erased contact (issue 9, finding 1).
+        # The suppression list outlives an erased contact.
         since = suppressed_since(db, e164)
         if since is not None:
             contact = {**contact, "opted_out": 1, "opted_out_at": since}
