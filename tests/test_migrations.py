@@ -7,7 +7,7 @@ from shared.migrations import migrate, migrations
 
 TABLES = {"contacts", "communities", "community_texts", "memberships", "coordinators",
           "offers", "feedback", "messages", "conversations", "audit", "broadcasts",
-          "broadcast_translations", "_sqlite_migrations"}
+          "broadcast_translations", "erasures", "_sqlite_migrations"}
 
 
 def every_migration() -> list[str]:
