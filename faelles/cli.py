@@ -18,6 +18,7 @@ from shared.clock import utcnow
 from shared.db import (
     StoreMissing, backup_to, db_path_from_env, existing_store, open_db, sqlite_version,
 )
+from shared.erasures import save_ledger_file
 from shared.errors import FaellesError
 from shared.exports import EXPORT_KINDS, csv_text, export_table, save_private, xlsx_bytes
 from shared.i18n import best_locale, operator_locale, translator
@@ -269,13 +270,73 @@ def purge() -> None:
         days=days, counts=", ".join(f"{table} {n}" for table, n in removed.items())))
 
 
+def warn(text: str) -> None:
+    """Print a warning the operator must not miss, on standard error."""
+    click.secho(f"WARNING: {text}", err=True, fg="red", bold=True)
+
+
 @main.command()
 @click.argument("path", type=click.Path(dir_okay=False))
 def backup(path: str) -> None:
-    """Copy the database to PATH, safely while others write."""
+    """Copy the database to PATH, safely while others write; update the erasure ledger."""
     with open_store() as db:
         backup_to(db, path)
-    click.echo(_("Backup written to {path}").format(path=path))
+        click.echo(_("Backup written to {path}").format(path=path))
+        try:
+            ledger, size = save_ledger_file(db)
+        except OSError as exc:
+            warn(f"the erasure ledger beside the backups could not be written ({exc}). A "
+                 f"restore would bring back whoever was erased since this backup.")
+            return
+    click.echo(_("Erasures recorded: {count}, kept in {path}").format(count=size, path=ledger))
+
+
+@main.command()
+@click.argument("backup_file", metavar="BACKUP",
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore(backup_file: Path, yes: bool) -> None:
+    """Put a backup in the store's place, then erase again whoever was erased since.
+
+    BACKUP is a `faelles backup` copy or a file `litestream restore` wrote. The
+    restore refuses while another process has the store open: stop the
+    services and Litestream first, with
+
+    \b
+      sudo systemctl stop faelles.target litestream faelles-backup.timer
+
+    It migrates the backup and replays the erasure ledger:
+    backups/erasures.jsonl beside the store, erasures.jsonl beside BACKUP, the
+    store being replaced and the backup's own. Then run `litestream reset` on
+    the store and start the services again.
+    """
+    from shared.services.restore import Restore
+
+    try:
+        store = existing_store(db_path_from_env())
+        with Restore(backup_file, store) as job:
+            for text in job.warnings:
+                warn(text)
+            if not yes:
+                click.confirm(_("Put {backup} (newest record {newest}) in place of the store "
+                                "{store}? What was written to the store since is lost, and "
+                                "whoever was erased since is erased again.").format(
+                    backup=backup_file, newest=job.newest or "-", store=store), abort=True)
+            done = job.run(now=utcnow())
+    except FaellesError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for text in done.warnings:
+        warn(text)
+    click.echo(_("Restored {backup} into {store}.").format(backup=backup_file, store=store))
+    if done.migrations:
+        click.echo(_("Migrations applied: {names}").format(names=", ".join(done.migrations)))
+    click.echo(_("Erased again: {counts}").format(
+        counts=", ".join(f"{what} {n}" for what, n in done.erased_again.items())))
+    if done.ledger_file is not None:
+        click.echo(_("Erasures recorded: {count}, kept in {path}").format(
+            count=done.ledger_size, path=done.ledger_file))
+    click.echo(_("Before starting the services, let Litestream start afresh from this store: "
+                 "litestream reset."))
 
 
 @main.command()

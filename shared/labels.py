@@ -63,6 +63,7 @@ AUDIT_ACTIONS = {
     "access_view": N_("data viewed"), "access_export": N_("data exported"),
     "export": N_("exported"), "erase_contact": N_("contact erased"),
     "erase_confirmed": N_("erasure confirmed"), "purge": N_("old records deleted"),
+    "restore": N_("store restored from a backup"),
     "unsorted_answer": N_("inbox message answered"),
     "unsorted_feedback": N_("inbox message filed as feedback"),
     "unsorted_offer": N_("inbox message filed as an offer"),

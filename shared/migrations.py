@@ -546,6 +546,22 @@ def m013_offer_answers(db: Database) -> None:
                    (words, answer, updated_at, offer_id))
 
 
+@migrations()
+def m014_erasure_ledger(db: Database) -> None:
+    """Keep a keyed hash of every erased number and when, for a restore to erase them again."""
+    # Only HMAC-SHA256(key, E.164), as the suppression list keeps, and the key's
+    # fingerprint, so a restore can tell a hash whose key it lacks from one that
+    # matches nobody. Erasures made before this migration cannot be listed: their
+    # numbers are gone, and the audit log names only the contact's id.
+    _run(db, """
+    CREATE TABLE IF NOT EXISTS erasures (
+        hash TEXT PRIMARY KEY,
+        erased_at TEXT NOT NULL,
+        key_fingerprint TEXT NOT NULL
+    ) WITHOUT ROWID
+    """)
+
+
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations once, even when several processes start together."""
     if not migrations.pending(db):

@@ -18,6 +18,11 @@ since the hashes cannot be made again without the numbers: the earlier keys go
 in FAELLES_SUPPRESSION_KEY_PREVIOUS and are tried too, and the store remembers
 a fingerprint of every key it has seen, so that the gateway and the worker
 refuse to start when a key that hashed some of the list is missing.
+
+The erasure ledger (shared/erasures.py) hashes with the same keys. A restore
+puts an older copy of the store in place, which may hold another key of its
+own (one made before the store had a key): the replaced store's own keys are
+then kept beside it as earlier own keys, and tried too.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from shared.phones import normalise_phone
 KEY_VARIABLE = "FAELLES_SUPPRESSION_KEY"
 PREVIOUS_VARIABLE = "FAELLES_SUPPRESSION_KEY_PREVIOUS"
 STORED_KEY = "suppression_key"
+EARLIER_STORED_KEY = "suppression_key_earlier:"  # + a fingerprint: a replaced store's own key
 SEEN_KEY = "suppression_key_seen:"  # + a fingerprint, one row per key ever used
 KEY_FORMAT = re.compile(r"[0-9a-fA-F]{64}")
 MAKE_A_KEY = "python3 -c 'import secrets; print(secrets.token_hex(32))'"
@@ -75,13 +81,32 @@ def create_stored_key(db: Database, *, at: str) -> None:
 def suppression_keys(db: Database) -> list[bytes]:
     """Return the keys to hash with: the environment's first (it is used for new entries)."""
     current, previous = configured_keys()
-    keys = ([current] if current else []) + previous
-    stored = row(db, "SELECT value FROM store_secrets WHERE name = ?", (STORED_KEY,))
-    if stored is not None:
-        keys.append(bytes(stored["value"]))
+    keys = ([current] if current else []) + previous + own_keys(db)
     if not keys:
         raise RuntimeError("No suppression key: the store is not migrated")
     return keys
+
+
+def own_keys(db: Database) -> list[bytes]:
+    """Return the keys kept in the store: its own first, then earlier ones a restore kept."""
+    return [bytes(r["value"]) for r in rows(
+        db, "SELECT value FROM store_secrets WHERE name = ? OR name LIKE ?"
+            " ORDER BY name = ? DESC, created_at, name",
+        (STORED_KEY, EARLIER_STORED_KEY + "%", STORED_KEY))]
+
+
+def keep_own_keys(db: Database, keys: Iterable[bytes], *, at: str) -> int:
+    """Keep another store's own keys as earlier own keys of this one; return how many were new."""
+    known = {fingerprint(key) for key in own_keys(db)}
+    added = 0
+    for key in keys:
+        if fingerprint(key) not in known:
+            known.add(fingerprint(key))
+            added += db.execute(
+                "INSERT INTO store_secrets (name, value, created_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (name) DO NOTHING",
+                (EARLIER_STORED_KEY + fingerprint(key), key, at)).rowcount
+    return added
 
 
 def check_keys(db: Database, *, now: datetime) -> None:
@@ -97,13 +122,15 @@ def check_keys(db: Database, *, now: datetime) -> None:
         seen = {r["name"][len(SEEN_KEY):] for r in rows(
             db, "SELECT name FROM store_secrets WHERE name LIKE ?", (SEEN_KEY + "%",))}
         missing = seen - available
-        listed = row(db, "SELECT count(*) AS n FROM suppressions")["n"]
+        listed = row(db, "SELECT (SELECT count(*) FROM suppressions)"
+                         " + (SELECT count(*) FROM erasures) AS n")["n"]
         if missing and listed:
             raise SuppressionKeyProblem(
-                f"{KEY_VARIABLE} has changed, and the list of {listed} numbers that texted "
-                f"STOP was partly made with an earlier key (fingerprint "
+                f"{KEY_VARIABLE} has changed, and the {listed} keyed hashes of numbers that "
+                f"texted STOP or were erased were partly made with an earlier key (fingerprint "
                 f"{', '.join(sorted(missing))}). Put the earlier key in {PREVIOUS_VARIABLE}, "
-                f"or everyone it hashed would be texted again.")
+                f"or everyone it hashed would be texted again, and come back with a restored "
+                f"backup.")
         db.execute("INSERT INTO store_secrets (name, value, created_at) VALUES (?, ?, ?)"
                    " ON CONFLICT (name) DO NOTHING",
                    (SEEN_KEY + fingerprint(current), b"", iso(now)))

@@ -526,3 +526,27 @@ def test_init_makes_the_store_there_and_logs_where(tmp_path):
     assert result.returncode == 0, result.stderr
     assert str(tmp_path.resolve() / "var" / "faelles.db") in result.stderr
     assert (tmp_path / "var" / "faelles.db").exists()
+
+
+def test_backup_rewrites_the_erasure_ledger_from_the_store_and_the_file(faelles, opened,
+                                                                        store, tmp_path):
+    from shared.erasures import ledger_file, read_file
+
+    faelles("init", "--demo")
+    faelles("erase", CONTACTS[0]["phone"], "--yes")
+    ledger = ledger_file(store)
+    [erased], _ = read_file(ledger)
+    # An erasure only the file knows (the store was restored since), a line cut short.
+    ledger.write_text('{"hash": "aa", "erased_at": "2026-01-01T00:00:00+00:00", '
+                      '"key_fingerprint": "bb"}\n{"hash": "cc", "erased')
+    result = faelles("backup", str(tmp_path / "copy.db"))
+    assert f"Erasures recorded: 2, kept in {ledger}" in result.output
+    kept, unreadable = read_file(ledger)
+    assert [e.hash for e in kept] == ["aa", erased.hash] and unreadable == 0
+    assert stat.S_IMODE(ledger.stat().st_mode) == 0o600
+
+
+def test_restore_with_no_backup_there_fails_plainly(faelles, tmp_path):
+    faelles("init")
+    result = faelles("restore", str(tmp_path / "none.db"), "--yes", ok=False)
+    assert result.exit_code == 2 and "Traceback" not in result.output

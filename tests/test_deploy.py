@@ -257,22 +257,46 @@ def test_gateway_unit_builds_the_app_with_gunicorn_conf(tmp_path):
     assert (tmp_path / "gateway.db").exists()  # create_app() ran and migrated the store
 
 
-def test_backup_unit_writes_a_dated_copy_and_keeps_two_weeks(demo_db, db_path, tmp_path):
+def test_backup_unit_writes_a_dated_copy_and_the_ledger_and_keeps_a_week(demo_db, db_path,
+                                                                         tmp_path):
+    # tmp_path/backups is the backups folder beside the store, as in production.
     backups = tmp_path / "backups"
     backups.mkdir()
-    stale = backups / "faelles-2000-01-01.db"
-    stale.write_bytes(b"")
-    month_ago = time.time() - 30 * 24 * 3600
-    os.utime(stale, (month_ago, month_ago))
+    day = 24 * 3600
+    # Made a week ago, a little later in the night than tonight's run (the timer
+    # waits up to 15 minutes at random): gone. Made six nights ago: kept.
+    for name, age in (("faelles-2000-01-01.db", 30 * day),
+                      ("faelles-2000-01-02.db", 7 * day - 600),
+                      ("faelles-2000-01-03.db", 6 * day + 600)):
+        (backups / name).write_bytes(b"")
+        os.utime(backups / name, (time.time() - age, time.time() - age))
     env = {**os.environ, "FAELLES_DB": str(db_path)}
     for key in ("ExecStart", "ExecStartPost"):
         command = local(unit_command("faelles-backup.service", key),
                         **{"/var/lib/faelles/backups": str(backups)})
         subprocess.run(command, env=env, check=True, capture_output=True, timeout=60)
-    [copy] = list(backups.iterdir())
+    [copy] = [p for p in backups.iterdir() if not p.name.startswith("faelles-2000-")
+              and p.suffix == ".db"]
     assert re.fullmatch(r"faelles-\d{4}-\d{2}-\d{2}\.db", copy.name)
+    assert {p.name for p in backups.iterdir()} == {copy.name, "faelles-2000-01-03.db",
+                                                    "erasures.jsonl"}
     demo_db.close()
     assert table_rows(copy) == table_rows(db_path)
+
+
+def test_the_replica_keeps_snapshots_24_hours_and_the_readme_says_how_long():
+    config = (DEPLOY / "litestream.yml").read_text()
+    snapshot = re.search(r"^snapshot:\n((?:  .*\n)+)", config, re.MULTILINE)
+    settings = dict(re.findall(r"^  (\w[\w-]*): (\S+)$", snapshot.group(1), re.MULTILINE))
+    assert settings == {"interval": "1h", "retention": "24h"}
+    assert "retention" not in config[snapshot.end():]  # no database overrides it
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("### Where a phone number can be, and for how long"):]
+    replica = next(line for line in table.splitlines() if line.startswith("| Litestream"))
+    backups = next(line for line in table.splitlines() if line.startswith("| nightly backups"))
+    assert "| 24 hours" in replica and "| 7 days" in backups
+    assert "`faelles restore`" in replica and "`faelles restore`" in backups
+    assert "-mmin +9360" in unit_command("faelles-backup.service", "ExecStartPost")
 
 
 # --- nginx ----------------------------------------------------------------------------

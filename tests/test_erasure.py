@@ -160,3 +160,70 @@ def test_leave_no_trace_refuses_to_run_inside_a_transaction(db):
             leave_no_trace(db)
     finally:
         db.execute("ROLLBACK")
+
+
+# --- the erasure ledger: what a restored backup needs to erase them again ----------------
+
+
+@pytest.mark.parametrize("how", ["operator", "sms", "coordinator"])
+def test_every_erase_records_a_keyed_hash_in_the_store_and_beside_the_backups(
+        demo_db, db_path, now, how):
+    from shared.erasures import ledger_file, read_file
+    from shared.suppression import fingerprint, number_hash, suppression_keys
+
+    anna = add_coordinator(demo_db, "Anna", "123456", now=now)
+    give_them_a_history(demo_db, now, anna, rounds=1)
+    later = now + timedelta(hours=1)
+    if how == "operator":
+        operator.erase(demo_db, PHONE, now=later)
+    elif how == "sms":
+        erase_by_sms(demo_db, later)
+    else:
+        coordinator.erase_person(demo_db, find_contact(demo_db, PHONE)["id"],
+                                 coordinator_id=anna, now=later)
+    key = suppression_keys(demo_db)[0]
+    [stored] = demo_db.execute("SELECT hash, key_fingerprint FROM erasures").fetchall()
+    assert stored == (number_hash(key, PHONE), fingerprint(key))
+    path = ledger_file(db_path)
+    [written], unreadable = read_file(path)
+    assert (written.hash, written.key_fingerprint) == stored and unreadable == 0
+    assert written.erased_at[:13] == later.isoformat()[:13]
+    assert path.stat().st_mode & 0o777 == 0o600 and path.parent.name == "backups"
+    assert not any(form in path.read_bytes() for form in FORMS)
+
+
+def test_an_erase_that_is_rolled_back_leaves_no_ledger_row(demo_db, now):
+    from shared.services.erasure import erase_number
+
+    with pytest.raises(ZeroDivisionError):
+        with demo_db.atomic():
+            erase_number(demo_db, "+4520110101", actor="cli", now=now)
+            1 / 0
+    assert demo_db.execute("SELECT count(*) FROM erasures").fetchone()[0] == 0
+    assert find_contact(demo_db, "+4520110101") is not None
+
+
+def test_an_erase_goes_ahead_when_the_ledger_file_cannot_be_written(demo_db, db_path, now,
+                                                                     caplog):
+    from shared.erasures import ledger_file, save_ledger_file
+
+    ledger_file(db_path).parent.write_text("a file where the folder should be")
+    with caplog.at_level(logging.ERROR, logger="shared.services.erasure"):
+        operator.erase(demo_db, "+4520110101", now=now)
+    assert find_contact(demo_db, "+4520110101") is None
+    assert "faelles backup" in caplog.text
+    assert demo_db.execute("SELECT count(*) FROM erasures").fetchone()[0] == 1
+    # Once the folder is back, the next backup writes the file from the store.
+    ledger_file(db_path).parent.unlink()
+    assert save_ledger_file(demo_db) == (ledger_file(db_path), 1)
+
+
+def test_a_line_cut_short_in_the_ledger_file_costs_no_later_erasure(demo_db, db_path, now):
+    from shared.erasures import ledger_file, read_file
+
+    path = ledger_file(db_path)
+    path.parent.mkdir()
+    path.write_text('{"hash": "aa", "erased_at": "2026-01-01T00:00:00+00:00", "key_f')
+    operator.erase(demo_db, "+4520110101", now=now)
+    kept, unreadable = read_file(path)
+    assert unreadable == 1 and len(kept) == 1 and kept[0].hash != "aa"

@@ -286,6 +286,20 @@ def test_a_changed_key_forgets_nobody(db, now, monkeypatch):
         check_keys(db, now=now)
 
 
+def test_a_changed_key_is_refused_when_it_hashed_erasures_alone(db, now, monkeypatch):
+    # The erasure ledger uses the same keys: without the old one a restored
+    # backup could not tell whom to erase again.
+    monkeypatch.setenv(KEY_VARIABLE, OPERATOR_KEY)
+    check_keys(db, now=now)
+    touch_contact(db, PHONE, now=now)
+    operator.erase(db, PHONE, now=now)
+    assert db.execute("SELECT count(*) FROM suppressions").fetchone()[0] == 0
+    monkeypatch.setenv(KEY_VARIABLE, "cd" * 32)
+    with pytest.raises(SuppressionKeyProblem, match="were erased"):
+        check_keys(db, now=now)
+    monkeypatch.setenv(PREVIOUS_VARIABLE, OPERATOR_KEY)
+    check_keys(db, now=now)
+
 def test_a_gateway_will_not_start_on_a_placeholder_key(db_path, monkeypatch):
     from sms_gateway import create_app
     from shared.settings import Settings
