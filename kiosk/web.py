@@ -5,11 +5,16 @@ from the internet, sizes the terminal's font so the kiosk fills a touch screen,
 draws every script and the rating faces from fonts this server sends, and
 starts a new session by itself when one ends. `?location=` in the page's
 address says where this screen stands.
+
+Anyone who can open the page can also send the server what they like, so no
+page may harm it: the number of sessions is capped, and each page's kiosk
+process is a KioskSession (kiosk/web_session.py), bounded and ended with it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import shlex
 import sys
@@ -19,18 +24,22 @@ from typing import Any
 from urllib.parse import quote
 
 import aiohttp_jinja2
-from aiohttp import web
-from textual_serve.app_service import AppService
-from textual_serve.server import Server, to_int
+from aiohttp import WSMsgType, web
+from textual_serve.server import Server
 
+from kiosk.rtl import is_rtl
+from kiosk.web_session import KioskSession, close_page
+from shared.i18n import DEFAULT_LOCALE, best_locale, translator
+from shared.settings import DEFAULT_KIOSK_MAX_SESSIONS
 from shared.sms_text import sanitise
 
 log = logging.getLogger("faelles.web")
 
 PAGE = Path(__file__).parent / "web_page"
 MAX_LOCATION_CHARS = 60
-# A kiosk whose output has ended gets this long to exit before it is killed.
-REAP_AFTER_S = 5
+# A page refused for want of room tries again after this long (the busy page
+# reloads itself; Retry-After says the same to other clients).
+BUSY_RETRY_S = 20
 # textual.js creates the terminal with this family, and nothing on the page can
 # change it: so the faces below are all declared under that name.
 TERMINAL_FAMILY = "Roboto Mono"
@@ -97,29 +106,19 @@ def theme_background() -> str:
     return KIOSK_THEME.background
 
 
-class KioskSession(AppService):
-    """One kiosk process for one page; the page hears at once when the process is gone."""
-
-    async def run(self) -> None:
-        await super().run()  # until the kiosk's output ends
-        # textual-serve never waits for the process it started: reap it here.
-        try:
-            await asyncio.wait_for(self._process.wait(), timeout=REAP_AFTER_S)
-        except asyncio.TimeoutError:
-            self._process.kill()
-            await self._process.wait()
-        # And it closes the page's socket only when the app says it is exiting:
-        # a kiosk that crashed or was killed would leave a dead screen.
-        await self.remote_close()
-
-
 class KioskServer(Server):
-    """textual-serve's server with the kiosk's page, its fonts, and a location per page."""
+    """textual-serve's server with the kiosk's page, its fonts, a location per page, and
+    room for max_sessions pages at once."""
 
-    def __init__(self, location: str | None, host: str, port: int, title: str = "Fælles"):
+    def __init__(self, location: str | None, host: str, port: int, title: str = "Fælles", *,
+                 locale: str = DEFAULT_LOCALE,
+                 max_sessions: int = DEFAULT_KIOSK_MAX_SESSIONS):
         super().__init__(kiosk_command(location), host=host, port=port, title=title,
                          templates_path=PAGE)
         self.location = location
+        self.locale = best_locale(locale)
+        self.max_sessions = max_sessions
+        self.sessions: set[KioskSession] = set()
         self.faces = [face for face in FONT_FACES if face.path.is_file()]
 
     async def _make_app(self) -> web.Application:
@@ -134,8 +133,35 @@ class KioskServer(Server):
             log.warning("Fonts missing; the page falls back to the browser's own. "
                         "Install: apt-get install %s", " ".join(missing))
 
-    @aiohttp_jinja2.template("app_index.html")
-    async def handle_index(self, request: web.Request) -> dict[str, Any]:
+    async def on_shutdown(self, app: web.Application) -> None:
+        await asyncio.gather(*(session.stop() for session in list(self.sessions)),
+                             return_exceptions=True)
+
+    @property
+    def full(self) -> bool:
+        return len(self.sessions) >= self.max_sessions
+
+    def busy_text(self) -> str:
+        """Return what a page is told when every session is in use, in the kiosk's language."""
+        _ = translator(self.locale).gettext
+        return _("The kiosk is busy. This screen will try again by itself in a moment.")
+
+    async def handle_index(self, request: web.Request) -> web.StreamResponse:
+        """Return the kiosk's page, or the busy page when there is no room for a session."""
+        if self.full:
+            log.warning("All %d kiosk sessions are in use: a page was told to wait",
+                        self.max_sessions)
+            busy = aiohttp_jinja2.render_template("busy.html", request, {
+                "title": self.title, "text": self.busy_text(), "locale": self.locale,
+                # A browser orders right-to-left text itself, unlike a terminal.
+                "direction": "rtl" if is_rtl(self.locale) else "ltr",
+                "background": theme_background(), "retry": BUSY_RETRY_S}, status=503)
+            busy.headers["Retry-After"] = str(BUSY_RETRY_S)
+            return busy
+        return aiohttp_jinja2.render_template("app_index.html", request,
+                                              self.page_context(request))
+
+    def page_context(self, request: web.Request) -> dict[str, Any]:
         """Return the page's template data: its fonts, colours and connection path."""
         location = clean_location(request.query.get("location"))
         return {
@@ -162,37 +188,73 @@ class KioskServer(Server):
         asked = clean_location(request.match_info.get("location"))
         return kiosk_command(asked or self.location)
 
-    async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
-        """Run one kiosk for one page, as textual-serve 1.1 does, with its own command."""
-        # Server.handle_websocket uses the one command given at start; this is
-        # the same code with the command chosen per connection.
-        websocket = web.WebSocketResponse(heartbeat=15)
-        width = to_int(request.query.get("width", "80"), 80)
-        height = to_int(request.query.get("height", "24"), 24)
-        app_service: KioskSession | None = None
+    async def handle_websocket(self, request: web.Request) -> web.StreamResponse:
+        """Run one kiosk for one page until either ends, if there is room for it."""
+        # Server.handle_websocket runs the one command given at start, passes any
+        # size on, and leaves the kiosk running when the page goes in some ways.
+        if self.full:
+            return web.Response(status=503, text=self.busy_text(),
+                                headers={"Retry-After": str(BUSY_RETRY_S)})
+        # autoclose=False: when the page says goodbye, its kiosk is stopped before
+        # the answer is sent, which waits on a browser that may have stopped reading.
+        websocket = web.WebSocketResponse(heartbeat=15, autoclose=False)
+        session = KioskSession(self.command_for(request), write_bytes=websocket.send_bytes,
+                               write_str=websocket.send_str,
+                               close=lambda: close_page(websocket),
+                               download_manager=self.download_manager, debug=self.debug)
+        self.sessions.add(session)  # counted before the first await, so none slips past
         try:
             await websocket.prepare(request)
-            app_service = KioskSession(self.command_for(request),
-                                       write_bytes=websocket.send_bytes,
-                                       write_str=websocket.send_str, close=websocket.close,
-                                       download_manager=self.download_manager,
-                                       debug=self.debug)
-            await app_service.start(width, height)
-            try:
-                await self._process_messages(websocket, app_service)
-            finally:
-                await app_service.stop()
-        except asyncio.CancelledError:
-            await websocket.close()
-        except Exception as error:
-            log.exception(error)
+            await session.start(request.query.get("width"), request.query.get("height"))
+            await self._process_messages(websocket, session)
+        except web.HTTPException:
+            raise  # not a websocket request: aiohttp answers it
+        except ConnectionError as error:  # the page went while we answered it
+            log.info("A kiosk session ended: %r", error)
+        except Exception:
+            log.exception("A kiosk session failed")
         finally:
-            if app_service is not None:
-                await app_service.stop()
+            # Shielded: a server shutting down cancels this, and the kiosk must still go.
+            await asyncio.shield(self._end_session(websocket, session))
         return websocket
 
+    async def _end_session(self, websocket: web.WebSocketResponse,
+                           session: KioskSession) -> None:
+        try:
+            await session.stop()
+            await close_page(websocket)
+        finally:
+            self.sessions.discard(session)
 
-def make_server(location: str | None, host: str, port: int, title: str = "Fælles") -> Server:
+    async def _process_messages(self, websocket: web.WebSocketResponse,
+                                session: KioskSession) -> None:
+        """Pass the page's keys, sizes and focus to its kiosk, until the page or the kiosk goes."""
+        async for message in websocket:
+            if message.type != WSMsgType.TEXT:
+                continue
+            try:
+                kind, *data = json.loads(message.data)
+            except (ValueError, TypeError):
+                continue  # not what textual.js sends
+            sent = True
+            if kind == "stdin" and data and isinstance(data[0], str):
+                sent = await session.send_bytes(data[0].encode("utf-8"))
+            elif kind == "resize" and data and isinstance(data[0], dict):
+                sent = await session.set_terminal_size(data[0].get("width"),
+                                                       data[0].get("height"))
+            elif kind == "ping" and data:
+                await websocket.send_json(["pong", data[0]])
+            elif kind == "blur":
+                sent = await session.send_meta({"type": "blur"})
+            elif kind == "focus":
+                sent = await session.send_meta({"type": "focus"})
+            if sent is False:  # the kiosk is gone, or stuck and not reading
+                break
+
+
+def make_server(location: str | None, host: str, port: int, title: str = "Fælles", *,
+                locale: str = DEFAULT_LOCALE,
+                max_sessions: int = DEFAULT_KIOSK_MAX_SESSIONS) -> Server:
     """Return a textual-serve server for the kiosk. It has no login: bind it to
     localhost or put an authenticating proxy in front of it."""
-    return KioskServer(location, host, port, title)
+    return KioskServer(location, host, port, title, locale=locale, max_sessions=max_sessions)

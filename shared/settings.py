@@ -7,6 +7,10 @@ from dataclasses import dataclass
 from datetime import time
 
 DEFAULT_DB_PATH = "var/faelles.db"
+# Browser pages served at once by `faelles kiosk --web`, each with its own kiosk
+# process of about 50-65 MB: eight fit beside the gateway on a small machine, and
+# cover two or three screens at each of a municipality's sites.
+DEFAULT_KIOSK_MAX_SESSIONS = 8
 
 
 def _clock(text: str) -> time:
@@ -29,6 +33,7 @@ class Settings:
     allowed_country_codes: tuple[str, ...] = ("45",)
     # The number citizens text, as the kiosk shows it; None when not configured.
     sms_number: str | None = None
+    kiosk_max_sessions: int = DEFAULT_KIOSK_MAX_SESSIONS
 
 
 def load_settings(environ: dict | None = None) -> Settings:
@@ -57,4 +62,19 @@ def load_settings(environ: dict | None = None) -> Settings:
         # The number citizens text is usually the one we send from.
         sms_number=(env.get("FAELLES_SMS_NUMBER") or env.get("TWILIO_FROM") or "").strip()
         or None,
+        kiosk_max_sessions=_at_least_one(env.get("FAELLES_KIOSK_MAX_SESSIONS"),
+                                         "FAELLES_KIOSK_MAX_SESSIONS",
+                                         defaults.kiosk_max_sessions),
     )
+
+
+def _at_least_one(text: str | None, name: str, default: int) -> int:
+    if not (text or "").strip():
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"{name} must be a whole number of at least 1")
+    return value

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
+from contextlib import suppress
 from pathlib import Path
 
 import pytest
@@ -189,6 +190,52 @@ def test_a_session_that_ends_starts_again_without_a_touch(kiosk, server):
     assert len(sockets) == 2
     (second,) = server.kiosk_pids()
     assert second != first
+
+
+def test_a_screen_with_no_session_free_says_so_and_starts_when_one_is(browser, tmp_path):
+    from urllib.request import urlopen
+
+    busy = _("The kiosk is busy. This screen will try again by itself in a moment.")
+    with serve_kiosk(tmp_path / "faelles.db", "--max-sessions", "1") as server:
+        url = home_url(server)
+        with urlopen(url) as answer:  # the kiosk's page, while there is room
+            page_while_free = answer.read()
+        first = browser.new_context(viewport=FULL_HD, has_touch=True)
+        second = browser.new_context(viewport=FULL_HD, has_touch=True)
+        try:
+            taken = KioskPage(first.new_page())
+            taken.open(url)
+            taken.wait_for(_("Welcome to Fælles"))
+            # The second screen got its page just before the last session was taken:
+            # its websocket is refused, and the page must neither hammer the server
+            # nor leave a dead screen.
+            waiting = KioskPage(second.new_page())
+            asked = []
+
+            def page_from_just_before(route):
+                asked.append(route.request.url)
+                if len(asked) == 1:
+                    route.fulfill(status=200, content_type="text/html", body=page_while_free)
+                else:
+                    route.continue_()
+
+            waiting.page.route(lambda address: address.startswith(f"{server.url}/?"),
+                               page_from_just_before)
+            waiting.open(url)
+            waiting.page.wait_for_function(f"() => document.body.innerText.includes({busy!r})",
+                                           timeout=60_000)
+            # The busy page asks again by itself, not in a loop of the page's own.
+            assert 'http-equiv="refresh"' in waiting.page.content()
+            # The old page, its check, the busy page (and its first refresh, on a slow day).
+            assert len(asked) <= 4, asked
+
+            first.close()  # the session comes free: the waiting screen takes it
+            waiting.wait_for(_("Welcome to Fælles"), timeout=90_000)
+            assert len(server.kiosk_pids()) == 1
+        finally:
+            second.close()
+            with suppress(Exception):
+                first.close()
 
 
 def test_a_location_in_the_address_is_shown_as_plain_text(kiosk, server):

@@ -1,6 +1,7 @@
 """Tests for deploy/: Litestream's copy restores every row, the systemd units and the
-nginx site pass their tools' checks and work in front of the real apps, and the
-example environment file names every variable the code reads.
+nginx site pass their tools' checks and work in front of the real apps, the
+example environment files name every variable the code reads, and the browser
+kiosk gets no credential and is limited in what its pages can take.
 
 The units and the site are written for the production paths (/opt/faelles,
 /var/lib/faelles, ports 443, 5000 and 8000). Each test renders them into tmp_path
@@ -14,6 +15,7 @@ from __future__ import annotations
 import ast
 import http.client
 import itertools
+from contextlib import contextmanager
 import os
 import re
 import shlex
@@ -33,14 +35,17 @@ from click.testing import CliRunner
 from twilio.request_validator import RequestValidator
 
 from faelles.cli import main
+from kiosk.web_session import CREDENTIAL_PREFIXES, CREDENTIALS
 from shared.db import sqlite3
 from shared.services.sms import handle_inbound_sms
+from shared.settings import DEFAULT_KIOSK_MAX_SESSIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
 UNITS = sorted((DEPLOY / "systemd").iterdir())
 SITE = DEPLOY / "nginx" / "faelles.conf"
 ENV_EXAMPLE = DEPLOY / "faelles.env.example"
+KIOSK_ENV_EXAMPLE = DEPLOY / "kiosk.env.example"
 # The virtualenv running the tests stands in for /opt/faelles/.venv.
 VENV_BIN = Path(sys.executable).parent
 LITESTREAM = shutil.which("litestream", path=str(VENV_BIN)) or shutil.which("litestream")
@@ -310,7 +315,8 @@ needs_nginx = pytest.mark.skipif(NGINX is None or shutil.which("openssl") is Non
 class Nginx:
     """The site, rendered for free ports and a self-signed certificate, in a minimal nginx.conf."""
 
-    def __init__(self, folder: Path, gateway_port: int = 5000, kiosk_port: int = 8000):
+    def __init__(self, folder: Path, gateway_port: int = 5000, kiosk_port: int = 8000,
+                 changes: dict[str, str] | None = None):
         self.folder = folder
         self.tls_port, self.http_port = free_port(), free_port()
         self.gateway_port, self.kiosk_port = gateway_port, kiosk_port
@@ -333,6 +339,7 @@ class Nginx:
             "listen 80;": f"listen 127.0.0.1:{self.http_port};",
             "127.0.0.1:5000": f"127.0.0.1:{gateway_port}",
             "127.0.0.1:8000": f"127.0.0.1:{kiosk_port}",
+            **(changes or {}),
         })
         (folder / "faelles.conf").write_text(site)
         temp = "".join(f"    {kind}_temp_path {folder}/{kind};\n"
@@ -468,12 +475,13 @@ def test_kiosk_through_nginx_only_from_the_sites(proxied):
     assert proxied.request("GET", "/", KIOSK_HOST, source="127.0.0.2")[0] == 403
 
 
-@needs_nginx
-def test_kiosk_websocket_upgrades_through_nginx(proxied):
+@contextmanager
+def kiosk_websocket(site: Nginx):
+    """Ask the site for the kiosk's websocket, as a browser does; yield nginx's answer."""
     context = ssl.create_default_context()
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
-    with socket.create_connection(("127.0.0.1", proxied.tls_port), timeout=30) as raw:
+    with socket.create_connection(("127.0.0.1", site.tls_port), timeout=30) as raw:
         with context.wrap_socket(raw, server_hostname=KIOSK_HOST) as tls:
             tls.sendall(f"GET /ws HTTP/1.1\r\nHost: {KIOSK_HOST}\r\nUpgrade: websocket\r\n"
                         "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
@@ -483,8 +491,46 @@ def test_kiosk_websocket_upgrades_through_nginx(proxied):
                 chunk = tls.recv(4096)
                 assert chunk, answer
                 answer += chunk
-    assert answer.startswith(b"HTTP/1.1 101"), answer
-    assert b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" in answer  # the key's accept value (RFC 6455)
+            yield answer
+
+
+@needs_nginx
+def test_kiosk_websocket_upgrades_through_nginx(proxied):
+    with kiosk_websocket(proxied) as answer:
+        assert answer.startswith(b"HTTP/1.1 101"), answer
+        assert b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" in answer  # the key's accept value (RFC 6455)
+
+
+@needs_nginx
+def test_nginx_limits_kiosk_sessions_per_address(tmp_path):
+    kiosk_port = free_port()
+    env = {**os.environ, "FAELLES_DB": str(tmp_path / "faelles.db"), "FAELLES_LOCALE": "da"}
+    kiosk = start(local(unit_command("faelles-kiosk-web.service"),
+                        **{"--port 8000": f"--port {kiosk_port}"}),
+                  kiosk_port, env, tmp_path / "kiosk.log")
+    try:
+        # One websocket per address here, rather than the site's four.
+        site = Nginx(tmp_path, kiosk_port=kiosk_port, changes={
+            "limit_conn faelles_kiosk_sessions 4;": "limit_conn faelles_kiosk_sessions 1;"})
+        nginx = start(site.command("-g", "daemon off;"), site.tls_port, env,
+                      tmp_path / "nginx.log")
+        try:
+            with kiosk_websocket(site) as first:
+                assert first.startswith(b"HTTP/1.1 101"), first
+                with kiosk_websocket(site) as second:
+                    assert second.startswith(b"HTTP/1.1 503"), second
+                # The page itself is not limited: the screen can always load it.
+                assert site.request("GET", "/", KIOSK_HOST)[0] == 200
+            wait_for(lambda: kiosk_websocket_opens(site), "the address's websocket to be free")
+        finally:
+            stop(nginx)
+    finally:
+        stop(kiosk)
+
+
+def kiosk_websocket_opens(site: Nginx) -> bool:
+    with kiosk_websocket(site) as answer:
+        return answer.startswith(b"HTTP/1.1 101")
 
 
 # --- the environment --------------------------------------------------------------------
@@ -517,10 +563,10 @@ def variables_read(package: Path) -> set[str]:
     return names
 
 
-def example_variables(*, commented: bool = True) -> dict[str, str]:
+def example_variables(path: Path = ENV_EXAMPLE, *, commented: bool = True) -> dict[str, str]:
     """Return the example file's variables as systemd reads them (and the commented-out ones)."""
     lines = [re.fullmatch(r"(#?)([A-Z][A-Z0-9_]*)=(.*)", line)
-             for line in ENV_EXAMPLE.read_text().splitlines()]
+             for line in path.read_text().splitlines()]
     found = {}
     for match in sorted(filter(None, lines), key=lambda m: m[1]):  # set lines first
         if commented or not match[1]:
@@ -528,13 +574,58 @@ def example_variables(*, commented: bool = True) -> dict[str, str]:
     return found
 
 
-def test_example_env_names_every_variable_the_code_reads():
-    read = set().union(*(variables_read(ROOT / package)
+def variables_the_code_reads() -> set[str]:
+    return set().union(*(variables_read(ROOT / package)
                          for package in ("shared", "sms_gateway", "kiosk", "faelles")))
+
+
+def test_example_env_names_every_variable_the_code_reads():
+    read = variables_the_code_reads()
     assert {"FAELLES_DB", "TWILIO_AUTH_TOKEN", "FAELLES_SUPPRESSION_KEY"} <= read  # the scan works
-    assert read - set(example_variables()) == set()
-    # And nothing stale: every FAELLES_ or TWILIO_ name in the example is read.
-    assert {n for n in example_variables() if n.startswith(("FAELLES_", "TWILIO_"))} <= read
+    named = set(example_variables()) | set(example_variables(KIOSK_ENV_EXAMPLE))
+    assert read - named == set()
+    # And nothing stale: every FAELLES_ or TWILIO_ name in the examples is read.
+    assert {n for n in named if n.startswith(("FAELLES_", "TWILIO_"))} <= read
+
+
+# What only the gateway, the worker and Litestream use: the kiosk sends no SMS.
+NOT_FOR_THE_KIOSK = {"TWILIO_FROM", "FAELLES_PUBLIC_URL", "FAELLES_SMS_TRANSPORT",
+                     "FAELLES_TWILIO_API_URL", "FAELLES_SEND_RATE"}
+
+
+def is_credential(name: str) -> bool:
+    return name in CREDENTIALS or name.startswith(("TWILIO_", *CREDENTIAL_PREFIXES))
+
+
+def test_the_kiosk_has_an_env_file_of_its_own_without_credentials():
+    unit = (DEPLOY / "systemd" / "faelles-kiosk-web.service").read_text()
+    # Every browser page runs a kiosk process with the service's environment.
+    assert re.findall(r"^EnvironmentFile=(.*)$", unit, re.MULTILINE) == ["/etc/faelles/kiosk.env"]
+    kiosk = example_variables(KIOSK_ENV_EXAMPLE)
+    assert [name for name in kiosk if is_credential(name)] == []
+    assert {name for name in example_variables() if is_credential(name)} >= {
+        "TWILIO_AUTH_TOKEN", "FAELLES_SUPPRESSION_KEY", "LITESTREAM_SECRET_ACCESS_KEY"}
+    read = variables_the_code_reads()
+    assert set(kiosk) <= read  # nothing stale
+    # Whatever else the code reads, the kiosk's file names: a new setting goes in
+    # one file or both, by decision.
+    assert read - NOT_FOR_THE_KIOSK - {n for n in read if is_credential(n)} <= set(kiosk)
+    # The same store and settings as the other services'.
+    services = example_variables()
+    assert {name: value for name, value in kiosk.items() if name in services} == \
+        {name: services[name] for name in kiosk if name in services}
+
+
+def test_kiosk_unit_bounds_what_its_pages_can_take():
+    unit = (DEPLOY / "systemd" / "faelles-kiosk-web.service").read_text()
+    memory = re.search(r"^MemoryMax=(\d+)M$", unit, re.MULTILINE)
+    tasks = re.search(r"^TasksMax=(\d+)$", unit, re.MULTILINE)
+    assert memory and tasks, "the kiosk service needs MemoryMax= (in M) and TasksMax="
+    # Each session's kiosk takes 50-65 MB and up to about 16 tasks; the server 65 MB.
+    assert int(memory[1]) >= DEFAULT_KIOSK_MAX_SESSIONS * 64 + 64
+    assert int(tasks[1]) >= DEFAULT_KIOSK_MAX_SESSIONS * 16
+    # A kiosk killed for memory ends its own session, not the others'.
+    assert "\nOOMPolicy=continue\n" in unit
 
 
 @pytest.mark.skipif(os.geteuid() != 0 or shutil.which("runuser") is None,

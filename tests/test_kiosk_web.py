@@ -1,28 +1,46 @@
-"""The kiosk's browser page: offline fonts, a location per page, one kiosk per connection."""
+"""The kiosk's browser page: offline fonts, a location per page, one kiosk per connection,
+and no page that can harm the server (a terminal size within bounds, a kiosk that ends
+with its page however stuck it is, a cap on sessions, no credential in a kiosk)."""
 
 from __future__ import annotations
 
+import asyncio
 import glob
+import json
 import os
 import re
 import shlex
 import shutil
 import signal
+import socket
+import struct
 import subprocess
+import time
+from base64 import b64encode
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from aiohttp import WSMsgType
+from aiohttp import ClientConnectionResetError, WSMsgType, WSServerHandshakeError
 from aiohttp.test_utils import TestClient, TestServer, make_mocked_request
+from click.testing import CliRunner
 
-from kiosk import web
+from faelles.cli import main
+from kiosk import web, web_session
 from kiosk.rtl import for_display, is_rtl
 from kiosk.screens.feedback import FACES
 from kiosk.web import KioskServer, clean_location, kiosk_command, missing_font_packages
+from kiosk.web_session import terminal_size
 from kiosk_page import kiosk_processes
+from shared.i18n import translator
+from shared.settings import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
+# Generous, for a busy 2-core machine: a kiosk that is stopped goes in about 3 s.
+WAIT_S = 60
+HOME = "Munkebo Bibliotek"  # the server's location, drawn on Home
+BUSY = "The kiosk is busy. This screen will try again by itself in a moment."
 
 
 @pytest.fixture
@@ -36,12 +54,24 @@ def fonts(tmp_path, monkeypatch):
     return tmp_path
 
 
-@pytest_asyncio.fixture
-async def client(fonts, db_path, monkeypatch):
+@pytest.fixture
+def serving(fonts, db_path, monkeypatch):
+    """Return a function that serves the kiosk with the given options to a test client."""
     monkeypatch.setenv("FAELLES_DB", str(db_path))
     monkeypatch.chdir(ROOT)  # the kiosk command is `python -m faelles`
-    server = KioskServer("Munkebo Bibliotek", "127.0.0.1", 0)
-    async with TestClient(TestServer(await server._make_app())) as client:
+
+    @asynccontextmanager
+    async def serve(**options):
+        server = KioskServer(HOME, "127.0.0.1", 0, **options)
+        async with TestClient(TestServer(await server._make_app())) as client:
+            yield client
+
+    return serve
+
+
+@pytest_asyncio.fixture
+async def client(serving):
+    async with serving() as client:
         yield client
 
 
@@ -131,6 +161,264 @@ async def test_a_connection_gets_a_kiosk_at_its_location_and_is_closed_when_it_d
     while (await socket.receive(timeout=60)).type == WSMsgType.BINARY:
         pass
     assert socket.closed
+
+
+async def the_kiosk() -> int:
+    """Return the one kiosk process this test runs, once it has started."""
+    deadline = time.monotonic() + WAIT_S
+    while not (found := kiosk_processes(os.getpid())):
+        assert time.monotonic() < deadline, "no kiosk process started"
+        await asyncio.sleep(0.1)
+    (kiosk,) = found
+    return kiosk
+
+
+async def gone(pid: int) -> bool:
+    """Wait until the process has ended and been reaped (a zombie stays in /proc)."""
+    deadline = time.monotonic() + WAIT_S
+    while Path(f"/proc/{pid}").exists():
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.1)
+    return True
+
+
+def kill(pid: int) -> None:
+    """End a kiosk a failed test left behind."""
+    with suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+
+
+def environment_of(pid: int) -> dict[str, str]:
+    entries = Path(f"/proc/{pid}/environ").read_bytes().decode().split("\0")
+    return dict(entry.split("=", 1) for entry in entries if "=" in entry)
+
+
+async def closed(websocket) -> bool:
+    """Read the page's socket (answering pings) until the server closes it; say if it did."""
+    async def until_closed() -> None:
+        while (await websocket.receive()).type not in (
+                WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR):
+            pass
+
+    try:  # one deadline for all: each ping restarts receive()'s own timeout
+        await asyncio.wait_for(until_closed(), WAIT_S)
+    except asyncio.TimeoutError:
+        return False
+    except ConnectionError:  # dropped rather than closed
+        pass
+    return True
+
+
+# --- a page cannot make its kiosk draw a huge terminal -----------------------------------
+
+@pytest.mark.parametrize(("asked", "size"), [
+    (("80", "24"), (80, 24)),
+    ((99999999, 1), (500, 5)),
+    (("-3", "99999999"), (10, 200)),
+    ((120.7, 40), (120, 40)),
+    ((None, None), (80, 24)),
+    (("wide", []), (80, 24)),
+    ((1e308, float("nan")), (500, 24)),
+    ((float("inf"), {"rows": 9}), (80, 24)),
+])
+def test_a_terminal_size_from_a_page_is_kept_within_bounds(asked, size):
+    assert terminal_size(*asked) == size
+
+
+@pytest.mark.asyncio
+async def test_a_page_cannot_make_its_kiosk_draw_a_huge_terminal(client, db, monkeypatch):
+    told = []
+    send_meta = web_session.KioskSession.send_meta
+
+    async def recording(self, data):
+        told.append(data)
+        return await send_meta(self, data)
+
+    monkeypatch.setattr(web_session.KioskSession, "send_meta", recording)
+    # textual-serve passed both on as asked: the kiosk ran at 100% CPU and grew past
+    # 2.7 GB in 20 s, laying out a screen 99999999 cells wide.
+    socket = await client.ws_connect("/ws?width=99999999&height=1")
+    kiosk = await the_kiosk()
+    environment = environment_of(kiosk)
+    assert (environment["COLUMNS"], environment["ROWS"]) == ("500", "5")
+    await socket.send_str(json.dumps(["resize", {"width": 99999999, "height": 1}]))
+    await socket.send_str(json.dumps(["resize", {"width": "81", "height": -1}]))
+    deadline = time.monotonic() + WAIT_S
+    while len([meta for meta in told if meta["type"] == "resize"]) < 2:
+        assert time.monotonic() < deadline, told
+        await asyncio.sleep(0.05)
+    assert [meta for meta in told if meta["type"] == "resize"] == [
+        {"type": "resize", "width": 500, "height": 5},
+        {"type": "resize", "width": 81, "height": 5}]
+
+
+# --- a page's kiosk ends with the page, whatever state it is in ---------------------------
+
+@pytest.mark.asyncio
+async def test_a_kiosk_that_hangs_ends_when_its_page_closes(client, db):
+    socket = await client.ws_connect("/ws?width=80&height=24")
+    await read_until(socket, HOME)
+    kiosk = await the_kiosk()
+    # Stopped, it neither draws nor reads nor acts on SIGTERM, as a kiosk busy
+    # drawing or blocked writing its output.
+    os.kill(kiosk, signal.SIGSTOP)
+    try:
+        await socket.close()
+        assert await gone(kiosk), "the kiosk outlived its page"
+    finally:
+        kill(kiosk)
+
+
+@pytest.mark.parametrize("error", [
+    ConnectionResetError("Connection reset by peer"),
+    ClientConnectionResetError("Cannot write to closing transport"),
+    ConnectionError("Connection lost"),  # aiohttp's drain, when the page went meanwhile
+    RuntimeError("websocket is closing"),
+], ids=lambda error: type(error).__name__)
+@pytest.mark.asyncio
+async def test_a_kiosk_ends_when_its_page_cannot_be_written_to(client, db, monkeypatch, error):
+    broken = asyncio.Event()
+    on_data = web_session.KioskSession.on_data
+
+    async def failing(self, payload):
+        if broken.is_set():
+            raise error
+        await on_data(self, payload)
+
+    monkeypatch.setattr(web_session.KioskSession, "on_data", failing)
+    socket = await client.ws_connect("/ws?width=80&height=24")
+    await read_until(socket, HOME)
+    kiosk = await the_kiosk()
+    broken.set()
+    await socket.send_str(json.dumps(["resize", {"width": 81, "height": 24}]))  # a frame
+    try:
+        # Reading the socket meanwhile, as a browser does, keeps it open by
+        # answering the server's pings.
+        assert await closed(socket), f"the page was not told its session ended ({error!r})"
+        assert await gone(kiosk), f"the kiosk outlived {error!r}"
+    finally:
+        kill(kiosk)
+
+
+def websocket_frame(opcode: int, payload: bytes) -> bytes:
+    """Return one masked frame, as a browser sends it (RFC 6455, 5.2)."""
+    mask = os.urandom(4)
+    length = (bytes([0x80 | len(payload)]) if len(payload) < 126
+              else bytes([0x80 | 126]) + struct.pack("!H", len(payload)))
+    masked = bytes(byte ^ mask[n % 4] for n, byte in enumerate(payload))
+    return bytes([0x80 | opcode]) + length + mask + masked
+
+
+def wchan(pid: int) -> str:
+    with suppress(OSError):
+        return Path(f"/proc/{pid}/wchan").read_text()
+    return ""
+
+
+@pytest.mark.asyncio
+async def test_a_kiosk_blocked_on_a_page_that_stopped_reading_ends_when_it_closes(client, db):
+    # The page stops reading while its kiosk draws, until the kiosk is blocked writing
+    # its output; then it closes with 1009 (message too big), as a browser with a
+    # smaller limit does, and keeps the connection open. Those kiosks stayed, stuck
+    # in a pipe write, for as long as anyone looked.
+    raw = socket.socket()
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    raw.setblocking(False)
+    await asyncio.get_running_loop().sock_connect(raw, (client.host, client.port))
+    reader, writer = await asyncio.open_connection(sock=raw, limit=4096)
+    key = b64encode(os.urandom(16)).decode()
+    writer.write(f"GET /ws?width={web_session.MAX_COLUMNS}&height={web_session.MAX_ROWS} HTTP/1.1\r\n"
+                 f"Host: {client.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                 f"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: {key}\r\n\r\n".encode())
+    assert (await reader.readuntil(b"\r\n\r\n")).startswith(b"HTTP/1.1 101")
+    kiosk = await the_kiosk()
+    try:
+        for n in range(2000):  # each a full redraw at the largest size, never read
+            size = {"width": web_session.MAX_COLUMNS - n % 2, "height": web_session.MAX_ROWS}
+            writer.write(websocket_frame(0x1, json.dumps(["resize", size]).encode()))
+            await asyncio.sleep(0.05)
+            if "pipe_write" in wchan(kiosk):
+                break
+        else:
+            pytest.fail(f"the kiosk never blocked writing its output ({wchan(kiosk)!r})")
+        writer.write(websocket_frame(0x8, struct.pack("!H", 1009) + b"Message too big"))
+        assert await gone(kiosk), "the kiosk outlived its page"
+    finally:
+        writer.close()
+        kill(kiosk)
+
+
+# --- a cap on sessions ---------------------------------------------------------------------
+
+@pytest.mark.asyncio
+async def test_a_page_over_the_cap_is_told_the_kiosk_is_busy(serving, db):
+    async with serving(max_sessions=1) as client:
+        first = await client.ws_connect("/ws?width=80&height=24")
+        await read_until(first, HOME)
+        busy = translator("da").gettext(BUSY)  # FAELLES_LOCALE's language, Danish by default
+        assert busy != BUSY
+        page = await client.get("/?location=Kerteminde%20Bibliotek")
+        assert page.status == 503 and page.headers["Retry-After"] == str(web.BUSY_RETRY_S)
+        text = await page.text()
+        assert busy in text and 'lang="da"' in text
+        assert f'<meta http-equiv="refresh" content="{web.BUSY_RETRY_S}">' in text
+        with pytest.raises(WSServerHandshakeError) as refused:
+            await client.ws_connect("/ws/Kerteminde%20Bibliotek?width=80&height=24")
+        assert refused.value.status == 503
+        assert len(kiosk_processes(os.getpid())) == 1
+
+        await first.close()
+        deadline = time.monotonic() + WAIT_S
+        while (await client.get("/")).status != 200:  # room again, once the kiosk is gone
+            assert time.monotonic() < deadline, "the session's room never came free"
+            await asyncio.sleep(0.1)
+        second = await client.ws_connect("/ws?width=80&height=24")
+        await read_until(second, HOME)
+
+
+def test_the_cap_is_a_setting_and_an_option(monkeypatch):
+    assert load_settings({}).kiosk_max_sessions == 8
+    assert load_settings({"FAELLES_KIOSK_MAX_SESSIONS": "3"}).kiosk_max_sessions == 3
+    for wrong in ("0", "-1", "many"):
+        with pytest.raises(ValueError, match="FAELLES_KIOSK_MAX_SESSIONS"):
+            load_settings({"FAELLES_KIOSK_MAX_SESSIONS": wrong})
+
+    made = []
+
+    class NotServing:
+        def serve(self):
+            pass
+
+    monkeypatch.setattr(web, "make_server",
+                        lambda *args, **options: made.append(options) or NotServing())
+    monkeypatch.setenv("FAELLES_KIOSK_MAX_SESSIONS", "5")
+    monkeypatch.setenv("FAELLES_LOCALE", "uk")
+    assert CliRunner().invoke(main, ["kiosk", "--web"]).exit_code == 0
+    assert CliRunner().invoke(main, ["kiosk", "--web", "--max-sessions", "2"]).exit_code == 0
+    assert [(options["max_sessions"], options["locale"]) for options in made] == [
+        (5, "uk"), (2, "uk")]
+    assert CliRunner().invoke(main, ["kiosk", "--web", "--max-sessions", "0"]).exit_code != 0
+
+
+# --- no credential in a kiosk --------------------------------------------------------------
+
+@pytest.mark.asyncio
+async def test_a_kiosk_is_given_no_credential(client, db, db_path, monkeypatch):
+    credentials = {"TWILIO_AUTH_TOKEN": "twilio-token", "TWILIO_ACCOUNT_SID": "ACsid",
+                   "FAELLES_SUPPRESSION_KEY": "suppression-key",
+                   "LITESTREAM_ACCESS_KEY_ID": "key-id",
+                   "LITESTREAM_SECRET_ACCESS_KEY": "secret-key"}
+    for name, value in credentials.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("TWILIO_FROM", "+4570000000")  # shown as the number to text
+    socket = await client.ws_connect("/ws?width=80&height=24")
+    await read_until(socket, HOME)
+    environment = environment_of(await the_kiosk())
+    assert set(credentials) & set(environment) == set()
+    assert not set(credentials.values()) & set(environment.values())
+    assert environment["TWILIO_FROM"] == "+4570000000"
+    assert environment["FAELLES_DB"] == str(db_path)
 
 
 def served_characters(face_files) -> set[int]:

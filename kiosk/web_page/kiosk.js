@@ -2,7 +2,8 @@
 // 1. wait for the fonts this server sends, so no glyph is drawn from a fallback font;
 // 2. choose the largest font size that still gives at least 80x24 cells on this screen;
 // 3. connect to the kiosk at this page's location (the path is written in by the server);
-// 4. when a session ends, wait until the server answers and start a new one;
+// 4. when a session ends, wait until the server answers and start a new one (or show
+//    the server's busy page, which asks again by itself);
 // 5. make the type bigger while a visitor has asked for large text.
 (() => {
   "use strict";
@@ -12,6 +13,9 @@
   const TERMINAL_FONT = "'Roboto Mono', Monaco, 'Courier New', monospace";
   const FONT_WAIT_MS = 10000;
   const RETRY_MS = 1000;
+  const MAX_RETRY_MS = 60000;
+  // How many sessions in a row ended before the kiosk drew anything (kept across reloads).
+  const REFUSED = "faelles-refused-sessions";
   // Large text: a quarter bigger (about 68x19 cells at 1920x1080); the kiosk's
   // screens scroll where they need more rows.
   const LARGE_TEXT = 1.25;
@@ -69,21 +73,39 @@
     return `${scheme}//${window.location.host}${path}`;
   }
 
+  function sleep(ms) {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+  }
+
+  // A session that ended before the kiosk drew anything was refused (every session in
+  // use, or the proxy's limit per address) or could not start: wait twice as long after
+  // each such session, up to a minute, so that screens waiting for room do not hammer
+  // the server. A session that drew something starts again at once.
+  function pauseBeforeRetry(drew) {
+    const refused = drew ? 0 : Number(sessionStorage.getItem(REFUSED) || 0) + 1;
+    sessionStorage.setItem(REFUSED, String(refused));
+    return refused ? Math.min(MAX_RETRY_MS, RETRY_MS * 2 ** (refused - 1)) : 0;
+  }
+
   // textual.js marks the body "-closed" when the kiosk process ends or the server goes.
   // A kiosk has nobody to press "Restart": try again until the server answers.
   async function startAgain() {
+    const drew = document.body.classList.contains("-first-byte");
     document.body.classList.remove("-first-byte");
+    await sleep(pauseBeforeRetry(drew));
     for (;;) {
       try {
         const answer = await fetch(window.location.href, {cache: "no-store"});
-        if (answer.ok) {
+        // 503 with Retry-After is the server's busy page: it says so on the screen
+        // and asks again by itself (kiosk/web_page/busy.html).
+        if (answer.ok || (answer.status === 503 && answer.headers.has("Retry-After"))) {
           window.location.reload();
           return;
         }
       } catch (error) {
         // The server is not back yet.
       }
-      await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+      await sleep(RETRY_MS);
     }
   }
 
