@@ -5,12 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from shared.clock import iso
-from shared.consent import may_reply, may_text
+from shared.consent import may_text
 from shared.db import Database, immediate, row, rows
 from shared.errors import IllegalTransition, InvalidValue, NotFound
 from shared.sms_text import measure
 
 KINDS = ("reply", "notice", "broadcast", "code", "reminder")
+# A reply that goes to a number which has opted out: the STOP confirmation, or
+# HELP answered once after STOP. Kinds of their own, as only the service that
+# worked them out knows they may go; queued only for a provider that takes no
+# reply in its webhook's answer.
+CONSENT_REPLY = "consent_reply"
 # Outbound statuses in the order they happen. A callback never moves a
 # message backwards: Twilio may deliver "sent" after "delivered". An uncertain
 # message was handed to the provider, which may or may not have taken it.
@@ -150,7 +155,8 @@ def claim_next(db: Database, *, now: datetime, broadcasts: bool = True) -> dict 
                 " ORDER BY m.next_attempt_at, m.id LIMIT 1",
                 (iso(now), iso(now), broadcasts),
             )
-            if due is None or _may_send(db, due):
+            if due is None or due["kind"] == CONSENT_REPLY or may_text(
+                    db, due["phone"], contact_id=due["contact_id"]):
                 break
             # Nothing is ever sent to an opted-out number, whenever it opted out,
             # even if its contact was erased and made again since.
@@ -162,13 +168,6 @@ def claim_next(db: Database, *, now: datetime, broadcasts: bool = True) -> dict 
         _set(db, due["id"], status="sending", attempts=due["attempts"],
              attempted_at=due["attempted_at"], now=now)
         return due
-
-
-def _may_send(db: Database, message: dict) -> bool:
-    if message["kind"] == "reply":  # an answer to an inbound SMS, queued by queue_reply
-        return may_reply(db, message["phone"], contact_id=message["contact_id"],
-                         replied_at=message["created_at"])
-    return may_text(db, message["phone"], contact_id=message["contact_id"])
 
 
 def mark_sent(db: Database, message_id: int, *, provider_id: str | None, now: datetime) -> None:
@@ -342,16 +341,21 @@ def queue_reply(db: Database, *, phone: str, body: str, now: datetime,
                 contact_id: int | None = None) -> int:
     """Put the reply to an inbound SMS in the outbox, for a provider that takes none in its answer.
 
-    Called in the transaction that stores the inbound SMS, so a retried one never
-    queues a second reply. The reply was worked out knowing the number's consent
-    (after STOP only its confirmation goes, HELP once); claim_next asks again.
+    Called in the transaction that stores the inbound SMS and applies its
+    effects, so a retried one never queues a second reply. A reply worked out
+    for a number that may not be texted now (it just sent STOP, or HELP after
+    it) is a CONSENT_REPLY, which claim_next sends all the same; any other waits
+    on the number's consent as every message does, so what was answered before
+    a STOP is not sent after it.
     """
+    kind = "reply" if may_text(db, phone, contact_id=contact_id) else CONSENT_REPLY
     size = measure(body)
     return db.execute(
         "INSERT INTO messages (direction, contact_id, phone, body, encoding, segments, kind,"
         " status, next_attempt_at, created_at, updated_at)"
-        " VALUES ('out', ?, ?, ?, ?, ?, 'reply', 'queued', ?, ?, ?)",
-        (contact_id, phone, body, size.encoding, size.segments, iso(now), iso(now), iso(now)),
+        " VALUES ('out', ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)",
+        (contact_id, phone, body, size.encoding, size.segments, kind, iso(now), iso(now),
+         iso(now)),
     ).lastrowid
 
 
