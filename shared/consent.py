@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from shared.clock import parse
 from shared.db import Database, row, rows
 from shared.errors import InvalidPhoneNumber
 from shared.phones import normalise_phone
-from shared.suppression import is_suppressed, suppressed_among, suppressed_since
+from shared.suppression import is_suppressed, suppressed_among
 
 
 def may_text(db: Database, phone: str, *, contact_id: int | None = None) -> bool:
@@ -23,24 +22,6 @@ def may_text(db: Database, phone: str, *, contact_id: int | None = None) -> bool
            (contact_id, _e164(phone))):
         return False
     return not is_suppressed(db, phone)
-
-
-def may_reply(db: Database, phone: str, *, contact_id: int | None, replied_at: str) -> bool:
-    """Tell whether the reply to an inbound SMS, worked out at replied_at, may go to this number.
-
-    A number that opted out no later than that was answered knowing it (the
-    STOP confirmation, HELP once); one that opted out since gets nothing more.
-    """
-    if may_text(db, phone, contact_id=contact_id):
-        return True
-    since = [r["opted_out_at"] for r in rows(
-        db, "SELECT opted_out_at FROM contacts WHERE (id = ? OR phone = ?) AND opted_out = 1",
-        (contact_id, _e164(phone)))]
-    suppressed = suppressed_since(db, phone)
-    if suppressed is not None:
-        since.append(suppressed)
-    answered = parse(replied_at)
-    return all(at is not None and parse(at) <= answered for at in since)
 
 
 def not_textable_among(db: Database, phones: Iterable[str]) -> set[str]:

@@ -60,9 +60,12 @@ def load_settings(environ: dict | None = None) -> Settings:
     sender = (env.get("GATEWAYAPI_SENDER") or "").strip()
     # The number citizens text is usually the one we send from (a GatewayAPI
     # sender may be a name instead, which nobody can text).
-    sending_number = (env.get("TWILIO_FROM") if provider == "twilio"
-                      else "+" + sender.lstrip("+") if sender.lstrip("+").replace(" ", "").isdigit()
-                      else None)
+    if provider == "twilio":
+        sending_number = env.get("TWILIO_FROM")
+    elif sender.lstrip("+").replace(" ", "").isdigit():
+        sending_number = "+" + sender.lstrip("+")
+    else:
+        sending_number = None
     return Settings(
         db_path=env.get("FAELLES_DB") or defaults.db_path,
         public_url=(env.get("FAELLES_PUBLIC_URL") or "").rstrip("/") or None,

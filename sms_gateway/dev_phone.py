@@ -1,4 +1,4 @@
-"""A terminal phone that texts the gateway as Twilio (or GatewayAPI) would and shows what it sends back.
+"""A terminal phone that texts the gateway as Twilio (or GatewayAPI) would, and shows the replies.
 
 Two halves, so a person can try the whole SMS side without a Twilio account:
 

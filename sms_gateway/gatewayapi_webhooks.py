@@ -33,6 +33,8 @@ ALGORITHMS = ["HS256"]
 # A JWT may carry these beside the message (PyJWT checks exp and nbf); they are
 # about the token, not the message, and are no part of the body.
 REGISTERED_CLAIMS = frozenset({"iss", "sub", "aud", "exp", "nbf", "iat", "jti"})
+# Should a token carry exp, nbf or iat: their clock and ours may differ a little.
+CLOCK_SLACK_SECONDS = 300
 MIN_SECRET_BYTES = 32  # what PyJWT asks of an HS256 key; shorter ones can be guessed
 # GatewayAPI's ids are positive integers; ours (in userref) fit SQLite's INTEGER.
 NUMERIC_ID = re.compile(r"[1-9][0-9]{0,18}")
@@ -65,7 +67,8 @@ def verified_message() -> dict:
         log.warning("rejected %s: GATEWAYAPI_WEBHOOK_SECRET is not set", request.path)
         abort(403)
     try:
-        claims = jwt.decode(token, settings.gatewayapi_webhook_secret, algorithms=ALGORITHMS)
+        claims = jwt.decode(token, settings.gatewayapi_webhook_secret, algorithms=ALGORITHMS,
+                            leeway=CLOCK_SLACK_SECONDS)
     except jwt.InvalidTokenError as exc:
         # Not echoed: the token is the caller's to choose.
         log.warning("rejected %s: %s", request.path, type(exc).__name__)

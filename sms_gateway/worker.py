@@ -15,10 +15,9 @@ from shared.contacts import opt_out_number
 from shared.db import Database, OperationalError, open_db
 from shared.errors import IllegalTransition, StoreBusy
 from shared.messages import (NO_REPORT, apply_status_callback, claim_next, due_uncertain,
-                             fail_uncertain,
-                             get_message, hold_interrupted, mark_failed, mark_retry, mark_sent,
-                             mark_uncertain, provider_ids_in_use, recheck_uncertain,
-                             requeue_uncertain, settle_uncertain)
+                             fail_uncertain, get_message, hold_interrupted, mark_failed,
+                             mark_retry, mark_sent, mark_uncertain, provider_ids_in_use,
+                             recheck_uncertain, requeue_uncertain, settle_uncertain)
 from shared.services import introducing, leading
 from shared.settings import Settings
 from sms_gateway.transports import (PermanentSendError, SendResult, TransientSendError,
