@@ -68,7 +68,9 @@ def start_services(*, port: int, log_dir: Path, transport: str = "console",
     """
     log_dir.mkdir(parents=True, exist_ok=True)
     url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "FAELLES_SMS_TRANSPORT": "console", "PYTHONUNBUFFERED": "1",
+    # The demo speaks Twilio (its phone does), whatever provider the shell names.
+    env = {**os.environ, "FAELLES_SMS_TRANSPORT": "console", "FAELLES_SMS_PROVIDER": "twilio",
+           "PYTHONUNBUFFERED": "1",
            # The logs are files: no colour codes in them.
            "NO_COLOR": "1", "TERM": "dumb"}
     worker_env = {**env, "FAELLES_SMS_TRANSPORT": transport}

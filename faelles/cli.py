@@ -419,13 +419,19 @@ def demo_with_phone(port: int, log_dir: Path, number: str, api_port: int) -> Non
 
 @main.command()
 @click.argument("number")
-@click.option("--url", default="http://127.0.0.1:5000/sms", show_default=True,
-              help="The gateway's webhook URL.")
+@click.option("--url", default=None,
+              help="The gateway's webhook URL  [default: http://127.0.0.1:5000/sms, or "
+                   "/gatewayapi/sms with --provider gatewayapi]")
 @click.option("--api-host", default="127.0.0.1", show_default=True,
-              help="Address of the phone's Twilio-compatible Messages API.")
+              help="Address of the phone's Messages API (Twilio's or GatewayAPI's).")
 @click.option("--api-port", default=5001, show_default=True,
-              help="Port of that API; point FAELLES_TWILIO_API_URL at it. 0 picks a free one.")
-def phone(number: str, url: str, api_host: str, api_port: int) -> None:
+              help="Port of that API; point FAELLES_TWILIO_API_URL (or FAELLES_GATEWAYAPI_URL) "
+                   "at it. 0 picks a free one.")
+@click.option("--provider", type=click.Choice(["twilio", "gatewayapi"]), default=None,
+              help="Whose webhooks and API the phone speaks  [default: FAELLES_SMS_PROVIDER, "
+                   "else twilio]")
+def phone(number: str, url: str | None, api_host: str, api_port: int,
+          provider: str | None) -> None:
     """Text the gateway from a pretend phone in this terminal."""
     from sms_gateway.dev_phone import run_phone
 
@@ -433,8 +439,12 @@ def phone(number: str, url: str, api_host: str, api_port: int) -> None:
         e164 = normalise_phone(number)
     except FaellesError as exc:
         raise click.ClickException(str(exc)) from exc
-    sys.exit(run_phone(e164, url, api_host, api_port, load_settings(),
-                       stdin=sys.stdin, stdout=sys.stdout))
+    settings = load_settings()
+    provider = provider or settings.provider
+    url = url or ("http://127.0.0.1:5000/gatewayapi/sms" if provider == "gatewayapi"
+                  else "http://127.0.0.1:5000/sms")
+    sys.exit(run_phone(e164, url, api_host, api_port, settings,
+                       stdin=sys.stdin, stdout=sys.stdout, provider=provider))
 
 
 if __name__ == "__main__":

@@ -101,11 +101,12 @@ def load_history(db: Database, contact_id: int | None, *, now: datetime) -> Hist
         return History()
     recent = rows(db, "SELECT direction, body, created_at FROM messages"
                       " WHERE contact_id = ? AND created_at > ?"
-                      " AND (direction = 'in' OR kind = 'reply')",
+                      " AND (direction = 'in' OR kind IN ('reply', 'consent_reply'))",
                   (contact_id, iso(now - LOOP_WINDOW)))
     marks = row(db, "SELECT * FROM sms_guards WHERE contact_id = ?", (contact_id,)) or {}
     last_reply = row(db, "SELECT max(created_at) AS at FROM messages WHERE contact_id = ?"
-                         " AND direction = 'out' AND kind = 'reply'", (contact_id,))["at"]
+                         " AND direction = 'out' AND kind IN ('reply', 'consent_reply')",
+                     (contact_id,))["at"]
     return History(
         inbound=tuple((parse(m["created_at"]), m["body"]) for m in recent
                       if m["direction"] == "in"),

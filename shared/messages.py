@@ -11,24 +11,49 @@ from shared.errors import IllegalTransition, InvalidValue, NotFound
 from shared.sms_text import measure
 
 KINDS = ("reply", "notice", "broadcast", "code", "reminder")
+# A reply that goes to a number which has opted out: the STOP confirmation, or
+# HELP answered once after STOP. Kinds of their own, as only the service that
+# worked them out knows they may go; queued only for a provider that takes no
+# reply in its webhook's answer.
+CONSENT_REPLY = "consent_reply"
 # Outbound statuses in the order they happen. A callback never moves a
 # message backwards: Twilio may deliver "sent" after "delivered". An uncertain
 # message was handed to the provider, which may or may not have taken it.
 STATUS_RANK = {"queued": 0, "sending": 1, "uncertain": 1, "sent": 2, "delivered": 3,
                "undelivered": 3, "failed": 3}
 FINAL = frozenset({"delivered", "undelivered", "failed"})
-# The provider's statuses in ours. Every status before an outcome means the
-# provider has the message, which we call sent: its "queued" is its own queue,
-# not ours, and must never put a message back in ours (it would wait there
-# with no next attempt, neither sent nor asked about).
-PROVIDER_STATUSES = {"accepted": "sent", "scheduled": "sent", "queued": "sent", "sending": "sent",
-                     "sent": "sent", "delivered": "delivered", "read": "delivered",
-                     "undelivered": "undelivered", "failed": "failed", "canceled": "failed"}
+# Each provider's statuses in ours. Every status before an outcome means the
+# provider has the message, which we call sent: Twilio's "queued" is its own
+# queue, not ours, and must never put a message back in ours (it would wait
+# there with no next attempt, neither sent nor asked about).
+PROVIDER_STATUSES = {
+    "twilio": {"accepted": "sent", "scheduled": "sent", "queued": "sent", "sending": "sent",
+               "sent": "sent", "delivered": "delivered", "read": "delivered",
+               "undelivered": "undelivered", "failed": "failed", "canceled": "failed"},
+    # GatewayAPI's states, in capitals. ACCEPTED ("the mobile network has accepted
+    # the message on the end user's behalf") is its last word on such a message,
+    # but no word from the phone: sent. Tried and not delivered (no such number,
+    # a phone off until the message expired, a network's own rule) is
+    # undelivered; turned away by the network, or cancelled, is failed.
+    "gatewayapi": {"UNKNOWN": "sent", "SCHEDULED": "sent", "BUFFERED": "sent",
+                   "ENROUTE": "sent", "ACCEPTED": "sent", "DELIVERED": "delivered",
+                   "UNDELIVERABLE": "undelivered", "EXPIRED": "undelivered",
+                   "SKIPPED": "undelivered", "REJECTED": "failed", "DELETED": "failed"},
+}
 # Where a message stands once it has been handed to the provider, or while it is.
 _HANDED = ("sending", "uncertain")
 # What abandon_interrupted wrote before messages could be uncertain: such a
 # message may well have been sent, so a late callback still settles it.
 INTERRUPTED = "interrupted while sending"
+# What the worker writes when no delivery report came for an uncertain message
+# that the provider cannot be asked about: it may well have been sent, so a
+# report that comes after all still settles it.
+NO_REPORT = "no delivery report came; perhaps sent, so not sent again"
+
+
+def our_status(provider: str, reported: str) -> str | None:
+    """Return our word for a status the provider reported, or None if it is not one of ours."""
+    return PROVIDER_STATUSES[provider].get(reported)
 
 
 def record_inbound(
@@ -130,7 +155,8 @@ def claim_next(db: Database, *, now: datetime, broadcasts: bool = True) -> dict 
                 " ORDER BY m.next_attempt_at, m.id LIMIT 1",
                 (iso(now), iso(now), broadcasts),
             )
-            if due is None or may_text(db, due["phone"], contact_id=due["contact_id"]):
+            if due is None or due["kind"] == CONSENT_REPLY or may_text(
+                    db, due["phone"], contact_id=due["contact_id"]):
                 break
             # Nothing is ever sent to an opted-out number, whenever it opted out,
             # even if its contact was erased and made again since.
@@ -235,16 +261,17 @@ def recheck_uncertain(
 
 def apply_status_callback(
     db: Database, provider_id: str, reported: str, *, now: datetime,
-    error_code: str | None = None, message_id: int | None = None,
+    error_code: str | None = None, message_id: int | None = None, provider: str = "twilio",
 ) -> dict | None:
     """Move a message forward to the status the provider reported; return it, or None.
 
-    reported is the provider's word (PROVIDER_STATUSES gives ours). message_id (ours,
-    carried in the status callback URL) finds the message when the callback
-    arrives before the worker has stored the provider's id; only a message that
-    was handed to the provider, or is being handed, can be found that way.
+    reported is the provider's word (PROVIDER_STATUSES[provider] gives ours).
+    message_id (ours, carried in Twilio's status callback URL and in GatewayAPI's
+    userref) finds the message when the report arrives before the worker has
+    stored the provider's id, or when the worker never learnt it; only a message
+    that was handed to the provider, or is being handed, can be found that way.
     """
-    status = PROVIDER_STATUSES.get(reported)
+    status = our_status(provider, reported)
     if status is None:
         raise InvalidValue(f"Not a status the provider reports: {reported!r}")
     with immediate(db):
@@ -254,14 +281,14 @@ def apply_status_callback(
             message = row(db, "SELECT * FROM messages WHERE id = ? AND direction = 'out'"
                               " AND provider_id IS NULL", (message_id,))
             if message is not None and not (message["status"] in _HANDED
-                                            or _interrupted(message)):
+                                            or _unsettled(message)):
                 # Still in our queue (or never sent): a callback cannot be about it.
                 return None
             if message is not None:
                 _set(db, message["id"], provider_id=provider_id, now=now)
         if message is None:
             return None
-        if message["status"] == "uncertain" or _interrupted(message):
+        if message["status"] == "uncertain" or _unsettled(message):
             # The provider did take it: what it reports now settles the doubt.
             _set(db, message["id"], status=status, error_code=error_code, error_message=None,
                  next_attempt_at=None, now=now)
@@ -270,9 +297,10 @@ def apply_status_callback(
         return get_message(db, message["id"])
 
 
-def _interrupted(message: dict) -> bool:
-    # Failed by an older worker for being left 'sending', not by the provider.
-    return (message["status"] == "failed" and message["error_message"] == INTERRUPTED
+def _unsettled(message: dict) -> bool:
+    # Failed by us for not knowing, not by the provider: by an older worker for
+    # being left 'sending', or for hearing nothing about an uncertain message.
+    return (message["status"] == "failed" and message["error_message"] in (INTERRUPTED, NO_REPORT)
             and message["error_code"] is None)
 
 
@@ -306,6 +334,28 @@ def record_reply(db: Database, *, phone: str, body: str, now: datetime,
         " status, attempts, created_at, updated_at)"
         " VALUES ('out', ?, ?, ?, ?, ?, 'reply', 'sent', 1, ?, ?)",
         (contact_id, phone, body, size.encoding, size.segments, iso(now), iso(now)),
+    ).lastrowid
+
+
+def queue_reply(db: Database, *, phone: str, body: str, now: datetime,
+                contact_id: int | None = None) -> int:
+    """Put the reply to an inbound SMS in the outbox, for a provider that takes none in its answer.
+
+    Called in the transaction that stores the inbound SMS and applies its
+    effects, so a retried one never queues a second reply. A reply worked out
+    for a number that may not be texted now (it just sent STOP, or HELP after
+    it) is a CONSENT_REPLY, which claim_next sends all the same; any other waits
+    on the number's consent as every message does, so what was answered before
+    a STOP is not sent after it.
+    """
+    kind = "reply" if may_text(db, phone, contact_id=contact_id) else CONSENT_REPLY
+    size = measure(body)
+    return db.execute(
+        "INSERT INTO messages (direction, contact_id, phone, body, encoding, segments, kind,"
+        " status, next_attempt_at, created_at, updated_at)"
+        " VALUES ('out', ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)",
+        (contact_id, phone, body, size.encoding, size.segments, kind, iso(now), iso(now),
+         iso(now)),
     ).lastrowid
 
 

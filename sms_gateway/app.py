@@ -1,4 +1,7 @@
-"""The Flask app Twilio calls: inbound SMS, status callbacks and a health check."""
+"""The Flask app the SMS providers call: inbound SMS, status callbacks and a health check.
+
+Twilio's webhooks are here; GatewayAPI's, on the same app, in gatewayapi_webhooks.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from shared.db import (
     OperationalError, existing_store, immediate, open_db, sqlite3, sqlite_version,
 )
 from shared.errors import InvalidPhoneNumber, StoreBusy
-from shared.messages import PROVIDER_STATUSES, apply_status_callback
+from shared.messages import apply_status_callback, our_status
 from shared.phones import mask_phone, provider_phone
 from shared.settings import Settings, load_settings
 from shared.suppression import check_keys
@@ -44,9 +47,14 @@ RETRY_AFTER_SECONDS = 5
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the gateway for the given settings (from the environment by default)."""
+    # Imported here: its views use this module's connections.
+    from sms_gateway import gatewayapi_webhooks
+
     settings = settings or load_settings()
-    if settings.transport == "twilio" and settings.twilio_auth_token == Settings.twilio_auth_token:
+    if (settings.transport == "twilio" and settings.provider == "twilio"
+            and settings.twilio_auth_token == Settings.twilio_auth_token):
         raise RuntimeError("TWILIO_AUTH_TOKEN must be set when FAELLES_SMS_TRANSPORT=twilio")
+    gatewayapi_webhooks.check_secret(settings)
     app = Flask(__name__)
     app.config["FAELLES"] = settings
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
@@ -68,6 +76,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_error_handler(OperationalError, store_failed)
     app.add_url_rule("/sms", view_func=inbound_sms, methods=["POST"])
     app.add_url_rule("/sms/status", view_func=status_callback, methods=["POST"])
+    # Both providers' webhooks are always served: while the number moves from
+    # one to the other, texts and reports come from both.
+    app.add_url_rule("/gatewayapi/sms", "gatewayapi_inbound_sms",
+                     gatewayapi_webhooks.inbound_sms, methods=["POST"])
+    app.add_url_rule("/gatewayapi/status", "gatewayapi_status_report",
+                     gatewayapi_webhooks.status_report, methods=["POST"])
     app.add_url_rule("/healthz", view_func=healthz, methods=["GET"])
     return app
 
@@ -174,6 +188,11 @@ def signed_url(public_url: str | None) -> str:
 def require_twilio_signature() -> None:
     """Abort with 403 unless X-Twilio-Signature signs this request with our auth token."""
     settings: Settings = current_app.config["FAELLES"]
+    if settings.transport != "console" and settings.twilio_auth_token == Settings.twilio_auth_token:
+        # Sending real SMS through GatewayAPI with no Twilio account: the
+        # development token is public, so it signs nothing.
+        log.warning("rejected %s: TWILIO_AUTH_TOKEN is not set", request.path)
+        abort(403)
     # Behind a TLS proxy Flask sees http://internal-host/...; Twilio signed the
     # public https URL, so validate against FAELLES_PUBLIC_URL when it is set.
     url = signed_url(settings.public_url)
@@ -244,7 +263,7 @@ def status_callback() -> Response:
         log.warning("rejected a status callback: an ErrorCode of %d characters", len(error_code))
         abort(400, description="ErrorCode is not a Twilio error code")
     our_id = our_message_id()
-    if reported not in PROVIDER_STATUSES:  # receiving, received...: not about what we sent
+    if our_status("twilio", reported) is None:  # receiving, received...: not about what we sent
         return Response(status=204)
     db = get_db()
     message = apply_status_callback(db, sid, reported, now=utcnow(), error_code=error_code,

@@ -1,4 +1,4 @@
-"""A terminal phone that texts the gateway as Twilio would and shows what it sends back.
+"""A terminal phone that texts the gateway as Twilio (or GatewayAPI) would, and shows the replies.
 
 Two halves, so a person can try the whole SMS side without a Twilio account:
 
@@ -9,6 +9,10 @@ Two halves, so a person can try the whole SMS side without a Twilio account:
   FAELLES_TWILIO_API_URL, delivers to this screen and gets status callbacks.
   It also lists messages as Twilio does, and can take a message but answer
   only after the client has given up, as a slow Twilio does (tests).
+
+With provider "gatewayapi" both halves speak GatewayAPI instead (its webhook
+calls, signed with a JWT, and a fake /rest/mtsms: sms_gateway/fake_gatewayapi.py);
+the reply then comes through the outbox, not in the webhook's answer.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from shared.errors import InvalidPhoneNumber
 from shared.phones import normalise_phone
 from shared.settings import Settings
 from shared.sms_text import MAX_INBOUND_CHARS, measure
+from sms_gateway.fake_gatewayapi import FakeGatewayApi, inbound_message, post_signed
 
 API_VERSION = "2010-04-01"
 WEBHOOK_TIMEOUT = 15  # seconds: Twilio's own read timeout for webhooks
@@ -465,8 +470,20 @@ def _text_gateway(screen: PhoneScreen, url: str, params: dict[str, str], auth_to
         screen.show_message(SERVICE_LABEL, reply)
 
 
+def _text_gatewayapi(screen: PhoneScreen, url: str, message: dict, secret: str) -> None:
+    try:
+        status, _ = post_signed(url, message, secret)
+    except OSError as exc:
+        screen.show(f"Cannot reach the gateway at {url}: {exc}")
+        return
+    if not 200 <= status < 300:
+        screen.show(f"The gateway answered {status} {_phrase(status)}".rstrip())
+    # A 2xx carries no reply: the worker sends it, through the phone's API.
+
+
 def run_phone(number: str, url: str, api_host: str, api_port: int, settings: Settings,
-              stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
+              stdin: TextIO | None = None, stdout: TextIO | None = None,
+              provider: str = "twilio") -> int:
     """Text url as the phone number, one SMS per line of stdin, until EOF or /quit; return the exit code."""
     # Looked up per call, not at import, so a redirected sys.stdin/stdout is used.
     screen = PhoneScreen(sys.stdout if stdout is None else stdout)
@@ -475,14 +492,17 @@ def run_phone(number: str, url: str, api_host: str, api_port: int, settings: Set
         return 2
     number = phone_number(number)
     try:
-        api = open_phone_api(screen, number, settings, host=api_host, port=api_port)
+        api = open_phone_api(screen, number, settings, host=api_host, port=api_port,
+                             provider=provider)
     except OSError as exc:
         screen.show(f"Cannot start the Messages API on {api_host}:{api_port}: {exc}")
         return 1
     try:
         screen.show(f"Messages API on {api.url}")
-        screen.show(f"Phone {number} texting {url} (worker: FAELLES_TWILIO_API_URL={api.url})")
-        return phone_loop(screen, number, url, settings, stdin)
+        worker = (f"FAELLES_SMS_PROVIDER=gatewayapi FAELLES_GATEWAYAPI_URL={api.url}"
+                  if provider == "gatewayapi" else f"FAELLES_TWILIO_API_URL={api.url}")
+        screen.show(f"Phone {number} texting {url} (worker: {worker})")
+        return phone_loop(screen, number, url, settings, stdin, provider=provider)
     finally:
         api.stop()
 
@@ -496,18 +516,24 @@ def phone_number(number: str) -> str:
 
 
 def open_phone_api(screen: PhoneScreen, number: str, settings: Settings, *,
-                   host: str = "127.0.0.1", port: int = 0) -> FakeTwilioApi:
+                   host: str = "127.0.0.1", port: int = 0,
+                   provider: str = "twilio") -> FakeTwilioApi | FakeGatewayApi:
     """Start the phone's Messages API: what a worker sends through it shows on the screen."""
-    api = FakeTwilioApi(settings.twilio_account_sid, settings.twilio_auth_token,
-                        host=host, port=port,
-                        on_message=lambda message: _show_delivery(screen, number, message),
-                        on_problem=screen.show)
+    def show(message: dict) -> None:
+        _show_delivery(screen, number, message)
+
+    if provider == "gatewayapi":
+        api = FakeGatewayApi(settings.gatewayapi_token, settings.gatewayapi_webhook_secret,
+                             host=host, port=port, on_message=show, on_problem=screen.show)
+    else:
+        api = FakeTwilioApi(settings.twilio_account_sid, settings.twilio_auth_token,
+                            host=host, port=port, on_message=show, on_problem=screen.show)
     api.start()
     return api
 
 
 def phone_loop(screen: PhoneScreen, number: str, url: str, settings: Settings,
-               stdin: TextIO | None = None) -> int:
+               stdin: TextIO | None = None, provider: str = "twilio") -> int:
     """Text url once per line of stdin, showing each reply, until EOF or /quit."""
     stdin = sys.stdin if stdin is None else stdin
     try:
@@ -519,6 +545,10 @@ def phone_loop(screen: PhoneScreen, number: str, url: str, settings: Settings,
             if not text.strip():
                 continue
             screen.show_message(SENT_LABEL, text)
+            if provider == "gatewayapi":
+                message = inbound_message(number, settings.gatewayapi_sender, text)
+                _text_gatewayapi(screen, url, message, settings.gatewayapi_webhook_secret)
+                continue
             params = inbound_params(number, settings.twilio_from, text, settings.twilio_account_sid)
             _text_gateway(screen, url, params, settings.twilio_auth_token)
     except KeyboardInterrupt:

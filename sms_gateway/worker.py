@@ -14,10 +14,10 @@ from shared.clock import parse, utcnow
 from shared.contacts import opt_out_number
 from shared.db import Database, OperationalError, open_db
 from shared.errors import IllegalTransition, StoreBusy
-from shared.messages import (apply_status_callback, claim_next, due_uncertain, fail_uncertain,
-                             get_message, hold_interrupted, mark_failed, mark_retry, mark_sent,
-                             mark_uncertain, provider_ids_in_use, recheck_uncertain,
-                             requeue_uncertain, settle_uncertain)
+from shared.messages import (NO_REPORT, apply_status_callback, claim_next, due_uncertain,
+                             fail_uncertain, get_message, hold_interrupted, mark_failed,
+                             mark_retry, mark_sent, mark_uncertain, provider_ids_in_use,
+                             recheck_uncertain, requeue_uncertain, settle_uncertain)
 from shared.services import introducing, leading
 from shared.settings import Settings
 from sms_gateway.transports import (PermanentSendError, SendResult, TransientSendError,
@@ -36,6 +36,11 @@ CHORES_EVERY_S = 60.0  # Twilio: the recipient has replied STOP to this sender
 # the message before it answers the request, so minutes are ample.
 UNCERTAIN_CHECK = timedelta(seconds=30)
 UNCERTAIN_GRACE = timedelta(minutes=5)
+# A provider that cannot be asked (GatewayAPI) settles an uncertain message by
+# its delivery report alone, which carries our id. GatewayAPI retries a report
+# for 24 hours, and a message may wait days for a phone that is off: after
+# REPORT_WAIT no report is coming, and the message is failed as perhaps sent.
+REPORT_WAIT = timedelta(days=3)
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -98,6 +103,10 @@ def resolve_uncertain(db: Database, transport: Transport, *, now: datetime) -> l
     resolved = []
     for message in due_uncertain(db, now=now):
         since = parse(message["attempted_since"])
+        if not transport.looks_up_sent:
+            _wait_for_report(db, message, since, now=now)
+            resolved.append(get_message(db, message["id"]))
+            continue
         try:
             found = transport.find_sent(message, since)
         except TransientSendError as exc:
@@ -130,6 +139,19 @@ def resolve_uncertain(db: Database, transport: Transport, *, now: datetime) -> l
                  f", asking again at {stored['next_attempt_at']}")
         resolved.append(stored)
     return resolved
+
+
+def _wait_for_report(db: Database, message: dict, since: datetime, *, now: datetime) -> None:
+    """Leave a message uncertain until its delivery report comes, or fail it at REPORT_WAIT."""
+    # Never sent again: nothing says the provider did not take it. A report that
+    # comes after all still settles the failed message (NO_REPORT).
+    if now - since >= REPORT_WAIT:
+        fail_uncertain(db, message["id"], reason=NO_REPORT, now=now)
+        log.warning("message %s (%s) was uncertain and no delivery report came in %s: failed,"
+                    " perhaps sent", message["id"], message["kind"], REPORT_WAIT)
+    else:
+        recheck_uncertain(db, message["id"], reason="waiting for the delivery report",
+                          check_at=since + REPORT_WAIT, now=now)
 
 
 def run_worker(

@@ -15,7 +15,7 @@ from __future__ import annotations
 import ast
 import http.client
 import itertools
-from contextlib import contextmanager
+import json
 import os
 import re
 import shlex
@@ -26,10 +26,12 @@ import ssl
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
+import jwt
 import pytest
 from click.testing import CliRunner
 from twilio.request_validator import RequestValidator
@@ -52,6 +54,7 @@ LITESTREAM = shutil.which("litestream", path=str(VENV_BIN)) or shutil.which("lit
 SMS_HOST = "sms.faelles.example.dk"
 KIOSK_HOST = "kiosk.faelles.example.dk"
 AUTH_TOKEN = "deploy-test-token"
+WEBHOOK_SECRET = "deploy-test-webhook-secret-0123456789"
 WAIT_SECONDS = 60
 
 
@@ -400,7 +403,7 @@ def proxied(tmp_path):
     gateway_port, kiosk_port = free_port(), free_port()
     env = {**os.environ, "FAELLES_DB": str(tmp_path / "faelles.db"),
            "FAELLES_SMS_TRANSPORT": "twilio", "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-           "FAELLES_LOCALE": "da"}
+           "GATEWAYAPI_WEBHOOK_SECRET": WEBHOOK_SECRET, "FAELLES_LOCALE": "da"}
     env.pop("FAELLES_PUBLIC_URL", None)  # the harder case: the URL from the proxy's headers
     processes = []
     try:
@@ -443,6 +446,25 @@ def test_webhook_through_nginx_validates_twilio_signatures(proxied):
     callback = {"MessageSid": f"SM{2:032x}", "MessageStatus": "delivered"}
     body, headers = signed("/sms/status?id=1", callback)
     assert proxied.request("POST", "/sms/status?id=1", SMS_HOST, body, headers)[0] == 204
+
+
+@needs_nginx
+def test_gatewayapis_webhooks_reach_the_gateway_through_nginx(proxied):
+    message = {"id": 1000001, "msisdn": 4520112233, "receiver": 4570000000,
+               "message": "HJÆLP", "senttime": 1450000000, "webhook_label": "faelles"}
+    body = json.dumps(message).encode()
+    headers = {"Content-Type": "application/json",
+               "X-Gwapi-Signature": jwt.encode(message, WEBHOOK_SECRET, algorithm="HS256")}
+    assert proxied.request("POST", "/gatewayapi/sms", SMS_HOST, body, headers)[0] == 204
+    forged = {**headers, "X-Gwapi-Signature": jwt.encode(message, "x" * 32, algorithm="HS256")}
+    assert proxied.request("POST", "/gatewayapi/sms", SMS_HOST, body, forged)[0] == 403
+
+    report = {"id": 2381703, "msisdn": 4520112233, "time": 1450000000, "status": "DELIVERED"}
+    headers["X-Gwapi-Signature"] = jwt.encode(report, WEBHOOK_SECRET, algorithm="HS256")
+    assert proxied.request("POST", "/gatewayapi/status", SMS_HOST, json.dumps(report).encode(),
+                           headers)[0] == 204
+    for path in ("/gatewayapi/sms", "/gatewayapi/status"):
+        assert proxied.request("GET", path, SMS_HOST)[0] == 403  # only POST
 
 
 @needs_nginx
@@ -590,7 +612,8 @@ def test_example_env_names_every_variable_the_code_reads():
 
 # What only the gateway, the worker and Litestream use: the kiosk sends no SMS.
 NOT_FOR_THE_KIOSK = {"TWILIO_FROM", "FAELLES_PUBLIC_URL", "FAELLES_SMS_TRANSPORT",
-                     "FAELLES_TWILIO_API_URL", "FAELLES_SEND_RATE"}
+                     "FAELLES_TWILIO_API_URL", "FAELLES_SEND_RATE", "FAELLES_SMS_PROVIDER",
+                     "FAELLES_GATEWAYAPI_URL"}
 
 
 def is_credential(name: str) -> bool:

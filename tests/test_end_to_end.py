@@ -14,7 +14,7 @@ import time
 import pytest
 
 from shared.clock import utcnow
-from shared.db import open_db, row
+from shared.db import open_db, row, rows
 from shared.messages import queue_message
 
 PHONE = "+4520112233"  # not in the demo data
@@ -70,6 +70,16 @@ def wait_for_port(port: int, timeout: float = 20) -> None:
 @pytest.fixture
 def system(tmp_path):
     """Start the gateway, the worker (Twilio transport) and the dev phone; stop them after."""
+    yield from run_system(tmp_path, "twilio")
+
+
+@pytest.fixture
+def gatewayapi_system(tmp_path):
+    """The same with FAELLES_SMS_PROVIDER=gatewayapi: the phone speaks GatewayAPI."""
+    yield from run_system(tmp_path, "gatewayapi")
+
+
+def run_system(tmp_path, provider: str):
     gateway_port, api_port = free_port(), free_port()
     env = {**os.environ, "FAELLES_DB": str(tmp_path / "e2e.db"), "PYTHONUNBUFFERED": "1",
            "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_ACCOUNT_SID": "AC" + "e2e0" * 8,
@@ -77,6 +87,16 @@ def system(tmp_path):
            "FAELLES_PUBLIC_URL": f"http://127.0.0.1:{gateway_port}",
            "FAELLES_TWILIO_API_URL": f"http://127.0.0.1:{api_port}",
            "FAELLES_SEND_RATE": "20", "FAELLES_QUIET_HOURS": "00:00-00:00"}
+    webhook = "/sms"
+    if provider == "gatewayapi":
+        webhook = "/gatewayapi/sms"
+        env.update(FAELLES_SMS_PROVIDER="gatewayapi", GATEWAYAPI_TOKEN="e2e-gatewayapi-token",
+                   GATEWAYAPI_WEBHOOK_SECRET="e2e-webhook-secret-0123456789abcdef",
+                   GATEWAYAPI_SENDER="4570000000",
+                   FAELLES_GATEWAYAPI_URL=f"http://127.0.0.1:{api_port}")
+        for name in ("TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "TWILIO_FROM",
+                     "FAELLES_TWILIO_API_URL"):
+            del env[name]
     subprocess.run(faelles("init", "--demo"), env=env, check=True, capture_output=True)
     processes = []
 
@@ -86,9 +106,9 @@ def system(tmp_path):
         return process
 
     try:
-        phone = start("phone", PHONE, "--url", f"http://127.0.0.1:{gateway_port}/sms",
-                      "--api-port", str(api_port), stdin=subprocess.PIPE,
-                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        phone = start("phone", PHONE, "--url", f"http://127.0.0.1:{gateway_port}{webhook}",
+                      "--api-port", str(api_port), "--provider", provider,
+                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         screen = Screen(phone)
         screen.wait_for("Messages API on")
         start("serve", "--port", str(gateway_port), stdout=subprocess.DEVNULL,
@@ -140,6 +160,60 @@ def test_a_citizen_offers_joins_and_praises_by_sms(system):
     feedback = [(f["kind"], f["text"]) for f in export(system, "feedback")
                 if f["phone"] == PHONE]
     assert feedback == [("ros", "Tak for en god gåtur")]
+
+
+def test_by_gatewayapi_a_citizen_texts_and_replies_come_through_the_outbox(gatewayapi_system):
+    screen = gatewayapi_system["screen"]
+    text(gatewayapi_system, "TILBYD Jeg kan reparere cykler")
+    screen.wait_for("Dit tilbud er gemt")
+    text(gatewayapi_system, "SPROG UK")
+    screen.wait_for("українською")
+    text(gatewayapi_system, "STOP")
+    screen.wait_for("START")  # the STOP confirmation still goes, in Ukrainian
+    text(gatewayapi_system, "MINE")  # opted out: no answer
+    text(gatewayapi_system, "START")
+    screen.wait_for("З поверненням")
+
+    offers = [o for o in export(gatewayapi_system, "offers") if o["phone"] == PHONE]
+    assert [(o["description"], o["channel"]) for o in offers] == [
+        ("Jeg kan reparere cykler", "sms")]
+    db = open_db(gatewayapi_system["db_path"])
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            replies = rows(db, "SELECT status, provider_id FROM messages WHERE phone = ?"
+                               " AND direction = 'out' ORDER BY id", (PHONE,))
+            if len(replies) == 4 and all(r["status"] == "delivered" for r in replies):
+                break
+            time.sleep(0.1)
+        # One reply to each text but MINE, each sent once and reported delivered.
+        assert [r["status"] for r in replies] == ["delivered"] * 4
+        assert all(r["provider_id"].startswith("gwapi-mt-") for r in replies)
+        inbound = rows(db, "SELECT provider_id FROM messages WHERE phone = ? AND direction = 'in'",
+                       (PHONE,))
+        assert len(inbound) == 5 and all(m["provider_id"].startswith("gwapi-mo-")
+                                         for m in inbound)
+    finally:
+        db.close()
+
+
+def test_by_gatewayapi_a_queued_message_reaches_the_phone_and_is_reported(gatewayapi_system):
+    db = open_db(gatewayapi_system["db_path"])
+    try:
+        message_id = queue_message(db, phone=PHONE, body="Hej fra Fælles: vi ses i aften",
+                                   now=utcnow())
+        gatewayapi_system["screen"].wait_for("Hej fra Fælles: vi ses i aften")
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            status = row(db, "SELECT status, provider_id FROM messages WHERE id = ?",
+                         (message_id,))
+            if status["status"] == "delivered":
+                break
+            time.sleep(0.1)
+        assert status["status"] == "delivered"
+        assert status["provider_id"].startswith("gwapi-mt-")
+    finally:
+        db.close()
 
 
 def test_a_queued_message_reaches_the_phone_and_its_status_comes_back(system):

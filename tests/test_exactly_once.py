@@ -3,7 +3,8 @@
 Issue 9, finding 3: when Twilio took a message but answered after the client's
 timeout, and no status callback came, the worker called messages.create again.
 These tests use the real twilio client against FakeTwilioApi, which takes a
-message and answers only after the client has given up.
+message and answers only after the client has given up. GatewayAPI cannot be
+asked at all: there its delivery report, through the real gateway, settles it.
 """
 
 from __future__ import annotations
@@ -22,12 +23,13 @@ import pytest
 from twilio.rest import Client
 
 from shared.clock import utcnow
-from shared.messages import get_message, mark_sent, queue_message
+from shared.messages import NO_REPORT, get_message, mark_sent, queue_message
 from shared.settings import Settings
 from sms_gateway.dev_phone import FakeTwilioApi
-from sms_gateway.transports import RedirectingHttpClient, TwilioTransport
-from sms_gateway.worker import (UNCERTAIN_CHECK, UNCERTAIN_GRACE, resolve_uncertain,
-                                run_worker, send_one)
+from sms_gateway.fake_gatewayapi import FakeGatewayApi
+from sms_gateway.transports import GatewayApiTransport, RedirectingHttpClient, TwilioTransport
+from sms_gateway.worker import (REPORT_WAIT, UNCERTAIN_CHECK, UNCERTAIN_GRACE,
+                                resolve_uncertain, run_worker, send_one)
 
 PROJECT = Path(__file__).resolve().parent.parent
 SID = "AC" + "1234" * 8
@@ -221,3 +223,83 @@ def test_an_uncertain_message_a_callback_settled_meanwhile_is_left_alone(db, que
 
     assert resolve_uncertain(db, transports(closed_port_url()), now=now + UNCERTAIN_GRACE) == []
     assert get_message(db, queued)["status"] == "sent"
+
+
+# -- GatewayAPI: no look-up at all; the delivery report, which carries our id, settles it ----
+
+GWAPI_TOKEN = "exactly-once-gatewayapi-token"
+GWAPI_SECRET = "exactly-once-webhook-secret-0123456789"
+
+
+@pytest.fixture
+def gateway(db_path, db):
+    """Serve the real gateway on a local port (for GatewayAPI's reports); return its URL."""
+    from werkzeug.serving import make_server
+
+    from sms_gateway.app import close_connections, create_app
+
+    app = create_app(Settings(db_path=str(db_path), provider="gatewayapi",
+                              gatewayapi_webhook_secret=GWAPI_SECRET))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+    thread.join()
+    close_connections(app)
+
+
+@pytest.fixture
+def gatewayapi_transports():
+    """Return connect(url, callback, timeout): a GatewayApiTransport; close their sessions after."""
+    made = []
+
+    def connect(url: str, callback: str | None = None, timeout: float = 5.0):
+        made.append(GatewayApiTransport(url, GWAPI_TOKEN, "4570000000", callback,
+                                        timeout=timeout))
+        return made[-1]
+
+    yield connect
+    for transport in made:
+        transport.close()
+
+
+def test_a_late_answer_from_gatewayapi_is_settled_by_its_report_not_by_sending(
+        db, queued, now, gateway, gatewayapi_transports):
+    with FakeGatewayApi(GWAPI_TOKEN, GWAPI_SECRET, answer_late=1, report_delay=0.3) as api:
+        transport = gatewayapi_transports(api.url, f"{gateway}/gatewayapi/status", timeout=0.2)
+        sent = send_one(db, transport, now=now, quiet=ALL_DAY)
+        assert sent["status"] == "uncertain"  # GatewayAPI has it; the worker cannot know
+
+        # Asked about, it waits for the report: nothing is sent again meanwhile.
+        [waiting] = resolve_uncertain(db, transport, now=now + UNCERTAIN_GRACE)
+        assert waiting["status"] == "uncertain"
+        assert waiting["next_attempt_at"] == (now + REPORT_WAIT).isoformat()
+        assert send_one(db, transport, now=now + UNCERTAIN_GRACE, quiet=ALL_DAY) is None
+
+        # The report carries our id (userref) and GatewayAPI's: it settles the message.
+        wait_for(lambda: get_message(db, queued)["status"] == "delivered")
+
+    assert api.problems == []
+    [taken] = api.received
+    message = get_message(db, queued)
+    assert message["provider_id"] == f"gwapi-mt-{taken['id']}"
+    assert (message["attempts"], message["error_message"]) == (1, None)
+
+
+def test_with_no_report_an_uncertain_message_fails_after_the_wait_and_is_never_resent(
+        db, queued, now, black_hole, gatewayapi_transports):
+    transport = gatewayapi_transports(black_hole, timeout=0.2)
+    send_one(db, transport, now=now, quiet=ALL_DAY)
+    assert get_message(db, queued)["status"] == "uncertain"
+
+    [waiting] = resolve_uncertain(db, transport, now=now + REPORT_WAIT - timedelta(minutes=1))
+    assert waiting["status"] == "uncertain"
+
+    [failed] = resolve_uncertain(db, transport, now=now + REPORT_WAIT)
+
+    assert (failed["status"], failed["error_message"]) == ("failed", NO_REPORT)
+    assert send_one(db, transport, now=now + REPORT_WAIT, quiet=ALL_DAY) is None
+    assert failed["attempts"] == 1

@@ -32,6 +32,8 @@ PROJECT = Path(__file__).resolve().parent.parent
 class RecordingTransport:
     """Accept every message, or fail each with the next of the given errors."""
 
+    looks_up_sent = True
+
     def __init__(self, *errors: Exception):
         self.errors = list(errors)
         self.sent: list[dict] = []

@@ -22,7 +22,7 @@ from shared.services import introducing, leading
 from shared.services.erasure import erase_number, leave_no_trace
 from shared.i18n import available_locales
 from shared.keywords import fold
-from shared.messages import log_inbound_once, record_reply
+from shared.messages import log_inbound_once, queue_reply, record_reply
 from shared.offers import add_answer, offers_of, record_offer, update_offer_details
 from shared.phones import normalise_phone
 from shared.replies import Reply, fit_reply, render_reply, ucs2_languages
@@ -100,12 +100,15 @@ def load_facts(db: Database, contact: dict, needed: frozenset[str] = engine.ALL_
 
 def handle_inbound_sms(
     db: Database, *, provider_id: str, phone: str, body: str, now: datetime,
-    opt_out_type: str | None = None,
+    opt_out_type: str | None = None, reply_later: bool = False,
 ) -> str:
     """Return the reply to an inbound SMS, doing its work once however often it arrives.
 
     opt_out_type is Twilio's OptOutType parameter: "STOP" when Twilio took the
-    text as an opt-out itself (Advanced Opt-Out, its own keywords).
+    text as an opt-out itself (Advanced Opt-Out, its own keywords). With
+    reply_later (GatewayAPI, whose webhook takes no reply in its answer) the
+    reply is queued in the outbox with the inbound SMS, instead of being
+    recorded as given in the answer; a retry gets the reply back and queues nothing.
     """
     text = sanitise(body)
     e164 = normalise_phone(phone)
@@ -137,7 +140,7 @@ def handle_inbound_sms(
         try:
             reply = _commit(db, provider_id=provider_id, contact=contact, text=text,
                             outcome=outcome, verdict=verdict, had_flow=state is not None,
-                            now=now)
+                            now=now, reply_later=reply_later)
         except _Changed:
             continue  # re-read and think again; a duplicate finds its stored reply
         if any(isinstance(e, engine.EraseContact) for e in outcome.effects):
@@ -209,7 +212,8 @@ def render_replies(outcome: engine.Outcome, contact: dict) -> str:
 
 
 def _commit(db: Database, *, provider_id: str, contact: dict, text: str,
-            outcome: engine.Outcome, verdict: Verdict, had_flow: bool, now: datetime) -> str:
+            outcome: engine.Outcome, verdict: Verdict, had_flow: bool, now: datetime,
+            reply_later: bool = False) -> str:
     """Store the inbound SMS, the effects and the reply in one short write transaction."""
     reply = render_replies(outcome, contact)
     with immediate(db):
@@ -240,7 +244,8 @@ def _commit(db: Database, *, provider_id: str, contact: dict, text: str,
             # The contact, this message and the conversation are gone. Keep only
             # the provider id and the reply, with no number and no text, so that
             # Twilio's retry of this same SMS gets the same answer instead of
-            # bringing the contact back.
+            # bringing the contact back. A reply to send later would keep the
+            # number in the outbox: with GatewayAPI the erasure goes unconfirmed.
             log_inbound_once(db, provider_id=provider_id, phone="", body="", now=now,
                              reply=reply)
             return reply
@@ -253,7 +258,10 @@ def _commit(db: Database, *, provider_id: str, contact: dict, text: str,
             save_conversation(db, contact["id"], flow=outcome.state.flow,
                               step=outcome.state.step, data=outcome.state.data,
                               expires_at=outcome.expires_at, now=now)
-        if reply:
+        if reply and reply_later:
+            queue_reply(db, phone=contact["phone"], body=reply, now=now,
+                        contact_id=contact["id"])
+        elif reply:
             record_reply(db, phone=contact["phone"], body=reply, now=now,
                          contact_id=contact["id"])
     return reply
