@@ -387,11 +387,11 @@ def test_the_demo_with_the_phone_delivers_what_the_worker_sends(tmp_path):
         # The worker may deliver before the phone's banner is printed: wait for
         # the delivery, then look back for the banner.
         screen.wait_for("← Godt nyt: dit tilbud er godkendt.", timeout=40)
-        assert any("The dev phone" in line for line in screen.seen)
         assert (store.parent / "demo.pid").read_text().strip() == str(demo.pid)
         demo.stdin.write("HJÆLP\n")
         demo.stdin.flush()
         screen.wait_for("← Fælles - skriv")
+        assert any("The dev phone" in line for line in screen.seen)
         demo.stdin.write("/quit\n")
         demo.stdin.flush()
         assert demo.wait(timeout=30) == 0
