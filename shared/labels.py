@@ -50,6 +50,9 @@ AUDIT_ACTIONS = {
     "unsorted_feedback": N_("inbox message filed as feedback"),
     "unsorted_offer": N_("inbox message filed as an offer"),
     "unsorted_archive": N_("inbox message archived"),
+    "feedback_quote": N_("feedback chosen for the report"),
+    "feedback_unquote": N_("feedback no longer for the report"),
+    "report_save": N_("report saved"), "poster_save": N_("poster saved"),
     "sms_throttled": N_("SMS slowed down (too many)"),
     "sms_loop_stopped": N_("SMS loop stopped"),
 }

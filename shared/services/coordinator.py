@@ -18,7 +18,7 @@ from shared.services.notices import (
 )
 from shared.services.decisions import (
     can_decide, can_mark, can_answer, decision_notice, decide_offer, answer_notice,
-    answer_feedback, mark_feedback, review_offers, offer_view, matching_communities,
+    answer_feedback, mark_feedback, quote_feedback, review_offers, offer_view, matching_communities,
     feedback_since, feedback_items, DECISIONS, NOTE_DECISIONS, ANSWER_WINDOW, REVIEW_STATUSES,
     FEEDBACK_MARKS, OPEN_FEEDBACK,
 )
@@ -34,7 +34,7 @@ from shared.services.records import (
 __all__ = [
     "TooLong", "clean_note", "Notice", "notice_for", "MAX_NOTE", "can_decide", "can_mark",
     "can_answer", "decision_notice", "decide_offer", "answer_notice", "answer_feedback",
-    "mark_feedback", "review_offers", "offer_view", "matching_communities", "feedback_since",
+    "mark_feedback", "quote_feedback", "review_offers", "offer_view", "matching_communities", "feedback_since",
     "feedback_items", "DECISIONS", "NOTE_DECISIONS", "ANSWER_WINDOW", "REVIEW_STATUSES",
     "FEEDBACK_MARKS", "OPEN_FEEDBACK", "community_table", "create_community", "edit_community",
     "change_community_status", "pause_or_resume", "archive_community", "Broadcast",
