@@ -219,7 +219,7 @@ def export(kind: str, fmt: str, output: Path | None) -> None:
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="FILE.pdf, or FILE.html for one self-contained page.")
 def report(first, last, language: str, output: Path) -> None:
-    """Write the report for the council: last month, or --from to --to, against the period before."""
+    """Write the report for the council and coordinators: last month, or --from to --to."""
     from shared.printing import PdfUnavailable
     from shared.report_periods import Period, last_full_month
     from shared.services.publishing import report_file

@@ -64,6 +64,8 @@ th, td { padding: 0.6mm 1.5mm; border-bottom: 0.3pt solid #999; text-align: star
 td.n, th.n { text-align: end; }
 td.n { white-space: nowrap; }
 th.n { width: 21%%; }
+table.weeks th.n { width: auto; }
+.stacked th.n { width: 13%%; }
 tr.group th { border-bottom: 0.8pt solid #1a1a1a; padding-top: 2mm; }
 tr.total td { font-weight: bold; }
 blockquote { margin: 0 0 3mm; padding: 0 4mm; border-inline-start: 1.5pt solid #1a1a1a; }
@@ -81,9 +83,11 @@ class _Page:
         self._ = catalog.gettext
         self.ngettext = catalog.ngettext
         _ = self._
+        # The page's fonts, in its order, without the generic family CSS ends with.
+        page_fonts = tuple(fonts(locale).replace('"', "").split(", ")[:-1])
         self.words = charts.Words(now=_("This period"), before=_("The period before"),
-                                  small=_("under {small}").format(small=SMALL), fonts=tuple(fonts(locale).replace(
-                                      '"', "").split(", ")[:-1]))
+                                  small=_("under {small}").format(small=SMALL),
+                                  fonts=page_fonts)
 
     # -- numbers and dates ------------------------------------------------------------------
 
@@ -155,7 +159,8 @@ class _Page:
         """
         extra = f'<p class="note">{escape(note)}</p>' if note else ""
         shape = ' class="stacked"' if stacked else ""
-        return (f"<section{shape}>\n<h2>{escape(title)}</h2>\n<p class=\"what\">{escape(what)}</p>\n"
+        return (f"<section{shape}>\n<h2>{escape(title)}</h2>\n"
+                f"<p class=\"what\">{escape(what)}</p>\n"
                 f"<div class=\"row\"><div class=\"chart\">{chart}</div>\n"
                 f"<div class=\"numbers\">{table}</div></div>{extra}\n</section>")
 
@@ -240,7 +245,7 @@ class _Page:
             _("Someone with a number who did several things at a kiosk in one week made one "
               "visit; a visitor who gave no number counts once for each thing done.")])
         return self.section(_("People taking part, week by week"), what, chart,
-                            f"<table>{''.join(lines)}</table>", note)
+                            f"<table class=\"weeks\">{''.join(lines)}</table>", note)
 
     def towns(self) -> str:
         _ = self._

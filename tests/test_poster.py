@@ -121,7 +121,7 @@ def test_a_weekly_meeting_in_each_languages_words(db, now):
                 now=now)
     poster = poster_for(db, "SANG", ("da", "uk"), number=NUMBER, now=now)
     assert "fredag" in poster.sides["da"].when  # 27 November 2026 is a Friday
-    assert "п’ятниц" in poster.sides["uk"].when or "пʼятниц" in poster.sides["uk"].when
+    assert "ятниц" in poster.sides["uk"].when  # п'ятниця, whichever apostrophe CLDR uses
     assert poster.sides["da"].next_meeting is None  # a weekly one needs no date
 
 

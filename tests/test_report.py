@@ -148,3 +148,29 @@ def test_quotes_lose_numbers_and_addresses():
         "Ring på […] eller […], mail: […] tak"
     assert anonymise("Bænken ved nr. 12 i 2026") == "Bænken ved nr. 12 i 2026"
     assert len(anonymise("ord " * 400)) == 500
+
+
+def test_no_hidden_part_can_be_worked_out_from_its_total(db):
+    from report_data import busy_months
+    from shared.report_figures import gather
+    from shared.report_page import report_html
+    from shared.report_periods import last_full_month
+
+    made = datetime(2026, 12, 7, 9, 0, tzinfo=TIMEZONE)
+    busy_months(db, now=made)
+    html = report_html(gather(db, last_full_month(made), now=made, language="en"),
+                       locale="en")
+    checked = 0
+    for table in re.findall(r"<table>.*?</table>", html, re.DOTALL):
+        total = re.search(r'<tr class="total">(.*?)</tr>', table)
+        if total is None:
+            continue
+        parts = [re.findall(r'<td class="n">(.*?)</td>', line)
+                 for line in re.findall(r"<tr>(.*?)</tr>", table)]
+        for column, cell in enumerate(re.findall(r'<td class="n">(.*?)</td>', total.group(1))):
+            if cell != "under 5":  # total minus the shown parts must not give one away
+                checked += 1
+                assert sum(part[column] == "under 5" for part in parts if part) != 1, table
+    assert checked >= 8
+    # A busy month shows most counts: the joins of the busiest community, for one.
+    assert re.search(r"<td>Harbour guild</td><td class=\"n\">\d+</td>", html)

@@ -41,7 +41,7 @@ class CommunitiesPane(ListPane):
     TABLE_ID = "communities"
     FLEX_COLUMN = 1
     KEY_HELP = N_("n new · e edit · p pause/resume · x archive · Enter members · "
-                  "b SMS to members · o poster (PDF)")
+                  "b SMS to members · o poster")
     BINDINGS = [
         Binding("n", "new", show=False),
         Binding("e", "edit", show=False),

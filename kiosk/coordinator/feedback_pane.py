@@ -39,7 +39,7 @@ class FeedbackPane(ListPane):
     FeedbackPane #feedback-filters Select { width: 1fr; margin: 0 1 0 0; }
     """
     COLUMNS = (N_("Date"), N_("Kind"), N_("Rating"), N_("Status"), N_("From"), N_("Text"))
-    KEY_HELP = N_("r answer · d mark read · e archive · q quote in the report · f filters · "
+    KEY_HELP = N_("r answer · d mark read · e archive · q quote in report · f filters · "
                   "g refresh")
     BINDINGS = [
         Binding("r", "reply", show=False),
