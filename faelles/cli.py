@@ -21,7 +21,7 @@ from shared.db import (
 from shared.erasures import save_ledger_file
 from shared.errors import FaellesError
 from shared.exports import EXPORT_KINDS, csv_text, export_table, save_private, xlsx_bytes
-from shared.i18n import best_locale, operator_locale, translator
+from shared.i18n import available_locales, best_locale, operator_locale, translator
 from shared.phones import normalise_phone
 from shared.retention import retention_days
 from shared.services import operator
@@ -209,6 +209,78 @@ def export(kind: str, fmt: str, output: Path | None) -> None:
         stream.flush()
     else:
         click.echo(data, nl=False)
+
+
+@main.command()
+@click.option("--from", "first", type=click.DateTime(["%Y-%m-%d"]),
+              help="The first day, YYYY-MM-DD (Copenhagen time); give --to too.")
+@click.option("--to", "last", type=click.DateTime(["%Y-%m-%d"]),
+              help="The last day, included.")
+@click.option("--language", default="da", show_default=True,
+              type=click.Choice(available_locales()), help="The report's language.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="FILE.pdf, or FILE.html for one self-contained page.")
+def report(first, last, language: str, output: Path) -> None:
+    """Write the report for the council and coordinators: last month, or --from to --to."""
+    from shared.printing import PdfUnavailable
+    from shared.report_periods import Period, last_full_month
+    from shared.services.publishing import report_file
+
+    if output.suffix.lower() not in (".pdf", ".html"):
+        raise click.UsageError(_("The report is a .pdf or an .html file."))
+    if (first is None) != (last is None):
+        raise click.UsageError(_("Give both --from and --to, or neither for last month."))
+    now = utcnow()
+    try:
+        period = Period(first.date(), last.date()) if first else last_full_month(now)
+    except ValueError as exc:
+        raise click.UsageError(_("--to is before --from.")) from exc
+    try:
+        with open_store() as db:
+            data = report_file(db, period, language=language, now=now,
+                               as_pdf=output.suffix.lower() == ".pdf")
+    except PdfUnavailable as exc:
+        raise click.ClickException(_(str(exc))) from exc
+    write_file(output, data)
+
+
+@main.command()
+@click.argument("code", required=False)
+@click.option("--language", "languages", multiple=True, default=("da",), show_default=True,
+              type=click.Choice(available_locales()),
+              help="A language on the poster; give it twice for two.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The PDF to write.")
+def poster(code: str | None, languages: tuple[str, ...], output: Path) -> None:
+    """Write an A4 poster (PDF) for a community, or for Fælles without a CODE."""
+    from shared.errors import NotFound
+    from shared.printing import PdfUnavailable
+    from shared.services.publishing import PosterRefused, poster_file
+
+    languages = tuple(dict.fromkeys(languages))
+    if len(languages) > 2:
+        raise click.UsageError(_("A poster has one or two languages."))
+    try:
+        with open_store() as db:
+            data = poster_file(db, code, languages, number=load_settings().sms_number,
+                               now=utcnow())
+    except PosterRefused as exc:
+        raise click.ClickException(_(exc.message).format(**exc.values)) from exc
+    except PdfUnavailable as exc:
+        raise click.ClickException(_(str(exc))) from exc
+    except NotFound as exc:
+        raise click.ClickException(_("There is no community with the code {code}.").format(
+            code=code)) from exc
+    write_file(output, data)
+
+
+def write_file(output: Path, data: str | bytes) -> None:
+    """Write a file for the operator, replacing any there, and say where."""
+    try:
+        save_private(output, data)
+    except OSError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(_("Saved {path}").format(path=output), err=True)
 
 
 @main.group()

@@ -79,6 +79,14 @@ def change_feedback_status(
         )
 
 
+def set_for_report(db: Database, feedback_id: int, quoted: bool) -> None:
+    """Mark feedback to be quoted in the report, or no longer."""
+    # updated_at stays: the retention counts from the citizen's last change, not ours.
+    if db.execute("UPDATE feedback SET for_report = ? WHERE id = ?",
+                  (int(quoted), feedback_id)).rowcount == 0:
+        raise NotFound(f"No feedback {feedback_id}")
+
+
 def list_feedback(
     db: Database,
     *,

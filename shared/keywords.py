@@ -74,6 +74,18 @@ YES_WORDS = ("JA", "YES", "J", "Y", "ТАК", "نعم", "NAAM")
 YES_WORDS_IN = {"pl": ("TAK",)}
 MORE_WORDS = ("MERE", "MORE", "MEHR", "WIECEJ", "ЩЕ", "SHCHE", "БІЛЬШЕ", "BILSHE", "المزيد", "MAZID")
 
+# What a poster tells people to text for an intent: the first word of their language,
+# and in Danish the two words people say for a need ("BRUG FOR kørsel til lægen").
+_SAID = {("need", "da"): "BRUG FOR"}
+
+
+def words_to_text(intent: str, language: str) -> str:
+    """Return the keyword a person writing in language texts for the intent, e.g. DELTAG."""
+    by_language = KEYWORDS[intent]
+    words = by_language.get(language) or by_language["en"]
+    return _SAID.get((intent, language), words[0])
+
+
 # Letters that do not decompose into a base letter and a mark: Polish Ł, German ß.
 # Arabic: ة and ى are typed as ه and ي as often as not.
 _FOLDS = str.maketrans({"Æ": "AE", "Ø": "OE", "Å": "AA", "É": "E", "Ł": "L",

@@ -562,6 +562,15 @@ def m014_erasure_ledger(db: Database) -> None:
     """)
 
 
+@migrations()
+def m015_feedback_quoted_in_report(db: Database) -> None:
+    """Let a coordinator choose feedback to quote, without name or number, in the report."""
+    # Nothing a citizen wrote is published unless a person chose it: the flag
+    # starts at 0 for all feedback, old and new.
+    db.execute("ALTER TABLE feedback ADD COLUMN for_report INTEGER NOT NULL DEFAULT 0"
+               " CHECK (for_report IN (0, 1))")
+
+
 def migrate(db: Database) -> list[str]:
     """Apply pending migrations once, even when several processes start together."""
     if not migrations.pending(db):

@@ -1,57 +1,21 @@
-"""Weekly activity and queue ages for the coordinator's overview."""
+"""Queue ages for the coordinator's Overview; its weekly figures come from shared/report_figures.py.
+
+The weeks are counted where the monthly report counts them, so the two never
+disagree; the names stay importable from here.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from statistics import median
 
-from shared.clock import iso, parse
+from shared.clock import parse
 from shared.db import Database, rows
-from shared.i18n import TIMEZONE
-
-WEEKS = 8
-CHANNELS = ("sms", "kiosk")
-
-# One series for what has no channel: introductions are a coordinator's doing.
-ALL = "all"
-
-# Each kind of activity: the table holding one row per event, when it happened,
-# whether it came by a channel (SMS or a kiosk), and which rows count.
-# Trusted constants only: they are put into the SQL text.
-_EVENTS = {
-    "offers": ("offers", "created_at", True, "1"),
-    "feedback": ("feedback", "created_at", True, "1"),
-    "joins": ("memberships", "joined_at", True, "1"),
-    "needs": ("needs", "created_at", True, "1"),
-    "introductions": ("introductions", "created_at", False, "1"),
-    # A need is met when the one who needed help answers the follow-up with a yes.
-    "needs_met": ("introductions", "helped_at", False, "helped = 1"),
-}
-ACTIVITY_KINDS = tuple(_EVENTS)
-
-
-def channels_of(kind: str) -> tuple[str, ...]:
-    """Return the series a kind is counted in: per channel, or one for all."""
-    return CHANNELS if _EVENTS[kind][2] else (ALL,)
-
-
-@dataclass(frozen=True)
-class Activity:
-    """Events per ISO week (Copenhagen time), by channel, and totals per kiosk location."""
-
-    weeks: tuple[date, ...]  # the Monday of each week, oldest first
-    by_channel: dict[str, tuple[int, ...]]  # channel (or ALL) -> one count per week
-    by_location: dict[str | None, int]  # kiosk location (None if unknown) -> total
-
-    @property
-    def week_numbers(self) -> tuple[int, ...]:
-        return tuple(monday.isocalendar().week for monday in self.weeks)
-
-    @property
-    def total(self) -> int:
-        return sum(sum(counts) for counts in self.by_channel.values())
+from shared.report_figures import (  # noqa: F401  (the Overview's weekly figures)
+    ACTIVITY_KINDS, ALL, CHANNELS, Activity, channels_of, weekly_activity, weekly_people,
+)
+from shared.report_periods import WEEKS, week_of, week_starts  # noqa: F401
 
 
 @dataclass(frozen=True)
@@ -61,46 +25,6 @@ class Queue:
     count: int
     oldest: timedelta | None
     median: timedelta | None
-
-
-def week_of(moment: datetime) -> date:
-    """Return the Monday of the ISO week that moment falls in, in Copenhagen."""
-    local = moment.astimezone(TIMEZONE).date()
-    return local - timedelta(days=local.weekday())
-
-
-def week_starts(now: datetime, weeks: int = WEEKS) -> tuple[date, ...]:
-    """Return the Mondays of the last `weeks` weeks, oldest first, this week last."""
-    this_week = week_of(now)
-    return tuple(this_week - timedelta(weeks=back) for back in reversed(range(weeks)))
-
-
-def weekly_activity(db: Database, kind: str, *, now: datetime, weeks: int = WEEKS) -> Activity:
-    """Count one kind of activity per week for the last `weeks` weeks up to now."""
-    table, column, by_channel, counted = _EVENTS[kind]
-    source = "channel, location" if by_channel else f"'{ALL}' AS channel, NULL AS location"
-    mondays = week_starts(now, weeks)
-    # Weeks are bucketed in Python: SQLite has no time zone database, and its
-    # 'localtime' modifier uses the host's zone, not Copenhagen's. Midnight on a
-    # Monday always exists in Copenhagen (the clocks change at 2-3 am on Sundays).
-    since = datetime.combine(mondays[0], time(0), tzinfo=TIMEZONE)
-    # Timestamps are stored by clock.iso() (UTC, one format), so they compare as text.
-    found = rows(db, f"SELECT {column} AS at, {source} FROM {table}"
-                     f" WHERE {counted} AND {column} >= ? AND {column} <= ?",
-                 (iso(since), iso(now)))
-    index = {monday: number for number, monday in enumerate(mondays)}
-    counts = {channel: [0] * weeks for channel in channels_of(kind)}
-    places: Counter = Counter()
-    for event in found:
-        week = index.get(week_of(parse(event["at"])))
-        if week is None or event["channel"] not in counts:
-            continue
-        counts[event["channel"]][week] += 1
-        if event["channel"] == "kiosk":
-            places[event["location"]] += 1
-    return Activity(weeks=mondays,
-                    by_channel={channel: tuple(n) for channel, n in counts.items()},
-                    by_location=dict(places.most_common()))
 
 
 def pending_offers(db: Database, *, now: datetime) -> Queue:

@@ -12,6 +12,7 @@ from shared.communities import community_texts, create_community, get_community,
 from shared.contacts import opt_out, touch_contact
 from shared.db import rows
 from shared.i18n import TIMEZONE
+from pdf_reading import needs_pdf, pdf_text
 
 pytestmark = pytest.mark.asyncio
 
@@ -490,3 +491,45 @@ async def test_a_missing_name_shows_that_languages_texts(coordinator_session, de
             language="tysk")
         assert visitor.one("#texts").current == "texts-de"
         assert app.focused is visitor.one("#name-de")
+
+
+@needs_pdf
+async def test_o_saves_the_communitys_poster_in_two_languages(coordinator_session, demo_db,
+                                                              db_path):
+    from shared.settings import Settings
+
+    folder = db_path.parent / "exports"
+    settings = Settings(db_path=str(db_path), sms_number="+4570203040")
+    async with coordinator_session(size=(80, 24), locale="en", settings=settings) as visitor:
+        await open_tab(visitor)
+        await highlight(visitor, "STRIK")
+        await visitor.press("o")
+        await visitor.until(lambda: visitor.app.screen.id == "choice")
+        labels = [str(button.label) for button in visitor.app.screen.query(".choice-button")]
+        assert labels[0] == "Dansk" and "Dansk + Українська" in labels
+        # Six choices and Cancel, one under the other, all on an 80x24 screen.
+        assert all(visitor.app.screen.region.contains_region(button.region)
+                   for button in visitor.app.screen.query("Button"))
+        await visitor.tap(f"#choice-{labels.index('Dansk + Українська')}")
+        await visitor.until(lambda: folder.is_dir() and any(folder.glob("*.pdf")), timeout=60)
+        [poster] = folder.glob("*.pdf")
+        assert poster.name == "poster-STRIK-da-uk.pdf"
+        await visitor.until(lambda: notified(visitor.app, f"Poster saved: {poster}"))
+    text = pdf_text(poster, layout=False)
+    assert "DELTAG" in text and "ВСТУПИТИ" in text
+    [entry] = rows(demo_db, "SELECT * FROM audit WHERE action = 'poster_save'")
+    assert (entry["record_kind"], entry["record_id"]) == (
+        "community", get_community(demo_db, "STRIK")["id"])
+
+
+async def test_no_poster_without_the_number_to_text(coordinator_session, db_path):
+    async with coordinator_session(size=(80, 24), locale="en") as visitor:
+        await open_tab(visitor)
+        await highlight(visitor, "STRIK")
+        await visitor.press("o")
+        await visitor.until(lambda: visitor.app.screen.id == "choice")
+        await visitor.tap("#choice-0")
+        await visitor.until(lambda: any(
+            "FAELLES_SMS_NUMBER" in str(line.render())
+            for line in visitor.app.screen.query(".pane-status.-shown")), timeout=30)
+    assert not (db_path.parent / "exports").exists()

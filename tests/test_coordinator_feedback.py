@@ -245,3 +245,26 @@ async def test_citizen_text_is_shown_literally(coordinator_session, demo_db, now
         await visitor.press("escape")
         await visitor.until(lambda: app.screen.id == "coordinator")
         assert app.is_running and app.return_code is None
+
+
+async def test_q_chooses_feedback_for_the_report_and_back(coordinator_session, demo_db):
+    feedback_id = feedback_of(demo_db, None, "ros")
+    async with coordinator_session() as visitor:
+        app = visitor.app
+        await open_feedback(visitor)
+        await choose(visitor, feedback_id)
+        assert app._("Quoted in the monthly report") not in visitor.text("#feedback-detail")
+        await visitor.press("q")
+        await visitor.until(lambda: get_feedback(demo_db, feedback_id)["for_report"] == 1)
+        await visitor.until(lambda: notified(app, app._(
+            "Feedback no. {id} will be quoted in the report, without name or number.").format(
+            id=feedback_id)))
+        await visitor.until(lambda: app._("Quoted in the monthly report, without name or "
+                                          "number.") in visitor.text("#feedback-detail"))
+        await visitor.press("q")
+        await visitor.until(lambda: get_feedback(demo_db, feedback_id)["for_report"] == 0)
+    # Choosing changes nothing else about the feedback, and each choice is audited.
+    assert get_feedback(demo_db, feedback_id)["status"] == "new"
+    actions = [r["action"] for r in rows(demo_db, "SELECT action FROM audit WHERE"
+                                                  " record_kind = 'feedback' ORDER BY id")]
+    assert actions == ["feedback_quote", "feedback_unquote"]

@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from shared.db import rows
 from shared.exports import EXPORT_KINDS, export_table
 from shared.offers import record_offer
+from pdf_reading import needs_pdf, pdf_text
 
 pytestmark = pytest.mark.asyncio
 
@@ -233,3 +234,43 @@ async def test_every_series_is_named_whole_and_its_bars_show_on_black(coordinato
                 spark.background_colors[1] + colour).rgb
             # WCAG 2 asks 3:1 for what must be seen but is not text.
             assert contrast(shown, background) >= 3, f"{part}: {shown} on {background}"
+
+
+async def test_people_per_week_are_the_reports(coordinator_session, demo_db, now):
+    from datetime import timedelta
+
+    from shared.report_figures import people_per_week
+    from shared.report_periods import Period, week_of
+
+    async with coordinator_session() as k:
+        await open_tab(k, "tab-overview")
+        await k.until(lambda: k.text("#overview-weeks") != "")
+        # This week as the report would count it, had it been asked for this week.
+        monday = week_of(now)
+        week = Period(monday, monday + timedelta(days=6))
+        report = people_per_week(demo_db, week.mondays(), week.since, week.until)
+        for channel in ("sms", "kiosk"):
+            assert numbers(k, "people", channel)[-1] == report.by_channel[channel][0]
+        assert numbers(k, "people", "sms")[-1] > 0
+        assert k.app._("People who texted") in k.screen_text()
+
+
+@needs_pdf
+async def test_s_saves_last_months_report_beside_the_store(coordinator_session, demo_db,
+                                                           db_path):
+    folder = db_path.parent / "exports"
+    async with coordinator_session() as k:
+        await open_tab(k, "tab-overview")
+        await k.until(lambda: k.text("#overview-weeks") != "")
+        k.one("#overview").focus()
+        await k.press("s", "s")  # a second press while it is made makes no second file
+        await k.until(lambda: folder.is_dir() and any(folder.glob("*.pdf")), timeout=90)
+        [report] = folder.glob("*.pdf")
+        # The clock says 27 November 2026: last month is October.
+        assert report.name == "report-2026-10.pdf"
+        await k.until(lambda: any(str(report) in n.message for n in k.app._notifications))
+    assert stat.S_IMODE(report.stat().st_mode) == 0o600
+    text = pdf_text(report, layout=False)
+    assert "oktober 2026" in text and "Kort fortalt" in text  # the kiosk's language
+    saved = rows(demo_db, "SELECT * FROM audit WHERE action = 'report_save'")
+    assert [entry["coordinator_id"] for entry in saved] == [k.app.coordinator["id"]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -17,11 +17,15 @@ from kiosk.coordinator.broadcast_progress import BroadcastProgress
 from kiosk.coordinator.community_form import CommunityFormScreen
 from kiosk.coordinator.community_members import CommunityMembersScreen
 from kiosk.coordinator.pane import ListPane
+from kiosk.rtl import readable
 from kiosk.screens.base import literal
 from kiosk.widgets.cells import cell
+from kiosk.widgets.choice_dialog import ChoiceDialog
 from kiosk.widgets.confirm import ConfirmDialog
 from shared.clock import utcnow
-from shared.i18n import N_
+from shared.export_files import exports_folder
+from shared.i18n import N_, available_locales, language_name
+from shared.vocabulary import DEFAULT_LOCALE
 from shared.labels import COMMUNITY_STATUSES, label
 from shared.services.coordinator import archive_community, community_table, pause_or_resume
 
@@ -37,13 +41,14 @@ class CommunitiesPane(ListPane):
     TABLE_ID = "communities"
     FLEX_COLUMN = 1
     KEY_HELP = N_("n new · e edit · p pause/resume · x archive · Enter members · "
-                  "b SMS to members")
+                  "b SMS to members · o poster")
     BINDINGS = [
         Binding("n", "new", show=False),
         Binding("e", "edit", show=False),
         Binding("p", "pause", show=False),
         Binding("x", "archive", show=False),
         Binding("b", "broadcast", show=False),
+        Binding("o", "poster", show=False),
         Binding("g,f5", "reload", show=False),
     ]
 
@@ -56,7 +61,8 @@ class CommunitiesPane(ListPane):
         with Horizontal(id="community-actions", classes="bar"):
             for name, text in (("new", _("New")), ("edit", _("Edit")),
                                ("pause", _("Pause / resume")), ("archive", _("Archive")),
-                               ("members", _("Members")), ("broadcast", _("SMS to members"))):
+                               ("members", _("Members")), ("broadcast", _("SMS to members")),
+                               ("poster", _("Poster"))):
                 yield Button(text, id=f"community-{name}", compact=True)
 
     def compose(self) -> ComposeResult:
@@ -190,3 +196,50 @@ class CommunitiesPane(ListPane):
         self.tell(_("Quiet hours: the SMS is sent from {time}.").format(
             time=sent.held_until.strftime("%H:%M")) if sent.held_until
             else _("The SMS is on its way."))
+
+    @on(Button.Pressed, "#community-poster")
+    def action_poster(self) -> None:
+        """Ask for the poster's languages: Danish alone, or Danish and one more."""
+        community = self.chosen()
+        if community is None:
+            return
+        _ = self.app._
+        first = language_name(DEFAULT_LOCALE)
+        choices = [(first, DEFAULT_LOCALE)] + [
+            (readable(f"{first} + {language_name(code)}"), f"{DEFAULT_LOCALE} {code}")
+            for code in available_locales() if code != DEFAULT_LOCALE]
+        self.app.push_screen(ChoiceDialog(
+            _("A poster for {code}: in which languages?").format(code=community["code"]),
+            choices, stacked=True), partial(self.make_poster, community))
+
+    def make_poster(self, community: dict, languages: str | None) -> None:
+        if languages is None:
+            return
+        self.tell(self.app._("Making the poster: this takes a few seconds."))
+        self.save_poster(community["code"], tuple(languages.split()), self.coordinator_id)
+
+    @work(thread=True, exit_on_error=False, group="poster")
+    def save_poster(self, code: str, languages: tuple[str, ...], coordinator_id: int) -> None:
+        # Imported here: WeasyPrint takes a second to load, and only a poster needs it.
+        from shared.printing import PdfUnavailable
+        from shared.services.publishing import (
+            PosterRefused, poster_for, poster_pdf, save_poster,
+        )
+
+        _ = self.app._
+        try:
+            with self.app.store() as db:
+                poster = poster_for(db, code, languages, number=self.app.settings.sms_number,
+                                    now=utcnow())
+            pdf = poster_pdf(poster)  # drawn without the store: other lists load meanwhile
+        except PosterRefused as refused:
+            self.app.call_from_thread(self.tell, _(refused.message).format(**refused.values),
+                                      "warning")
+            return
+        except PdfUnavailable as exc:
+            self.app.call_from_thread(self.tell, _(str(exc)), "warning")
+            return
+        with self.app.store() as db:
+            path = save_poster(db, poster, pdf, exports_folder(self.app.db_path),
+                               coordinator_id=coordinator_id, now=utcnow())
+        self.app.call_from_thread(self.tell, _("Poster saved: {path}").format(path=path))

@@ -24,7 +24,7 @@ from shared.i18n import N_, format_day, format_when
 from shared.labels import FEEDBACK_KINDS, FEEDBACK_STATUSES, label
 from shared.services.coordinator import (
     answer_feedback, answer_notice, can_answer, can_mark, coordinator_names, feedback_items,
-    feedback_since, mark_feedback,
+    feedback_since, mark_feedback, quote_feedback,
 )
 
 ALL, OPEN = "all", "open"
@@ -39,9 +39,11 @@ class FeedbackPane(ListPane):
     FeedbackPane #feedback-filters Select { width: 1fr; margin: 0 1 0 0; }
     """
     COLUMNS = (N_("Date"), N_("Kind"), N_("Rating"), N_("Status"), N_("From"), N_("Text"))
-    KEY_HELP = N_("r answer · d mark read · e archive · f filters · g refresh")
+    KEY_HELP = N_("r answer · d mark read · e archive · q quote in report · f filters · "
+                  "g refresh")
     BINDINGS = [
         Binding("r", "reply", show=False),
+        Binding("q", "quote", show=False),
         Binding("d", "mark('read')", show=False),
         Binding("e", "mark('archived')", show=False),
         Binding("f", "filters", show=False),
@@ -141,7 +143,11 @@ class FeedbackPane(ListPane):
                        " · ", literal(item["town"] or _("no town")), " · ", where]
         if item["location"]:
             lines += [" (", literal(item["location"]), ")"]
-        lines += ["\n", self.from_line(item), "\n\n", literal(item["text"])]
+        lines += ["\n", self.from_line(item)]
+        if item["for_report"]:
+            lines += ["\n", (_("Quoted in the monthly report, without name or number."),
+                             "italic")]
+        lines += ["\n\n", literal(item["text"])]
         if item["reply"]:
             lines += ["\n\n", (_("Answer"), "bold"), " (",
                       literal(extra["names"].get(item["replied_by"], "")), " ",
@@ -172,6 +178,23 @@ class FeedbackPane(ListPane):
         self.act(lambda db: mark_feedback(db, item["id"], status, coordinator_id=coordinator_id,
                                           now=utcnow()),
                  lambda _result: self.marked(item["id"], status), self.failed(item["id"]))
+
+    def action_quote(self) -> None:
+        """Choose the feedback to be quoted in the report, or unchoose it."""
+        item = self.current()
+        if item is None:
+            return
+        coordinator_id = self.coordinator_id
+        self.act(lambda db: quote_feedback(db, item["id"], not item["for_report"],
+                                           coordinator_id=coordinator_id, now=utcnow()),
+                 partial(self.quoted, item["id"]), self.failed(item["id"]))
+
+    def quoted(self, feedback_id: int, quoted: bool) -> None:
+        _ = self.app._
+        self.tell((_("Feedback no. {id} will be quoted in the report, without name or number.")
+                   if quoted else _("Feedback no. {id} will not be quoted in the report."))
+                  .format(id=feedback_id))
+        self.reload(keep=feedback_id)
 
     def marked(self, feedback_id: int, status: str) -> None:
         _ = self.app._

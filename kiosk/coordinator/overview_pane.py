@@ -1,4 +1,4 @@
-"""Overview: offers, feedback, joins, needs and introductions per week, and the queues."""
+"""Overview: people, offers, feedback, joins, needs and introductions per week; the queues; the report."""
 
 from __future__ import annotations
 
@@ -13,15 +13,21 @@ from textual.widgets import Button, Sparkline, Static, Tabs
 
 from kiosk.screens.base import literal
 from shared.clock import utcnow
+from shared.export_files import exports_folder
 from shared.i18n import N_, format_when
-from shared.stats import (
-    ACTIVITY_KINDS, ALL, WEEKS, Activity, Queue, channels_of, new_feedback, pending_offers,
-    waiting_needs, weekly_activity,
+from shared.report_figures import (
+    ACTIVITY_KINDS, ALL, Activity, channels_of, weekly_activity, weekly_people,
 )
+from shared.report_periods import WEEKS
+from shared.stats import Queue, new_feedback, pending_offers, waiting_needs
 from shared.verification import CodeUsage, code_usage
 
+# The same weekly figures as the monthly report's, people first.
+KINDS = ("people", *ACTIVITY_KINDS)
 # One line per kind and channel; the msgids are translated when drawn.
 SERIES = {
+    ("people", "sms"): N_("People who texted"),
+    ("people", "kiosk"): N_("Kiosk visits"),
     ("offers", "sms"): N_("Offers (SMS)"),
     ("offers", "kiosk"): N_("Offers (kiosk)"),
     ("feedback", "sms"): N_("Feedback (SMS)"),
@@ -43,8 +49,9 @@ def numbers(values) -> str:
 class OverviewPane(VerticalScroll):
     """What came in over the last weeks, and how long the oldest work has waited."""
 
-    BINDINGS = [Binding("g", "refresh_overview", "Refresh", show=False)]
-    KEY_HELP = N_("g count again · ↑↓ scroll")
+    BINDINGS = [Binding("g", "refresh_overview", "Refresh", show=False),
+                Binding("s", "save_report", show=False)]
+    KEY_HELP = N_("g count again · s save last month's report (PDF) · ↑↓ scroll")
     DEFAULT_CSS = """
     /* TabPane is height: auto in Textual 8: grow with the lines, scroll past a share. */
     OverviewPane { height: 1fr; padding: 0 1; }
@@ -58,11 +65,13 @@ class OverviewPane(VerticalScroll):
     OverviewPane .heading { text-style: bold; color: $accent; padding: 1 0 0 0; }
     OverviewPane .places { color: $foreground-muted; }
     OverviewPane #codes-warning { color: $warning; text-style: bold; }
-    #overview-refresh { margin: 1 0 0 0; }
+    OverviewPane #overview-buttons { height: auto; margin: 1 0 0 0; }
+    OverviewPane #overview-buttons Button { margin: 0 2 0 0; }
     """
 
     def __init__(self):
         super().__init__(id="overview")
+        self.saving = False
 
     def compose(self) -> ComposeResult:
         _ = self.app._
@@ -75,7 +84,7 @@ class OverviewPane(VerticalScroll):
             yield self.series_name(names[0], width)
             yield Static("", classes="spark-gap", markup=False)
             yield Static("", id="overview-weeks", markup=False)
-        for kind in ACTIVITY_KINDS:
+        for kind in KINDS:
             for channel in channels_of(kind):
                 with Horizontal(classes="series"):
                     yield self.series_name(_(SERIES[kind, channel]), width)
@@ -90,7 +99,10 @@ class OverviewPane(VerticalScroll):
         yield Static("", id="queue-needs", markup=False)
         yield Static("", id="codes-usage", markup=False)
         yield Static("", id="codes-warning", markup=False)
-        yield Button(_("Refresh (g)"), id="overview-refresh", compact=True)
+        with Horizontal(id="overview-buttons"):
+            yield Button(_("Refresh (g)"), id="overview-refresh", compact=True)
+            # A button as well as the key: a kiosk may have a touch screen and no keyboard.
+            yield Button(_("Save report (s)"), id="overview-save", compact=True)
 
     @staticmethod
     def series_name(name: str, width: int) -> Static:
@@ -117,8 +129,9 @@ class OverviewPane(VerticalScroll):
     def count(self) -> None:
         now = utcnow()
         with self.app.store() as db:
-            activity = {kind: weekly_activity(db, kind, now=now, weeks=WEEKS)
-                        for kind in ACTIVITY_KINDS}
+            activity = {"people": weekly_people(db, now=now, weeks=WEEKS)}
+            activity.update({kind: weekly_activity(db, kind, now=now, weeks=WEEKS)
+                             for kind in ACTIVITY_KINDS})
             queues = (pending_offers(db, now=now), new_feedback(db, now=now),
                       waiting_needs(db, now=now))
             codes = code_usage(db, now=now)
@@ -195,6 +208,41 @@ class OverviewPane(VerticalScroll):
         if hours:
             return ngettext("{n} hour", "{n} hours", hours).format(n=hours)
         return self.app._("under an hour")
+
+    @on(Button.Pressed, "#overview-save")
+    def action_save_report(self) -> None:
+        if self.saving:  # a second press while it is made would make a second file
+            return
+        self.saving = True
+        self.app.notify(self.app._("Making last month's report: this takes a few seconds."),
+                        markup=False)
+        self.save_report(self.screen.coordinator_id, self.app.locale)
+
+    @work(thread=True, exit_on_error=False, group="report")
+    def save_report(self, coordinator_id: int, language: str) -> None:
+        # Imported here: matplotlib and WeasyPrint take a second to load, and only
+        # a coordinator who saves a report needs them.
+        from shared.printing import PdfUnavailable
+        from shared.services.publishing import last_month, report_pdf, save_report
+
+        try:
+            with self.app.store() as db:
+                report = last_month(db, language=language, now=utcnow())
+            # Drawn without the store: the other tabs' lists load meanwhile.
+            try:
+                pdf = report_pdf(report, language=language)
+            except PdfUnavailable as exc:
+                self.app.call_from_thread(self.app.notify, self.app._(str(exc)),
+                                          severity="warning", markup=False)
+                return
+            with self.app.store() as db:
+                path = save_report(db, report, pdf, exports_folder(self.app.db_path),
+                                   coordinator_id=coordinator_id, now=utcnow())
+        finally:
+            self.saving = False
+        self.app.call_from_thread(
+            self.app.notify, self.app._("Report saved: {path}").format(path=path),
+            markup=False)
 
     def on_worker_state_changed(self, event) -> None:
         # Worker.StateChanged does not bubble: let the app report a failure kindly.

@@ -18,9 +18,9 @@ from shared.services.notices import (
 )
 from shared.services.decisions import (
     can_decide, can_mark, can_answer, decision_notice, decide_offer, answer_notice,
-    answer_feedback, mark_feedback, review_offers, offer_view, matching_communities,
-    feedback_since, feedback_items, has_new_answer, DECISIONS, NOTE_DECISIONS, ANSWER_WINDOW,
-    REVIEW_STATUSES, FEEDBACK_MARKS, OPEN_FEEDBACK,
+    answer_feedback, mark_feedback, quote_feedback, review_offers, offer_view,
+    matching_communities, feedback_since, feedback_items, has_new_answer, DECISIONS,
+    NOTE_DECISIONS, ANSWER_WINDOW, REVIEW_STATUSES, FEEDBACK_MARKS, OPEN_FEEDBACK,
 )
 from shared.services.community_admin import (
     community_table, create_community, edit_community, change_community_status,
@@ -34,11 +34,11 @@ from shared.services.records import (
 __all__ = [
     "TooLong", "clean_note", "Notice", "notice_for", "MAX_NOTE", "can_decide", "can_mark",
     "can_answer", "decision_notice", "decide_offer", "answer_notice", "answer_feedback",
-    "mark_feedback", "review_offers", "offer_view", "matching_communities", "feedback_since",
-    "feedback_items", "DECISIONS", "NOTE_DECISIONS", "ANSWER_WINDOW", "REVIEW_STATUSES",
-    "FEEDBACK_MARKS", "OPEN_FEEDBACK", "community_table", "create_community", "edit_community",
-    "change_community_status", "pause_or_resume", "archive_community", "Broadcast",
-    "broadcast", "STATUS_ACTIONS", "look_up_person", "export_person", "erase_person",
+    "mark_feedback", "quote_feedback", "review_offers", "offer_view", "matching_communities",
+    "feedback_since", "feedback_items", "DECISIONS", "NOTE_DECISIONS", "ANSWER_WINDOW",
+    "REVIEW_STATUSES", "FEEDBACK_MARKS", "OPEN_FEEDBACK", "community_table", "create_community",
+    "edit_community", "change_community_status", "pause_or_resume", "archive_community",
+    "Broadcast", "broadcast", "STATUS_ACTIONS", "look_up_person", "export_person", "erase_person",
     "coordinator_names", "stamp", "export_csv_files", "export_xlsx_files", "audit_entries",
     "log_in", "log_out", "has_new_answer",
 ]

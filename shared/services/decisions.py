@@ -16,6 +16,7 @@ from shared.engine import FLOW_TTL
 from shared.errors import IllegalTransition, InvalidValue
 from shared.feedback import (
     TRANSITIONS as FEEDBACK_TRANSITIONS, change_feedback_status, get_feedback, list_feedback,
+    set_for_report,
 )
 from shared.i18n import DEFAULT_LOCALE, TIMEZONE
 from shared.offers import TRANSITIONS as OFFER_TRANSITIONS, change_offer_status, get_offer
@@ -154,6 +155,19 @@ def mark_feedback(db: Database, feedback_id: int, status: str, *, coordinator_id
     with immediate(db):
         change_feedback_status(db, feedback_id, status, now=now)
         audit_by(db, coordinator_id, f"feedback_{status}", now, "feedback", feedback_id)
+
+
+def quote_feedback(db: Database, feedback_id: int, quoted: bool, *, coordinator_id: int,
+                   now: datetime) -> bool:
+    """Choose feedback to be quoted in the report (without name or number), or unchoose it.
+
+    Return whether it is now quoted.
+    """
+    with immediate(db):
+        set_for_report(db, feedback_id, quoted)
+        audit_by(db, coordinator_id, "feedback_quote" if quoted else "feedback_unquote", now,
+                 "feedback", feedback_id)
+    return quoted
 
 
 # -- what the panes list -------------------------------------------------------------
