@@ -306,6 +306,7 @@ def test_the_page_says_which_language_the_kiosk_shows(kiosk, server):
     kiosk.open(home_url(server))
     kiosk.wait_for(_("Welcome to Fælles"))
     assert kiosk.page.evaluate("document.documentElement.lang") == "da"
+    assert '<html lang="da">' in kiosk.page.request.get(home_url(server)).text()  # before it runs
     kiosk.tap(language_name("en"))
     kiosk.wait_for(translator("en").gettext("Welcome to Fælles"))
     kiosk.page.wait_for_function("() => document.documentElement.lang === 'en'")
@@ -321,6 +322,10 @@ def test_axe_finds_nothing_serious_on_home(kiosk, server):
     serious = [(v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:3])
                for v in results["violations"] if v["impact"] in ("serious", "critical")]
     assert serious == []
+    # What it found before the page was fixed: no lang, zoom disabled, text outside landmarks.
+    passed = {rule["id"] for rule in results["passes"]}
+    assert {"html-has-lang", "html-lang-valid", "meta-viewport", "landmark-one-main",
+            "region"} <= passed
     # A visitor's own screen reader finds the terminal's text.
     assert kiosk.page.evaluate("window.kioskTerminal.options.screenReaderMode")
     assert kiosk.page.locator(".xterm-accessibility-tree").count() == 1

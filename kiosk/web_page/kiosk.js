@@ -177,6 +177,28 @@
     });
   }
 
+  // xterm.js keeps a copy of the screen's text for screen readers (textual.js creates
+  // the terminal without it, and its options can change afterwards). In that mode
+  // xterm.js leaves text typed without a key press (an on-screen keyboard, an emoji
+  // or input method panel) to the screen reader and never sends it: "på" arrived as
+  // "p". So the page sends such text itself, as xterm.js does outside that mode.
+  function followAScreenReader() {
+    const input = document.querySelector(".xterm-helper-textarea");
+    if (!textual || !textual.terminal || !input) {
+      return;
+    }
+    textual.terminal.options.screenReaderMode = true;
+    let keyDown = false;
+    input.addEventListener("keydown", () => { keyDown = true; });
+    input.addEventListener("keyup", () => { keyDown = false; });
+    input.addEventListener("input", (event) => {
+      if (event.data && event.inputType === "insertText" && (!event.composed || !keyDown) &&
+          textual.terminal.options.screenReaderMode) {
+        textual.terminal.input(event.data);
+      }
+    });
+  }
+
   const startTerminal = window.onload;
   window.onload = async (event) => {
     await waitForFonts();
@@ -186,11 +208,7 @@
     terminal.dataset.sessionWebsocketUrl = websocketUrl(terminal.dataset.sessionWebsocketUrl);
     watchForTheEnd();
     startTerminal(event);
-    if (textual && textual.terminal) {
-      // xterm.js keeps a copy of the screen's text for screen readers (textual.js
-      // creates the terminal without it, and its options can change afterwards).
-      textual.terminal.options.screenReaderMode = true;
-    }
+    followAScreenReader();
     // A visitor with a keyboard (or a switch) must not have to touch the screen first.
     document.querySelector(".xterm-helper-textarea")?.focus();
     watchTheScreen(terminal, size);
