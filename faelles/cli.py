@@ -385,7 +385,7 @@ def kiosk(location, web, host, port, max_sessions, open_coordinator, speech) -> 
         return
     log_to_file()
     from kiosk import make_kiosk
-    from kiosk.speech import speaker_from_environment
+    from kiosk.page_speech import speaker_from_environment
 
     settings = load_settings()
     log.info("kiosk at %s on %s", location or "-", store)

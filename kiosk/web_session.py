@@ -71,7 +71,7 @@ class KioskSession(AppService):
     """One kiosk process for one page, ended and reaped when the page goes, however stuck."""
 
     _ending: asyncio.Future[None] | None = None  # ending the process, once begun
-    # The page plays what its kiosk says (kiosk/speech.py, PageSpeaker): the kiosk
+    # The page plays what its kiosk says (kiosk/page_speech.py): the kiosk
     # writes each utterance here, the server sends it at /speech/TOKEN/N. The token
     # is the page's own, so no other page can hear what a visitor did.
     speech_dir: Path | None = None
