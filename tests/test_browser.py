@@ -295,7 +295,7 @@ def test_what_the_kiosk_reads_aloud_plays_on_the_page(kiosk, server):
     assert answer.body()[:4] == b"RIFF"
     # Another page cannot hear this one's visitor.
     token = playing["src"].split("/speech/")[1].split("/")[0]
-    assert kiosk.page.request.get(playing["src"].replace(token, "x" + token[1:])).status == 404
+    assert kiosk.page.request.get(playing["src"].replace(token, token[:-1])).status == 404
 
     kiosk.page.keyboard.press("F3")  # off: the page stops at once
     kiosk.page.wait_for_function("() => window.location.hash === '#speak-stop'")
