@@ -457,11 +457,14 @@ def kiosk(location, web, host, port, max_sessions, open_coordinator, speech) -> 
         return
     log_to_file()
     from kiosk import make_kiosk
+    from kiosk.page_speech import speaker_from_environment
 
     settings = load_settings()
     log.info("kiosk at %s on %s", location or "-", store)
+    # Under --web the server starts this for a page, and says where the page's sound goes.
     make_kiosk(settings.db_path, location=location, locale=kiosk_locale(),
-               settings=settings, open_coordinator=open_coordinator, speech=speech).run()
+               settings=settings, open_coordinator=open_coordinator, speech=speech,
+               speaker=speaker_from_environment()).run()
 
 
 def demo_with_phone(port: int, log_dir: Path, number: str, api_port: int) -> None:

@@ -32,6 +32,9 @@ COORDINATOR_LOGOUT_S = 180.0
 # Large text in a browser: the kiosk moves the page to this fragment (textual-serve
 # passes open_url on to the page), and the page sets its terminal's font size.
 LARGE_TEXT_FRAGMENTS = {True: "#text-large", False: "#text-normal"}
+# The same way the page learns the kiosk's language, for its <html lang>: a
+# visitor's own screen reader then reads the terminal in the right voice.
+LANGUAGE_FRAGMENT = "#lang={}"
 
 
 
@@ -159,6 +162,11 @@ class KioskApp(App, inherit_bindings=False):
         # leave the terminal in the alternate screen with mouse reporting on.
         for signum in QUIT_SIGNALS:
             asyncio.get_running_loop().add_signal_handler(signum, self.exit)
+        self.tell_page_the_language()
+
+    def tell_page_the_language(self) -> None:
+        if self.is_web:  # kiosk/web_page/kiosk.js
+            self.open_url(LANGUAGE_FRAGMENT.format(self.locale), new_tab=False)
 
     def action_ask_for_pin(self) -> None:
         """Open the PIN dialog; a right PIN opens coordinator mode."""
@@ -237,9 +245,10 @@ class KioskApp(App, inherit_bindings=False):
 
     def start_over(self, locale: str | None = None) -> None:
         """Forget everything entered and show Home, fresh, for the next visitor."""
-        if locale is not None:
+        if locale is not None and best_locale(locale) != self.locale:
             self.locale = best_locale(locale)
             self.set_class(is_rtl(self.locale), "-rtl")
+            self.tell_page_the_language()
         while len(self.screen_stack) > 1:
             self.pop_screen()
         # Home is the default screen and stays; rebuilding it shows the chosen

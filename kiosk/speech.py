@@ -1,7 +1,7 @@
 """Reading the kiosk aloud with espeak-ng: a self-service terminal may not count on the
 visitor's own screen reader (EN 301 549). What to say and which voice are plain
 functions, tested without a sound card; Speaker starts espeak-ng and never waits
-for it; Narrator decides when to speak."""
+for it (under --web, kiosk/page_speech.py has the page play it); Narrator decides."""
 
 from __future__ import annotations
 
@@ -192,6 +192,9 @@ class Speaker:
             current.terminate()
             self._ending.append(current)
 
+    def attach(self, app) -> None:
+        """Meet the app this speaker speaks for (espeak-ng's own sound needs nothing of it)."""
+
 
 class Narrator:
     """Read the kiosk aloud while speech is on: what is new on the screen, then the focus.
@@ -216,6 +219,7 @@ class Narrator:
         return self.speaker.available
 
     def start(self) -> None:
+        self.speaker.attach(self.app)
         self.app.set_interval(0.5, self.catch_up)
         self.app.set_class(self.on, "-reading-aloud")  # the button shows it is on
         if self.on:

@@ -125,6 +125,7 @@ class KioskServer(Server):
         app = await super()._make_app()
         app.router.add_get("/ws/{location}", self.handle_websocket)
         app.router.add_get("/fonts/{name}", self.handle_font)
+        app.router.add_get("/speech/{token}/{number}", self.handle_speech)
         return app
 
     async def on_startup(self, app: web.Application) -> None:
@@ -166,6 +167,7 @@ class KioskServer(Server):
         location = clean_location(request.query.get("location"))
         return {
             "title": self.title,
+            "locale": self.locale,  # until the kiosk says which it shows (kiosk.js)
             "background": theme_background(),
             "family": TERMINAL_FAMILY,
             "faces": [{"url": f"/fonts/{face.file}", "weight": face.weight,
@@ -182,6 +184,15 @@ class KioskServer(Server):
         if face is None:
             raise web.HTTPNotFound()
         return web.FileResponse(face.path, headers={"Cache-Control": "max-age=86400"})
+
+    async def handle_speech(self, request: web.Request) -> web.StreamResponse:
+        """Send an utterance of a page's kiosk to that page, to play on its own speakers."""
+        token, number = request.match_info["token"], request.match_info["number"]
+        for session in self.sessions:
+            if path := session.speech_file(token, number):
+                return web.FileResponse(path, headers={"Content-Type": "audio/wav",
+                                                       "Cache-Control": "no-store"})
+        raise web.HTTPNotFound()
 
     def command_for(self, request: web.Request) -> str:
         """Return the kiosk command for this connection, at the location its page asked for."""

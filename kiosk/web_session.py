@@ -12,8 +12,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import secrets
 import shlex
+import shutil
 import signal
+import tempfile
+from pathlib import Path
 
 from aiohttp import web
 from textual_serve.app_service import AppService
@@ -67,9 +71,32 @@ class KioskSession(AppService):
     """One kiosk process for one page, ended and reaped when the page goes, however stuck."""
 
     _ending: asyncio.Future[None] | None = None  # ending the process, once begun
+    # The page plays what its kiosk says (kiosk/page_speech.py): the kiosk
+    # writes each utterance here, the server sends it at /speech/TOKEN/N. The token
+    # is the page's own, so no other page can hear what a visitor did.
+    speech_dir: Path | None = None
+    speech_token: str = ""
 
     def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
-        return without_credentials(super()._build_environment(width, height))
+        environment = without_credentials(super()._build_environment(width, height))
+        self.speech_token = secrets.token_urlsafe(18)
+        self.speech_dir = Path(tempfile.mkdtemp(prefix="faelles-speech-"))
+        environment["FAELLES_SPEECH_DIR"] = str(self.speech_dir)
+        environment["FAELLES_SPEECH_URL"] = f"/speech/{self.speech_token}"
+        return environment
+
+    def speech_file(self, token: str, number: str) -> Path | None:
+        """Return an utterance of this page's kiosk, if the token is its own and it is there."""
+        if (self.speech_dir is None or not number.isdigit()
+                or not secrets.compare_digest(token, self.speech_token)):
+            return None
+        path = self.speech_dir / f"{int(number)}.wav"
+        return path if path.is_file() else None
+
+    def forget_speech(self) -> None:
+        if self.speech_dir is not None:
+            shutil.rmtree(self.speech_dir, ignore_errors=True)
+            self.speech_dir = None
 
     async def _open_app_process(self, width: int = 80, height: int = 24):
         # textual-serve runs the command with `sh -c`: a signal would reach the
@@ -124,6 +151,7 @@ class KioskSession(AppService):
 
     async def stop(self) -> None:
         """End the kiosk when its page has gone, and everything this session runs."""
+        self.forget_speech()
         task = self._task
         if task is None:
             return

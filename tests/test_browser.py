@@ -8,6 +8,7 @@ fonts the kiosk server sends.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sqlite3
 from contextlib import suppress
@@ -18,7 +19,7 @@ import pytest
 from kiosk.screens.feedback import FACES
 from kiosk.web import missing_font_packages
 from kiosk_page import CHROMIUM, KioskPage, serve_kiosk
-from shared.i18n import translator
+from shared.i18n import language_name, translator
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
                                 reason="needs Debian's chromium (apt-get install chromium)")
@@ -30,6 +31,13 @@ FULL_HD = {"width": 1920, "height": 1080}
 PLAIN_FONTS = ("/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf",
                "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 _ = translator("da").gettext
+ROOT = Path(__file__).resolve().parent.parent
+# axe-core from the npm registry: .ci/run installs it (npm install axe-core).
+AXE = Path(os.environ.get("AXE_CORE_JS", ROOT / "node_modules/axe-core/axe.min.js"))
+# A kiosk plays what it reads aloud without a touch first, as Chromium does when
+# started so (the README's chromium --kiosk command). Said here, not left to the
+# defaults Playwright starts Chromium with, which happen to allow it too.
+CHROMIUM_ARGS = ["--autoplay-policy=no-user-gesture-required"]
 
 
 def only_a_plain_font(folder: Path) -> dict:
@@ -58,7 +66,8 @@ def server(tmp_path_factory):
 def browser(tmp_path_factory):
     env = only_a_plain_font(tmp_path_factory.mktemp("browser-fonts"))
     with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, env=env)
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, env=env,
+                                              args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 
@@ -259,3 +268,81 @@ def test_a_browser_that_goes_full_screen_late_gets_the_bigger_type(browser, serv
         assert kiosk.terminal_size()["font_size"] > small
     finally:
         context.close()
+
+
+AUDIO_STATE = """() => {
+  const audio = document.getElementById("speech");
+  return {src: audio.src, started: Number(audio.dataset.started || 0), paused: audio.paused,
+          duration: audio.duration, time: audio.currentTime};
+}"""
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None,
+                    reason="needs espeak-ng on the server (apt-get install espeak-ng)")
+def test_what_the_kiosk_reads_aloud_plays_on_the_page(kiosk, server):
+    kiosk.open(home_url(server))
+    kiosk.wait_for(_("Read aloud"))  # offered: the server has espeak-ng
+    kiosk.page.keyboard.press("F3")  # as the "Read aloud" button does
+    kiosk.page.wait_for_function(
+        "() => Number(document.getElementById('speech').dataset.started || 0) > 0",
+        timeout=20000)
+    kiosk.page.wait_for_function(
+        "() => document.getElementById('speech').currentTime > 0", timeout=20000)
+    playing = kiosk.page.evaluate(AUDIO_STATE)
+    assert "/speech/" in playing["src"] and not playing["paused"]
+    assert playing["duration"] > 1  # Home, read from the top
+    answer = kiosk.page.request.get(playing["src"])
+    assert answer.ok and answer.headers["content-type"] == "audio/wav"
+    assert answer.body()[:4] == b"RIFF"
+    # Another page cannot hear this one's visitor.
+    token = playing["src"].split("/speech/")[1].split("/")[0]
+    assert kiosk.page.request.get(playing["src"].replace(token, token[:-1])).status == 404
+
+    kiosk.page.keyboard.press("F3")  # off: the page stops at once
+    kiosk.page.wait_for_function("() => window.location.hash === '#speak-stop'")
+    assert kiosk.page.evaluate(AUDIO_STATE)["paused"]
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None,
+                    reason="needs espeak-ng on the server (apt-get install espeak-ng)")
+def test_a_kiosk_started_speaking_plays_on_the_page_by_itself(browser, tmp_path):
+    # faelles kiosk --web --speech: Home is read without a key or a touch first.
+    with serve_kiosk(tmp_path / "faelles.db", "--speech") as server:
+        context = browser.new_context(viewport=FULL_HD, has_touch=True)
+        try:
+            kiosk = KioskPage(context.new_page())
+            kiosk.open(home_url(server))
+            kiosk.page.wait_for_function(
+                "() => document.getElementById('speech').currentTime > 0", timeout=30000)
+            assert not kiosk.page.evaluate(AUDIO_STATE)["paused"]
+        finally:
+            context.close()
+
+
+def test_the_page_says_which_language_the_kiosk_shows(kiosk, server):
+    kiosk.open(home_url(server))
+    kiosk.wait_for(_("Welcome to Fælles"))
+    assert kiosk.page.evaluate("document.documentElement.lang") == "da"
+    assert '<html lang="da">' in kiosk.page.request.get(home_url(server)).text()  # before it runs
+    kiosk.tap(language_name("en"))
+    kiosk.wait_for(translator("en").gettext("Welcome to Fælles"))
+    kiosk.page.wait_for_function("() => document.documentElement.lang === 'en'")
+
+
+@pytest.mark.skipif(not AXE.is_file(),
+                    reason=f"needs axe-core at {AXE} (npm install axe-core, as .ci/run does)")
+def test_axe_finds_nothing_serious_on_home(kiosk, server):
+    kiosk.open(home_url(server))
+    kiosk.wait_for(_("Welcome to Fælles"))
+    kiosk.page.add_script_tag(path=str(AXE))
+    results = kiosk.page.evaluate("axe.run()")
+    serious = [(v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:3])
+               for v in results["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == []
+    # What it found before the page was fixed: no lang, zoom disabled, text outside landmarks.
+    passed = {rule["id"] for rule in results["passes"]}
+    assert {"html-has-lang", "html-lang-valid", "meta-viewport", "landmark-one-main",
+            "region"} <= passed
+    # A visitor's own screen reader finds the terminal's text.
+    assert kiosk.page.evaluate("window.kioskTerminal.options.screenReaderMode")
+    assert kiosk.page.locator(".xterm-accessibility-tree").count() == 1

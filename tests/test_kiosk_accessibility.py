@@ -117,7 +117,22 @@ async def test_in_a_browser_large_text_asks_the_page_for_bigger_letters(kiosk, m
     async with kiosk() as k:
         await k.press("f2")
         await k.press("f2")
-    assert opened == [(LARGE_TEXT_FRAGMENTS[True], False), (LARGE_TEXT_FRAGMENTS[False], False)]
+    assert [(url, new_tab) for url, new_tab in opened if url.startswith("#text")] == [
+        (LARGE_TEXT_FRAGMENTS[True], False), (LARGE_TEXT_FRAGMENTS[False], False)]
+
+
+async def test_in_a_browser_the_page_learns_the_language_for_its_lang(kiosk, monkeypatch):
+    opened = []
+    monkeypatch.setattr(KioskApp, "is_web", property(lambda app: True))
+    monkeypatch.setattr(KioskApp, "open_url",
+                        lambda app, url, new_tab=True: opened.append((url, new_tab)))
+    async with kiosk() as k:
+        first = k.app.locale
+        await k.tap("#lang-en")
+        await k.pilot.pause()
+        await k.tap("#lang-en")  # the same again: nothing new to say
+        await k.pilot.pause()
+    assert opened == [(f"#lang={first}", False), ("#lang=en", False)]
 
 
 async def test_in_a_terminal_large_text_opens_nothing(kiosk, monkeypatch):

@@ -462,3 +462,21 @@ def test_the_served_fonts_have_every_letter_of_every_language_and_the_faces():
     for language, chars in languages.items():
         missing = sorted(c for c in chars if not c.isspace() and ord(c) not in covered)
         assert missing == [], f"{language}: no served font draws {missing}"
+
+
+def test_a_page_hears_only_its_own_kiosk_and_the_folder_goes_with_it():
+    async def nothing(*args) -> None:
+        pass
+
+    session = web_session.KioskSession("true", write_bytes=nothing, write_str=nothing,
+                                       close=nothing, download_manager=None)
+    environment = session._build_environment()
+    folder = Path(environment["FAELLES_SPEECH_DIR"])
+    token = environment["FAELLES_SPEECH_URL"].removeprefix("/speech/")
+    (folder / "3.wav").write_bytes(b"RIFF")
+    assert session.speech_file(token, "3") == folder / "3.wav"
+    assert session.speech_file(token, "4") is None  # not written (or already forgotten)
+    assert session.speech_file(token[:-1], "3") is None
+    assert session.speech_file(token, "../secret") is None
+    asyncio.run(session.stop())
+    assert not folder.exists()

@@ -233,6 +233,9 @@ class FakeSpeaker:
     def list_voices(self) -> None:
         pass
 
+    def attach(self, app) -> None:
+        pass
+
 
 async def last_said(k, speaker, expected: tuple[str, str]) -> None:
     """Let the kiosk speak (it does once the screen has settled); expected is said last."""

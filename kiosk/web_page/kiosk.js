@@ -4,7 +4,10 @@
 // 3. connect to the kiosk at this page's location (the path is written in by the server);
 // 4. when a session ends, wait until the server answers and start a new one (or show
 //    the server's busy page, which asks again by itself);
-// 5. make the type bigger while a visitor has asked for large text.
+// 5. follow what the kiosk tells the page by moving it to a fragment (kiosk/app.py):
+//    bigger type while a visitor has asked for large text, the language for <html lang>,
+//    and what the kiosk reads aloud, played on this screen's speakers;
+// 6. let a visitor's own screen reader follow the terminal.
 (() => {
   "use strict";
   const MIN_COLUMNS = 80;
@@ -135,16 +138,64 @@
     });
   }
 
-  // The kiosk moves the page to #text-large or #text-normal when a visitor presses
-  // F2 or "Large text" (kiosk/app.py); the page does not reload for a fragment.
-  function watchForLargeText(size) {
+  // #text-large or #text-normal when a visitor presses F2 or "Large text".
+  function showLargeText(large, size) {
+    if (!textual || !textual.terminal) {
+      return;
+    }
+    textual.terminal.options.fontSize = large ? Math.round(size * LARGE_TEXT) : size;
+    textual.fit();  // fewer cells now: textual.js tells the kiosk its new size
+  }
+
+  // #speak=/speech/TOKEN/N: the kiosk runs on the server, so what it reads aloud is
+  // played here, where the visitor stands. A new utterance cuts off the one before.
+  function speak(url) {
+    const audio = document.getElementById("speech");
+    audio.pause();
+    if (!url) {
+      return;  // #speak-stop: reading aloud was switched off
+    }
+    audio.src = url;
+    audio.dataset.started = String(Number(audio.dataset.started || 0) + 1);
+    audio.play().catch((error) => console.warn("speech not played:", error.name));
+  }
+
+  // The kiosk moves the page to a fragment to tell it something (textual-serve passes
+  // open_url on to the page); the page does not reload for a fragment.
+  function followTheKiosk(size) {
     window.addEventListener("hashchange", () => {
-      if (!textual || !textual.terminal) {
-        return;
+      const fragment = window.location.hash;
+      if (fragment === "#text-large" || fragment === "#text-normal") {
+        showLargeText(fragment === "#text-large", size);
+      } else if (/^#lang=[a-z]{2,3}(-[A-Za-z0-9]+)*$/.test(fragment)) {
+        document.documentElement.lang = fragment.slice("#lang=".length);
+      } else if (/^#speak=\/speech\/[\w-]+\/\d+$/.test(fragment)) {
+        speak(fragment.slice("#speak=".length));
+      } else if (fragment === "#speak-stop") {
+        speak(null);
       }
-      const large = window.location.hash === "#text-large";
-      textual.terminal.options.fontSize = large ? Math.round(size * LARGE_TEXT) : size;
-      textual.fit();  // fewer cells now: textual.js tells the kiosk its new size
+    });
+  }
+
+  // xterm.js keeps a copy of the screen's text for screen readers (textual.js creates
+  // the terminal without it, and its options can change afterwards). In that mode
+  // xterm.js leaves text typed without a key press (an on-screen keyboard, an emoji
+  // or input method panel) to the screen reader and never sends it: "på" arrived as
+  // "p". So the page sends such text itself, as xterm.js does outside that mode.
+  function followAScreenReader() {
+    const input = document.querySelector(".xterm-helper-textarea");
+    if (!textual || !textual.terminal || !input) {
+      return;
+    }
+    textual.terminal.options.screenReaderMode = true;
+    let keyDown = false;
+    input.addEventListener("keydown", () => { keyDown = true; });
+    input.addEventListener("keyup", () => { keyDown = false; });
+    input.addEventListener("input", (event) => {
+      if (event.data && event.inputType === "insertText" && (!event.composed || !keyDown) &&
+          textual.terminal.options.screenReaderMode) {
+        textual.terminal.input(event.data);
+      }
     });
   }
 
@@ -157,9 +208,10 @@
     terminal.dataset.sessionWebsocketUrl = websocketUrl(terminal.dataset.sessionWebsocketUrl);
     watchForTheEnd();
     startTerminal(event);
+    followAScreenReader();
     // A visitor with a keyboard (or a switch) must not have to touch the screen first.
     document.querySelector(".xterm-helper-textarea")?.focus();
     watchTheScreen(terminal, size);
-    watchForLargeText(size);
+    followTheKiosk(size);
   };
 })();
