@@ -823,6 +823,9 @@ def test_a_terminate_or_hangup_puts_the_terminal_back(store, signal_name):
         script = f"echo BEFORE; {shlex.quote(FAELLES)} kiosk; echo EXIT=$?"
         terminal.start(["sh", "-c", script], (80, 24), env=store, cwd=ROOT)
         terminal.wait_for(da("About your data"))
+        # Home is drawn a moment before the kiosk has taken the signals over: a
+        # busy machine can be that slow, so wait until nothing more changes.
+        terminal.wait_until_settled()
         shell = terminal.tmux("display-message", "-p", "-t", "kiosk", "#{pane_pid}").strip()
         kiosk_pid = subprocess.run(["pgrep", "-P", shell], capture_output=True, text=True,
                                    check=True).stdout.split()[0]
