@@ -28,7 +28,8 @@ from aiohttp import WSMsgType, web
 from textual_serve.server import Server
 
 from kiosk.rtl import is_rtl
-from kiosk.web_session import KioskSession, close_page
+from kiosk.web_session import (DEFAULT_COLUMNS, DEFAULT_ROWS, KioskSession, PageLink,
+                                close_page, terminal_size)
 from shared.i18n import DEFAULT_LOCALE, best_locale, translator
 from shared.settings import DEFAULT_KIOSK_MAX_SESSIONS
 from shared.sms_text import sanitise
@@ -112,13 +113,21 @@ class KioskServer(Server):
 
     def __init__(self, location: str | None, host: str, port: int, title: str = "Fælles", *,
                  locale: str = DEFAULT_LOCALE,
-                 max_sessions: int = DEFAULT_KIOSK_MAX_SESSIONS):
+                 max_sessions: int = DEFAULT_KIOSK_MAX_SESSIONS, spare: bool = True):
         super().__init__(kiosk_command(location), host=host, port=port, title=title,
                          templates_path=PAGE)
         self.location = location
         self.locale = best_locale(locale)
         self.max_sessions = max_sessions
         self.sessions: set[KioskSession] = set()
+        # One kiosk started before any page asks, so the next visitor meets Home
+        # at once instead of a blank second while a process starts.
+        self.keeps_spare = spare
+        self.spare: KioskSession | None = None
+        self._sparing: asyncio.Task | None = None
+        # The size the last page asked for: a screen's next page asks the same, and
+        # a spare drawn at that size needs no new layout when the page takes it.
+        self.last_size: tuple[object, object] = (DEFAULT_COLUMNS, DEFAULT_ROWS)
         self.faces = [face for face in FONT_FACES if face.path.is_file()]
 
     async def _make_app(self) -> web.Application:
@@ -133,10 +142,52 @@ class KioskServer(Server):
         if missing := missing_font_packages():
             log.warning("Fonts missing; the page falls back to the browser's own. "
                         "Install: apt-get install %s", " ".join(missing))
+        self.keep_a_spare(self.command)
 
     async def on_shutdown(self, app: web.Application) -> None:
-        await asyncio.gather(*(session.stop() for session in list(self.sessions)),
+        self.keeps_spare = False
+        if self._sparing is not None:
+            await asyncio.gather(self._sparing, return_exceptions=True)
+        spare, self.spare = self.spare, None
+        await asyncio.gather(*(session.stop() for session in [*self.sessions, spare] if session),
                              return_exceptions=True)
+
+    def keep_a_spare(self, command: str) -> None:
+        """Start a spare kiosk for command in the background, if there is room for one."""
+        if self._sparing is None or self._sparing.done():
+            self._sparing = asyncio.ensure_future(self._start_spare(command))
+
+    async def _start_spare(self, command: str) -> None:
+        # One at a time, and none that would make more kiosks than pages allowed:
+        # at the page limit the server runs exactly max_sessions processes.
+        if self.spare is not None and self.spare.command == command and self.spare.alive:
+            return
+        await self._drop_spare()
+        if not self.keeps_spare or len(self.sessions) >= self.max_sessions:
+            return
+        spare = KioskSession.for_page(command, PageLink(),
+                                      download_manager=self.download_manager, debug=self.debug)
+        try:
+            await spare.start(*self.last_size)
+        except OSError:
+            log.exception("A spare kiosk could not be started")
+            return
+        self.spare = spare
+
+    async def _drop_spare(self) -> None:
+        spare, self.spare = self.spare, None
+        if spare is not None:
+            await spare.stop()
+
+    async def take_spare(self, command: str) -> KioskSession | None:
+        """Return the spare kiosk if it runs command and is well, and no longer a spare."""
+        if self._sparing is not None and not self._sparing.done():
+            await asyncio.shield(self._sparing)  # one being started is still sooner
+        spare = self.spare
+        if spare is None or spare.command != command or not spare.alive:
+            return None
+        self.spare = None
+        return spare
 
     @property
     def full(self) -> bool:
@@ -209,14 +260,27 @@ class KioskServer(Server):
         # autoclose=False: when the page says goodbye, its kiosk is stopped before
         # the answer is sent, which waits on a browser that may have stopped reading.
         websocket = web.WebSocketResponse(heartbeat=15, autoclose=False)
-        session = KioskSession(self.command_for(request), write_bytes=websocket.send_bytes,
-                               write_str=websocket.send_str,
-                               close=lambda: close_page(websocket),
-                               download_manager=self.download_manager, debug=self.debug)
-        self.sessions.add(session)  # counted before the first await, so none slips past
+        command = self.command_for(request)
+        # A placeholder counted before the first await, so no other page slips past the cap.
+        session = KioskSession.for_page(command, PageLink(),
+                                        download_manager=self.download_manager,
+                                        debug=self.debug)
+        self.sessions.add(session)
+        width, height = request.query.get("width"), request.query.get("height")
+        self.last_size = terminal_size(width, height)
         try:
             await websocket.prepare(request)
-            await session.start(request.query.get("width"), request.query.get("height"))
+            if spare := await self.take_spare(command):
+                self.sessions.discard(session)
+                session = spare
+                self.sessions.add(session)
+                await session.link.take(websocket)
+                await session.set_terminal_size(width, height)
+            else:
+                await session.link.take(websocket)
+                await session.start(width, height)
+            # The next visitor's kiosk, while this one uses theirs.
+            self.keep_a_spare(command)
             await self._process_messages(websocket, session)
         except web.HTTPException:
             raise  # not a websocket request: aiohttp answers it
@@ -236,6 +300,7 @@ class KioskServer(Server):
             await close_page(websocket)
         finally:
             self.sessions.discard(session)
+            self.keep_a_spare(session.command)  # there may be room for one again
 
     async def _process_messages(self, websocket: web.WebSocketResponse,
                                 session: KioskSession) -> None:
@@ -265,7 +330,8 @@ class KioskServer(Server):
 
 def make_server(location: str | None, host: str, port: int, title: str = "Fælles", *,
                 locale: str = DEFAULT_LOCALE,
-                max_sessions: int = DEFAULT_KIOSK_MAX_SESSIONS) -> Server:
+                max_sessions: int = DEFAULT_KIOSK_MAX_SESSIONS, spare: bool = True) -> Server:
     """Return a textual-serve server for the kiosk. It has no login: bind it to
     localhost or put an authenticating proxy in front of it."""
-    return KioskServer(location, host, port, title, locale=locale, max_sessions=max_sessions)
+    return KioskServer(location, host, port, title, locale=locale, max_sessions=max_sessions,
+                       spare=spare)
