@@ -28,8 +28,8 @@ from aiohttp import WSMsgType, web
 from textual_serve.server import Server
 
 from kiosk.rtl import is_rtl
-from kiosk.web_session import (DEFAULT_COLUMNS, DEFAULT_ROWS, KioskSession, PageLink,
-                                close_page, terminal_size)
+from kiosk.web_session import KioskSession, close_page, terminal_size
+from kiosk.web_spare import PageLink, Spare
 from shared.i18n import DEFAULT_LOCALE, best_locale, translator
 from shared.settings import DEFAULT_KIOSK_MAX_SESSIONS
 from shared.sms_text import sanitise
@@ -122,12 +122,8 @@ class KioskServer(Server):
         self.sessions: set[KioskSession] = set()
         # One kiosk started before any page asks, so the next visitor meets Home
         # at once instead of a blank second while a process starts.
-        self.keeps_spare = spare
-        self.spare: KioskSession | None = None
-        self._sparing: asyncio.Task | None = None
-        # The size the last page asked for: a screen's next page asks the same, and
-        # a spare drawn at that size needs no new layout when the page takes it.
-        self.last_size: tuple[object, object] = (DEFAULT_COLUMNS, DEFAULT_ROWS)
+        self.spare = Spare(lambda: len(self.sessions) < self.max_sessions, on=spare,
+                           download_manager=self.download_manager, debug=self.debug)
         self.faces = [face for face in FONT_FACES if face.path.is_file()]
 
     async def _make_app(self) -> web.Application:
@@ -142,52 +138,12 @@ class KioskServer(Server):
         if missing := missing_font_packages():
             log.warning("Fonts missing; the page falls back to the browser's own. "
                         "Install: apt-get install %s", " ".join(missing))
-        self.keep_a_spare(self.command)
+        self.spare.keep(self.command)
 
     async def on_shutdown(self, app: web.Application) -> None:
-        self.keeps_spare = False
-        if self._sparing is not None:
-            await asyncio.gather(self._sparing, return_exceptions=True)
-        spare, self.spare = self.spare, None
-        await asyncio.gather(*(session.stop() for session in [*self.sessions, spare] if session),
+        await self.spare.stop()
+        await asyncio.gather(*(session.stop() for session in list(self.sessions)),
                              return_exceptions=True)
-
-    def keep_a_spare(self, command: str) -> None:
-        """Start a spare kiosk for command in the background, if there is room for one."""
-        if self._sparing is None or self._sparing.done():
-            self._sparing = asyncio.ensure_future(self._start_spare(command))
-
-    async def _start_spare(self, command: str) -> None:
-        # One at a time, and none that would make more kiosks than pages allowed:
-        # at the page limit the server runs exactly max_sessions processes.
-        if self.spare is not None and self.spare.command == command and self.spare.alive:
-            return
-        await self._drop_spare()
-        if not self.keeps_spare or len(self.sessions) >= self.max_sessions:
-            return
-        spare = KioskSession.for_page(command, PageLink(),
-                                      download_manager=self.download_manager, debug=self.debug)
-        try:
-            await spare.start(*self.last_size)
-        except OSError:
-            log.exception("A spare kiosk could not be started")
-            return
-        self.spare = spare
-
-    async def _drop_spare(self) -> None:
-        spare, self.spare = self.spare, None
-        if spare is not None:
-            await spare.stop()
-
-    async def take_spare(self, command: str) -> KioskSession | None:
-        """Return the spare kiosk if it runs command and is well, and no longer a spare."""
-        if self._sparing is not None and not self._sparing.done():
-            await asyncio.shield(self._sparing)  # one being started is still sooner
-        spare = self.spare
-        if spare is None or spare.command != command or not spare.alive:
-            return None
-        self.spare = None
-        return spare
 
     @property
     def full(self) -> bool:
@@ -267,10 +223,10 @@ class KioskServer(Server):
                                         debug=self.debug)
         self.sessions.add(session)
         width, height = request.query.get("width"), request.query.get("height")
-        self.last_size = terminal_size(width, height)
+        self.spare.size = terminal_size(width, height)
         try:
             await websocket.prepare(request)
-            if spare := await self.take_spare(command):
+            if spare := await self.spare.take(command):
                 self.sessions.discard(session)
                 session = spare
                 self.sessions.add(session)
@@ -280,7 +236,7 @@ class KioskServer(Server):
                 await session.link.take(websocket)
                 await session.start(width, height)
             # The next visitor's kiosk, while this one uses theirs.
-            self.keep_a_spare(command)
+            self.spare.keep(command)
             await self._process_messages(websocket, session)
         except web.HTTPException:
             raise  # not a websocket request: aiohttp answers it
@@ -300,7 +256,7 @@ class KioskServer(Server):
             await close_page(websocket)
         finally:
             self.sessions.discard(session)
-            self.keep_a_spare(session.command)  # there may be room for one again
+            self.spare.keep(session.command)  # there may be room for one again
 
     async def _process_messages(self, websocket: web.WebSocketResponse,
                                 session: KioskSession) -> None:

@@ -18,9 +18,13 @@ import shutil
 import signal
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from textual_serve.app_service import AppService
+
+if TYPE_CHECKING:
+    from kiosk.web_spare import PageLink
 
 log = logging.getLogger("faelles.web")
 
@@ -39,10 +43,6 @@ KILL_WAIT_S = 10
 INPUT_WAIT_S = 10
 # Closing a page's websocket waits this long for a browser that stopped reading.
 CLOSE_WAIT_S = 5
-# A spare kiosk's output is held until a page takes it: Home at the largest size
-# is some 100 kB. One that writes more than this before any page sees it is
-# misbehaving, and is ended rather than allowed to fill the server's memory.
-HELD_MAX_BYTES = 4 * 2**20
 # A kiosk needs none of the services' credentials, and each process started for
 # a page gets the server's environment: these are left out of it.
 CREDENTIALS = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN")
@@ -69,66 +69,6 @@ def without_credentials(environment: dict[str, str]) -> dict[str, str]:
     """Return the environment for a kiosk process: the server's, less any credential."""
     return {name: value for name, value in environment.items()
             if name not in CREDENTIALS and not name.startswith(CREDENTIAL_PREFIXES)}
-
-
-class PageLink:
-    """Where a kiosk's output goes: held back until a page takes the kiosk, then to that page.
-
-    A spare kiosk is started before any page asks for it, so the next visitor
-    need not wait for a process to start; what it draws meanwhile (Home, its
-    language) is kept here and given to the page that takes it, in order.
-    """
-
-    def __init__(self) -> None:
-        self._held: list[tuple[str, bytes | str]] = []
-        self._held_bytes = 0
-        self._websocket: web.WebSocketResponse | None = None
-        self.ended = False  # the kiosk said it is exiting, or went, before a page took it
-
-    @property
-    def taken(self) -> bool:
-        return self._websocket is not None
-
-    def held_output(self) -> bytes:
-        """Return the screen output held for the page so far."""
-        return b"".join(data for kind, data in self._held if kind == "bytes")
-
-    async def write_bytes(self, data: bytes) -> None:
-        if self._websocket is not None:
-            await self._websocket.send_bytes(data)
-        else:
-            self._hold("bytes", data)
-
-    async def write_str(self, text: str) -> None:
-        if self._websocket is not None:
-            await self._websocket.send_str(text)
-        else:
-            self._hold("str", text)
-
-    async def close(self) -> None:
-        if self._websocket is not None:
-            await close_page(self._websocket)
-        else:
-            self.ended = True
-
-    def _hold(self, kind: str, data: bytes | str) -> None:
-        self._held_bytes += len(data)
-        if self._held_bytes > HELD_MAX_BYTES:
-            # Ends the kiosk's session (KioskSession.run): nobody will read this.
-            raise ConnectionError(f"a spare kiosk wrote over {HELD_MAX_BYTES} bytes")
-        self._held.append((kind, data))
-
-    async def take(self, websocket: web.WebSocketResponse) -> None:
-        """Give the page what the kiosk drew so far; from now on it gets everything at once."""
-        # Written while this sends are held too, behind what came before them.
-        while self._held:
-            kind, data = self._held.pop(0)
-            if kind == "bytes":
-                await websocket.send_bytes(data)
-            else:
-                await websocket.send_str(data)
-        self._held_bytes = 0
-        self._websocket = websocket
 
 
 class KioskSession(AppService):

@@ -267,7 +267,7 @@ def test_change_community_status_is_audited(db, now, community):
 
 def test_a_member_whose_number_is_suppressed_gets_no_broadcast(db, now, community, members,
                                                                 anna):
-    # Issue 9, finding 1: a number that opted out, was erased and came back (at the
+    # A number that opted out, was erased and came back (at the
     # kiosk) has a contact row whose flag would not say so; the list does.
     from shared.suppression import suppress
 

@@ -27,7 +27,7 @@ from aiohttp.test_utils import TestClient, TestServer, make_mocked_request
 from click.testing import CliRunner
 
 from faelles.cli import main
-from kiosk import web, web_session
+from kiosk import web, web_session, web_spare
 from kiosk.rtl import for_display, is_rtl
 from kiosk.screens.feedback import FACES
 from kiosk.web import KioskServer, clean_location, kiosk_command, missing_font_packages
@@ -421,8 +421,8 @@ async def test_a_page_gets_the_kiosk_started_before_it_came_and_a_new_one_waits(
     async with serving(spare=True) as client:
         (spare,) = await kiosks(1)  # before any page asked
         deadline = time.monotonic() + WAIT_S
-        while (client.kiosk_server.spare is None
-               or HOME.encode() not in client.kiosk_server.spare.link.held_output()):
+        while (client.kiosk_server.spare.session is None
+               or HOME.encode() not in client.kiosk_server.spare.session.link.held_output()):
             assert time.monotonic() < deadline, "the spare never drew Home"
             await asyncio.sleep(0.1)
         socket = await client.ws_connect("/ws?width=100&height=30")
@@ -488,7 +488,7 @@ async def test_at_the_page_limit_there_is_no_spare_and_the_server_stops_it(servi
 
 @pytest.mark.asyncio
 async def test_a_spare_holds_what_its_kiosk_wrote_until_a_page_takes_it():
-    link = web_session.PageLink()
+    link = web_spare.PageLink()
     await link.write_bytes(b"Home")
     await link.write_str('["open_url", {"url": "#lang=da"}]')
     sent = []
@@ -511,8 +511,8 @@ async def test_a_spare_holds_what_its_kiosk_wrote_until_a_page_takes_it():
 
 @pytest.mark.asyncio
 async def test_a_spare_that_writes_too_much_before_any_page_is_ended(monkeypatch):
-    monkeypatch.setattr(web_session, "HELD_MAX_BYTES", 10)
-    link = web_session.PageLink()
+    monkeypatch.setattr(web_spare, "HELD_MAX_BYTES", 10)
+    link = web_spare.PageLink()
     await link.write_bytes(b"0123456789")
     with pytest.raises(ConnectionError):
         await link.write_bytes(b"x")
