@@ -439,12 +439,15 @@ def worker() -> None:
 @click.option("--max-sessions", type=click.IntRange(min=1), default=None,
               help="Most browser pages served at once with --web "
                    "[default: FAELLES_KIOSK_MAX_SESSIONS, else 8].")
+@click.option("--spare/--no-spare", default=True, show_default=True,
+              help="With --web, keep one kiosk started for the next page, so it opens "
+                   "on Home at once.")
 @click.option("--coordinator", "open_coordinator", is_flag=True,
               help="Open the coordinator PIN dialog directly.")
 @click.option("--speech", is_flag=True, envvar="FAELLES_SPEECH",
               help="Read the screens aloud from the start (espeak-ng); visitors can "
                    "switch it off and on with F3.")
-def kiosk(location, web, host, port, max_sessions, open_coordinator, speech) -> None:
+def kiosk(location, web, host, port, max_sessions, spare, open_coordinator, speech) -> None:
     """Start the kiosk in this terminal (or serve it to a browser with --web)."""
     store = require_store()
     if web:
@@ -453,7 +456,8 @@ def kiosk(location, web, host, port, max_sessions, open_coordinator, speech) -> 
         if speech:  # each browser's kiosk process inherits the environment
             os.environ["FAELLES_SPEECH"] = "1"
         make_server(location, host, port, locale=kiosk_locale(),
-                    max_sessions=max_sessions or load_settings().kiosk_max_sessions).serve()
+                    max_sessions=max_sessions or load_settings().kiosk_max_sessions,
+                    spare=spare).serve()
         return
     log_to_file()
     from kiosk import make_kiosk

@@ -28,7 +28,8 @@ from aiohttp import WSMsgType, web
 from textual_serve.server import Server
 
 from kiosk.rtl import is_rtl
-from kiosk.web_session import KioskSession, close_page
+from kiosk.web_session import KioskSession, close_page, terminal_size
+from kiosk.web_spare import PageLink, Spare
 from shared.i18n import DEFAULT_LOCALE, best_locale, translator
 from shared.settings import DEFAULT_KIOSK_MAX_SESSIONS
 from shared.sms_text import sanitise
@@ -112,13 +113,17 @@ class KioskServer(Server):
 
     def __init__(self, location: str | None, host: str, port: int, title: str = "Fælles", *,
                  locale: str = DEFAULT_LOCALE,
-                 max_sessions: int = DEFAULT_KIOSK_MAX_SESSIONS):
+                 max_sessions: int = DEFAULT_KIOSK_MAX_SESSIONS, spare: bool = True):
         super().__init__(kiosk_command(location), host=host, port=port, title=title,
                          templates_path=PAGE)
         self.location = location
         self.locale = best_locale(locale)
         self.max_sessions = max_sessions
         self.sessions: set[KioskSession] = set()
+        # One kiosk started before any page asks, so the next visitor meets Home
+        # at once instead of a blank second while a process starts.
+        self.spare = Spare(lambda: len(self.sessions) < self.max_sessions, on=spare,
+                           download_manager=self.download_manager, debug=self.debug)
         self.faces = [face for face in FONT_FACES if face.path.is_file()]
 
     async def _make_app(self) -> web.Application:
@@ -133,8 +138,10 @@ class KioskServer(Server):
         if missing := missing_font_packages():
             log.warning("Fonts missing; the page falls back to the browser's own. "
                         "Install: apt-get install %s", " ".join(missing))
+        self.spare.keep(self.command)
 
     async def on_shutdown(self, app: web.Application) -> None:
+        await self.spare.stop()
         await asyncio.gather(*(session.stop() for session in list(self.sessions)),
                              return_exceptions=True)
 
@@ -209,14 +216,27 @@ class KioskServer(Server):
         # autoclose=False: when the page says goodbye, its kiosk is stopped before
         # the answer is sent, which waits on a browser that may have stopped reading.
         websocket = web.WebSocketResponse(heartbeat=15, autoclose=False)
-        session = KioskSession(self.command_for(request), write_bytes=websocket.send_bytes,
-                               write_str=websocket.send_str,
-                               close=lambda: close_page(websocket),
-                               download_manager=self.download_manager, debug=self.debug)
-        self.sessions.add(session)  # counted before the first await, so none slips past
+        command = self.command_for(request)
+        # A placeholder counted before the first await, so no other page slips past the cap.
+        session = KioskSession.for_page(command, PageLink(),
+                                        download_manager=self.download_manager,
+                                        debug=self.debug)
+        self.sessions.add(session)
+        width, height = request.query.get("width"), request.query.get("height")
+        self.spare.size = terminal_size(width, height)
         try:
             await websocket.prepare(request)
-            await session.start(request.query.get("width"), request.query.get("height"))
+            if spare := await self.spare.take(command):
+                self.sessions.discard(session)
+                session = spare
+                self.sessions.add(session)
+                await session.link.take(websocket)
+                await session.set_terminal_size(width, height)
+            else:
+                await session.link.take(websocket)
+                await session.start(width, height)
+            # The next visitor's kiosk, while this one uses theirs.
+            self.spare.keep(command)
             await self._process_messages(websocket, session)
         except web.HTTPException:
             raise  # not a websocket request: aiohttp answers it
@@ -236,6 +256,7 @@ class KioskServer(Server):
             await close_page(websocket)
         finally:
             self.sessions.discard(session)
+            self.spare.keep(session.command)  # there may be room for one again
 
     async def _process_messages(self, websocket: web.WebSocketResponse,
                                 session: KioskSession) -> None:
@@ -265,7 +286,8 @@ class KioskServer(Server):
 
 def make_server(location: str | None, host: str, port: int, title: str = "Fælles", *,
                 locale: str = DEFAULT_LOCALE,
-                max_sessions: int = DEFAULT_KIOSK_MAX_SESSIONS) -> Server:
+                max_sessions: int = DEFAULT_KIOSK_MAX_SESSIONS, spare: bool = True) -> Server:
     """Return a textual-serve server for the kiosk. It has no login: bind it to
     localhost or put an authenticating proxy in front of it."""
-    return KioskServer(location, host, port, title, locale=locale, max_sessions=max_sessions)
+    return KioskServer(location, host, port, title, locale=locale, max_sessions=max_sessions,
+                       spare=spare)

@@ -18,9 +18,13 @@ import shutil
 import signal
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from textual_serve.app_service import AppService
+
+if TYPE_CHECKING:
+    from kiosk.web_spare import PageLink
 
 log = logging.getLogger("faelles.web")
 
@@ -71,6 +75,7 @@ class KioskSession(AppService):
     """One kiosk process for one page, ended and reaped when the page goes, however stuck."""
 
     _ending: asyncio.Future[None] | None = None  # ending the process, once begun
+    link: PageLink | None = None  # where its output goes (for_page)
     # The page plays what its kiosk says (kiosk/page_speech.py): the kiosk
     # writes each utterance here, the server sends it at /speech/TOKEN/N. The token
     # is the page's own, so no other page can hear what a visitor did.
@@ -108,6 +113,20 @@ class KioskSession(AppService):
             env=self._build_environment(width, height))
         self._stdin = self._process.stdin
         return self._process
+
+    @classmethod
+    def for_page(cls, command: str, link: PageLink, **options) -> KioskSession:
+        """Return a session whose kiosk writes through link (to a page, once one takes it)."""
+        session = cls(command, write_bytes=link.write_bytes, write_str=link.write_str,
+                      close=link.close, **options)
+        session.link = link
+        return session
+
+    @property
+    def alive(self) -> bool:
+        """Tell whether the kiosk runs and has not said it is ending."""
+        return (self._process is not None and self._process.returncode is None
+                and self._ending is None and not (self.link and self.link.ended))
 
     async def start(self, width: object, height: object) -> None:
         await super().start(*terminal_size(width, height))

@@ -76,13 +76,18 @@ def due_reminders(db: Database, *, now: datetime) -> list[dict]:
 
 
 def not_reminded(db: Database, meeting: dict) -> list[dict]:
-    """Return the members not yet reminded of this occurrence: contact id, phone, language."""
+    """Return the members not yet reminded of this occurrence: contact id, phone, language.
+
+    An occurrence is the community's meeting at that time, however often it was
+    set again (a leader correcting the place): each member is reminded of it once.
+    """
     return rows(db, "SELECT p.id AS contact_id, p.phone, p.language FROM memberships ms"
                     " JOIN contacts p ON p.id = ms.contact_id"
                     " WHERE ms.community_id = ? AND ms.left_at IS NULL AND NOT EXISTS ("
-                    "  SELECT 1 FROM reminders r WHERE r.meeting_id = ? AND r.starts_at = ?"
+                    "  SELECT 1 FROM reminders r JOIN meetings m ON m.id = r.meeting_id"
+                    "  WHERE m.community_id = ms.community_id AND r.starts_at = ?"
                     "  AND r.contact_id = p.id) ORDER BY p.id",
-                (meeting["community_id"], meeting["id"], meeting["starts_at"]))
+                (meeting["community_id"], meeting["starts_at"]))
 
 
 def mark_reminded(db: Database, meeting: dict, contact_id: int,
@@ -102,6 +107,9 @@ def record_absence(db: Database, meeting: dict, contact_id: int, *, now: datetim
 
 
 def absences(db: Database, meeting: dict) -> int:
-    """Count who cannot come to this occurrence: a number, never names."""
-    return row(db, "SELECT count(*) AS n FROM absences WHERE meeting_id = ? AND starts_at = ?",
-               (meeting["id"], meeting["starts_at"]))["n"]
+    """Count who cannot come to this occurrence (however often it was set): a number,
+    never names."""
+    return row(db, "SELECT count(DISTINCT a.contact_id) AS n FROM absences a"
+                   " JOIN meetings m ON m.id = a.meeting_id"
+                   " WHERE m.community_id = ? AND a.starts_at = ?",
+               (meeting["community_id"], meeting["starts_at"]))["n"]

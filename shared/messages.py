@@ -140,7 +140,9 @@ def get_message(db: Database, message_id: int) -> dict:
 def claim_next(db: Database, *, now: datetime, broadcasts: bool = True) -> dict | None:
     """Mark the next due outbound message 'sending' and return it, or None.
 
-    With broadcasts=False (during quiet hours) broadcast messages wait in the queue.
+    With broadcasts=False (during quiet hours) what nobody asked for just now
+    waits in the queue: broadcasts, leaders' messages and meeting reminders
+    (a meeting set late in the evening for the next day is reminded in the morning).
     """
     # Marked before the provider is called: messages.create has no idempotency
     # key, so a crash after this point must not send the message twice.
@@ -151,7 +153,7 @@ def claim_next(db: Database, *, now: datetime, broadcasts: bool = True) -> dict 
                 "SELECT m.* FROM messages m"
                 " WHERE m.direction = 'out' AND m.status = 'queued' AND m.next_attempt_at <= ?"
                 " AND (m.not_before IS NULL OR m.not_before <= ?)"
-                " AND (? OR m.kind != 'broadcast')"
+                " AND (? OR m.kind NOT IN ('broadcast', 'reminder'))"
                 " ORDER BY m.next_attempt_at, m.id LIMIT 1",
                 (iso(now), iso(now), broadcasts),
             )

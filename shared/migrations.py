@@ -190,7 +190,7 @@ def m004_broadcasts(db: Database) -> None:
 @migrations()
 def m005_outbox_uncertain(db: Database) -> None:
     """Let an outbound message be 'uncertain', give messages AUTOINCREMENT ids, add a heartbeat."""
-    # Issue 9, finding 3: a send whose outcome is unknown (the provider answered
+    # A send whose outcome is unknown (the provider answered
     # after our timeout, or the worker died mid-call) is 'uncertain' until the
     # provider is asked, never sent again blind. attempted_at is when the provider
     # was last called: the window to look for the message in, and the grace period.
@@ -255,7 +255,7 @@ def m005_outbox_uncertain(db: Database) -> None:
 @migrations()
 def m006_ids_never_reused(db: Database) -> None:
     """Make every table's integer id AUTOINCREMENT, so an erased record's number is never reused."""
-    # Issue 9, finding 8: a plain INTEGER PRIMARY KEY hands out max(id) + 1, so after
+    # A plain INTEGER PRIMARY KEY hands out max(id) + 1, so after
     # an erase the next offer got the erased one's number ("Dit tilbud har nummer 8")
     # and old audit rows pointed at someone else. AUTOINCREMENT keeps the largest id
     # ever given in sqlite_sequence. m005 rebuilds messages; it is left to it.
@@ -343,7 +343,7 @@ def m006_ids_never_reused(db: Database) -> None:
 @migrations()
 def m007_suppression(db: Database) -> None:
     """Keep opted-out numbers as keyed hashes that outlive erasure; per-contact SMS guards."""
-    # Issue 9, finding 1: the opted-out flag died with the contact row on erase.
+    # The opted-out flag died with the contact row on erase.
     # suppressions holds HMAC-SHA256(key, E.164) only; store_secrets holds the key
     # used when FAELLES_SUPPRESSION_KEY is unset. New tables only, so whatever
     # columns m005/m006 gave the others does not matter here.

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-import os
 import queue
 import re
 from xml.sax.saxutils import escape
@@ -16,6 +15,7 @@ from flask import Flask, Response, abort, current_app, g, request
 from twilio.request_validator import RequestValidator
 
 from shared.clock import iso, utcnow
+from sms_gateway.group_sync import GroupSync
 from shared.contacts import opt_out_number
 from shared.db import (
     OperationalError, existing_store, immediate, open_db, sqlite3, sqlite_version,
@@ -69,7 +69,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     finally:
         db.close()
     app.extensions["faelles_pool"] = queue.SimpleQueue()
-    app.extensions["faelles_synced"] = {}
+    app.extensions["faelles_group_sync"] = GroupSync(str(store))
     app.teardown_appcontext(release_db)
     app.before_request(refuse_large_bodies)
     app.register_error_handler(StoreBusy, store_busy)
@@ -102,32 +102,7 @@ def get_db():
 
 def sync_committed() -> None:
     """Flush what this request committed to the disk, before the answer says it is stored."""
-    # The 200 tells Twilio the text is ours, so it must survive a power cut, not
-    # only a crashed process. The connections run with synchronous=NORMAL, which
-    # in WAL mode writes each commit to the WAL file without syncing it (SQLite
-    # syncs the WAL before every checkpoint, and the WAL header when it is reused).
-    # fdatasync of the WAL after COMMIT makes this commit, and every one before
-    # it, as durable as synchronous=FULL would, but outside the write lock: the
-    # other gateway worker writes meanwhile instead of waiting for our disk.
-    path = current_app.config["FAELLES"].db_path
-    try:
-        fd = os.open(path + "-wal", os.O_RDONLY)
-    except FileNotFoundError:  # not in WAL mode: the commit went to the database file
-        fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fdatasync(fd)
-        # A new WAL file is a new directory entry, which needs the directory synced.
-        seen = current_app.extensions["faelles_synced"]
-        identity = os.fstat(fd)[1:3]  # inode and device
-        if seen.get("wal") != identity:
-            directory = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
-            try:
-                os.fsync(directory)
-            finally:
-                os.close(directory)
-            seen["wal"] = identity
-    finally:
-        os.close(fd)
+    current_app.extensions["faelles_group_sync"].commit_is_durable()
 
 
 def release_db(exception=None) -> None:

@@ -123,8 +123,17 @@ class KioskServer:
     process: subprocess.Popen
 
     def kiosk_pids(self) -> list[int]:
-        """Return the kiosk processes this server runs, one per open page."""
-        return kiosk_processes(self.process.pid)
+        """Return the kiosk processes this server runs, oldest first: one per open page,
+        and the spare started for the next page (the newest) while there is room."""
+        return sorted(kiosk_processes(self.process.pid), key=started_at)
+
+    def wait_for_kiosks(self, count: int, timeout: float = 60) -> list[int]:
+        """Wait until exactly count kiosk processes run; return them, oldest first."""
+        deadline = time.monotonic() + timeout
+        while len(found := self.kiosk_pids()) != count:
+            assert time.monotonic() < deadline, f"{len(found)} kiosk processes, not {count}"
+            time.sleep(0.1)
+        return found
 
 
 def kiosk_processes(root: int) -> list[int]:
@@ -138,6 +147,14 @@ def kiosk_processes(root: int) -> list[int]:
         if command[1:4] == [b"-m", b"faelles", b"kiosk"] and b"--web" not in command:
             found.append(pid)
     return sorted(found)
+
+
+def started_at(pid: int) -> int:
+    """Return when a process started, in clock ticks since boot (/proc/PID/stat, field 22)."""
+    try:  # "pid (name) state ppid ...": the name may hold spaces and parentheses
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+    except (OSError, ValueError, IndexError):
+        return 0  # gone meanwhile
 
 
 def descendants(root: int) -> set[int]:

@@ -146,6 +146,16 @@ def test_the_worker_holds_broadcasts_in_quiet_hours(db, now, community, members,
     assert claim_next(db, now=now)["kind"] == "broadcast"
 
 
+def test_the_worker_holds_meeting_reminders_in_quiet_hours_but_not_replies(db, now, members):
+    reminder = queue_message(db, phone=members[0]["phone"], body="Husk strik i morgen",
+                             now=now, contact_id=members[0]["id"], kind="reminder")
+    assert claim_next(db, now=now, broadcasts=False) is None
+    reply = queue_message(db, phone=members[1]["phone"], body="Tak", now=now,
+                          contact_id=members[1]["id"], kind="reply")
+    assert claim_next(db, now=now, broadcasts=False)["id"] == reply
+    assert claim_next(db, now=now)["id"] == reminder
+
+
 @pytest.mark.parametrize(("body", "error"), [("", InvalidValue), ("   ", InvalidValue),
                                              ("x" * 1601, InvalidValue)])
 def test_send_broadcast_needs_a_text_of_sms_size(db, now, community, members, body, error, anna):
@@ -267,7 +277,7 @@ def test_change_community_status_is_audited(db, now, community):
 
 def test_a_member_whose_number_is_suppressed_gets_no_broadcast(db, now, community, members,
                                                                 anna):
-    # Issue 9, finding 1: a number that opted out, was erased and came back (at the
+    # A number that opted out, was erased and came back (at the
     # kiosk) has a contact row whose flag would not say so; the list does.
     from shared.suppression import suppress
 

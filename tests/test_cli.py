@@ -144,7 +144,7 @@ def test_export_rejects_an_unknown_kind(faelles):
     assert "contacts" in result.output
 
 
-# Cells a spreadsheet would run (issue 9, finding 7): OWASP's starting characters.
+# Cells a spreadsheet would run: OWASP's starting characters.
 FORMULAS = ["=1+1", "+4520112233", "-2+3", "@SUM(A1:A2)", '=HYPERLINK("http://x";"klik")']
 
 
@@ -361,7 +361,7 @@ def test_every_command_is_in_the_readme(words, command):
     assert mention.search(README.read_text(encoding="utf-8"))
 
 
-# --- what a TUI command does with its logs and the demo PIN (issue 8) -----------------------
+# --- what a TUI command does with its logs and the demo PIN ----------------------------------
 
 
 @pytest.fixture

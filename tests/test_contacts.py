@@ -166,7 +166,7 @@ def test_opting_out_suppresses_the_number_and_opting_in_clears_it(db, contact, n
 
 
 def test_a_contact_made_again_for_a_suppressed_number_starts_opted_out(db, contact, now):
-    # Issue 9, finding 1: the flag died with the erased row; the list does not.
+    # The flag died with the erased row; the list does not.
     opt_out(db, contact["id"], now=now)
     erase_contact(db, contact["phone"], now=now)
     again = touch_contact(db, contact["phone"], now=now + timedelta(days=1), language="da")

@@ -146,7 +146,7 @@ def names_line(db, kind: str) -> bytes:
 
 async def test_csv_cells_a_spreadsheet_would_run_are_neutralised(coordinator_session, demo_db,
                                                                 db_path, now):
-    # Issue 9, finding 7: these went out raw, and Excel ran them.
+    # These went out raw, and Excel ran them.
     texts = ["=1+1", "+45 tal", "-2+3", "@SUM(A1)", "a;b, \"c\""]
     for text in texts:
         record_offer(demo_db, description=text, channel="kiosk", now=now)

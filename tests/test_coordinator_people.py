@@ -64,6 +64,31 @@ async def test_finding_a_contact_shows_everything_about_them(coordinator_session
     assert viewed[0]["actor"] == f"coordinator:{coordinator_id(k)}"
 
 
+async def test_the_record_shows_needs_inbox_texts_and_leading(coordinator_session, demo_db):
+    from shared.clock import utcnow
+    from shared.leaders import add_leader
+    from shared.needs import record_need
+    from shared.unsorted import record_unsorted
+
+    contact = find_contact(demo_db, PHONE)
+    now = utcnow()
+    record_need(demo_db, contact_id=contact["id"], description="Hjælp til at bære en sofa",
+                category="time", town="Munkebo", needed_when="lørdag formiddag",
+                channel="sms", now=now)
+    record_unsorted(demo_db, contact_id=contact["id"], message_id=None,
+                    text="Er der nogen der vil spille kort om torsdagen", language="da", now=now)
+    add_leader(demo_db, "STRIK", contact["id"], "Birthe", now=now)
+    async with coordinator_session() as k:
+        _ = k.app._
+        await find(k, PHONE)
+        await k.until(lambda: "sofa" in record(k))
+        shown = record(k)
+        for expected in ("Hjælp til at bære en sofa", _("When: {schedule}").format(
+                schedule="lørdag formiddag"), "Er der nogen der vil spille kort om torsdagen",
+                f"{_('Leader')} · STRIK · Birthe", f"{_('Needs')} (1)", f"{_('Inbox')} (1)"):
+            assert expected in shown, expected
+
+
 async def test_an_invalid_number_and_an_unknown_number_are_explained(coordinator_session,
                                                                      demo_db):
     async with coordinator_session() as k:

@@ -152,7 +152,7 @@ def test_two_processes_read_then_write_without_locking_errors(db, run_together):
     assert turns >= 10, turns
 
 
-# A write waits a bounded time (issue 9, finding 5: with a foreign writer holding
+# A write waits a bounded time (with a foreign writer holding
 # the lock file, replies came after 43.8 s; Twilio gives up at 15 s).
 
 HOLD = """

@@ -5,17 +5,26 @@ from __future__ import annotations
 import json
 import os
 import queue
+import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from twilio.rest import Client
 
+from shared import meetings
 from shared.clock import utcnow
-from shared.db import open_db, row, rows
+from shared.communities import create_community
+from shared.consent import may_text
+from shared.db import immediate, open_db, row, rows
 from shared.messages import queue_message
+from sms_gateway.dev_phone import FakeTwilioApi, inbound_params, sign_and_post, twiml_messages
+from sms_gateway.transports import RedirectingHttpClient
 
 PHONE = "+4520112233"  # not in the demo data
 AUTH_TOKEN = "e2e-auth-token"
@@ -79,7 +88,7 @@ def gatewayapi_system(tmp_path):
     yield from run_system(tmp_path, "gatewayapi")
 
 
-def run_system(tmp_path, provider: str):
+def run_system(tmp_path, provider: str, *, worker: bool = True):
     gateway_port, api_port = free_port(), free_port()
     env = {**os.environ, "FAELLES_DB": str(tmp_path / "e2e.db"), "PYTHONUNBUFFERED": "1",
            "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_ACCOUNT_SID": "AC" + "e2e0" * 8,
@@ -101,9 +110,18 @@ def run_system(tmp_path, provider: str):
     processes = []
 
     def start(*args, **kwargs):
-        process = subprocess.Popen(faelles(*args), env=env, text=True, **kwargs)
+        kwargs.setdefault("env", env)
+        process = subprocess.Popen(faelles(*args), text=True, **kwargs)
         processes.append(process)
         return process
+
+    def start_worker(**changes: str) -> tuple[subprocess.Popen, Path]:
+        """Start one more worker with these settings changed; return it and its log file."""
+        log = tmp_path / f"worker-{len(processes)}.log"
+        with log.open("w") as output:
+            process = start("worker", env={**env, **changes}, stdout=output,
+                            stderr=subprocess.STDOUT)
+        return process, log
 
     try:
         phone = start("phone", PHONE, "--url", f"http://127.0.0.1:{gateway_port}{webhook}",
@@ -114,9 +132,10 @@ def run_system(tmp_path, provider: str):
         start("serve", "--port", str(gateway_port), stdout=subprocess.DEVNULL,
               stderr=subprocess.DEVNULL)
         wait_for_port(gateway_port)
-        worker = start("worker", stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        worker = (start("worker", stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                  if worker else None)
         yield {"env": env, "phone": phone, "screen": screen, "worker": worker,
-               "db_path": env["FAELLES_DB"]}
+               "start_worker": start_worker, "db_path": env["FAELLES_DB"]}
     finally:
         for process in processes:
             process.terminate()
@@ -410,3 +429,154 @@ def test_the_demo_with_the_phone_delivers_what_the_worker_sends(tmp_path):
     finally:
         db.close()
     assert sent["status"] in ("sent", "delivered")
+
+
+# -- a meeting reminder goes once, however often the worker is killed and started ----------
+
+REMINDED = ("+4520554401", "+4520554402")
+OPTED_OUT = "+4520554403"  # a member who texted STOP
+
+
+def wait_until(condition, what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout:g} s")
+        time.sleep(0.05)
+
+
+def text_from(system, phone: str, body: str) -> list[str]:
+    """Text the gateway from another number, signed as Twilio signs; return the replies."""
+    env = system["env"]
+    params = inbound_params(phone, env["TWILIO_FROM"], body, env["TWILIO_ACCOUNT_SID"])
+    status, answer = sign_and_post(env["FAELLES_PUBLIC_URL"] + "/sms", params, AUTH_TOKEN)
+    assert status == 200, answer
+    return twiml_messages(answer)
+
+
+def kill(worker: subprocess.Popen) -> None:
+    """Kill the worker where it stands, as a power cut or the OOM killer would."""
+    worker.send_signal(signal.SIGKILL)
+    assert worker.wait(timeout=10) == -signal.SIGKILL
+
+
+def reminders(db) -> list[dict]:
+    return rows(db, "SELECT * FROM messages WHERE kind = 'reminder' ORDER BY phone")
+
+
+def outbox_settled(db) -> bool:
+    """Tell whether the outbox holds nothing a worker has still to send or settle."""
+    return row(db, "SELECT count(*) AS n FROM messages WHERE direction = 'out'"
+                   " AND status IN ('queued', 'sending', 'uncertain')")["n"] == 0
+
+
+def received_by_phone(system, phone: str) -> list[str]:
+    """Return what the phone's Messages API took for this number, as Twilio lists it."""
+    http_client = RedirectingHttpClient(system["env"]["FAELLES_TWILIO_API_URL"])
+    try:
+        client = Client(system["env"]["TWILIO_ACCOUNT_SID"], AUTH_TOKEN,
+                        http_client=http_client)
+        return [m.body for m in client.messages.list(to=phone)]
+    finally:
+        http_client.session.close()
+
+
+@pytest.fixture
+def idle_system(tmp_path):
+    """The gateway and the dev phone with no worker: the test starts (and kills) its own."""
+    yield from run_system(tmp_path, "twilio", worker=False)
+
+
+@pytest.fixture
+def meeting_soon(idle_system, request):
+    """Make a community of three who joined by SMS, one then texting STOP, meeting in two hours.
+
+    Return the open store.
+    """
+    db = open_db(idle_system["db_path"])
+    request.addfinalizer(db.close)
+    now = utcnow()
+    create_community(db, code="BRIDGE", town="Kerteminde", now=now,
+                     texts={"da": {"name": "Bridgeklubben"}})
+    for phone in (*REMINDED, OPTED_OUT):
+        assert any("Bridgeklubben" in reply for reply in text_from(idle_system, phone,
+                                                                  "DELTAG BRIDGE"))
+    text_from(idle_system, OPTED_OUT, "STOP")
+    assert not may_text(db, OPTED_OUT)
+    # Members are reminded at 10:00 Copenhagen time the day before. A meeting two
+    # hours from now is on a day that began at most two hours ago, so that 10:00
+    # was at least twelve hours ago, and the meeting has not begun: whenever the
+    # test runs, the reminder is due at the worker's first chores and stays due
+    # for two hours, far longer than the test takes.
+    starts_at = now + timedelta(hours=2)
+    assert meetings.reminder_time(starts_at) < now
+    with immediate(db):
+        meetings.set_meeting(db, "BRIDGE", starts_at=starts_at, weekly=False,
+                             place="Biblioteket", now=now)
+    assert reminders(db) == []  # no worker yet: nothing is queued
+    return db
+
+
+def test_a_worker_killed_and_started_again_reminds_each_member_once(idle_system, meeting_soon):
+    db = meeting_soon
+    first, _ = idle_system["start_worker"]()
+    wait_until(lambda: [(m["phone"], m["status"]) for m in reminders(db)]
+               == [(phone, "delivered") for phone in REMINDED],
+               "the first worker's reminders delivered")
+    kill(first)
+
+    # Queued while no worker runs, so only the next one can send it. A worker's
+    # first round does the chores (reminders among them) before it sends
+    # anything, and a round whose chores fail sends nothing: once this reaches
+    # the phone, the new worker has been through its chores.
+    marker = "Fælles: the worker is back"
+    queue_message(db, phone=PHONE, body=marker, now=utcnow())
+    second, second_log = idle_system["start_worker"]()
+    wait_until(lambda: "worker started" in second_log.read_text(), "the second worker started")
+    idle_system["screen"].wait_for(marker, timeout=60)
+    # Anything the chores queued goes out after the marker: wait for the outbox
+    # to empty before counting what reached the phone.
+    wait_until(lambda: outbox_settled(db), "the outbox sent everything")
+
+    everyone = (*REMINDED, OPTED_OUT)
+    in_outbox = {phone: [m["body"] for m in reminders(db) if m["phone"] == phone]
+                 for phone in everyone}
+    on_phone = {phone: received_by_phone(idle_system, phone) for phone in everyone}
+    assert ([len(in_outbox[p]) for p in everyone], [len(on_phone[p]) for p in everyone]) == (
+        [1, 1, 0], [1, 1, 0])
+    assert on_phone == in_outbox
+    assert second.poll() is None, second_log.read_text()
+
+
+def test_a_worker_killed_while_the_provider_holds_a_reminder_sends_it_once(idle_system,
+                                                                          meeting_soon):
+    db = meeting_soon
+    env = idle_system["env"]
+    # A provider that takes the first message but answers only when the test
+    # lets it: the worker is killed inside that call, the reminder in the
+    # provider's hands and 'sending' in ours, the other still queued. (Were the
+    # test so slow that the worker's call gave up first, the reminder would be
+    # 'uncertain' and the other sent: the same doubt, settled the same way.)
+    with FakeTwilioApi(env["TWILIO_ACCOUNT_SID"], AUTH_TOKEN, answer_late=1) as provider:
+        provider_url = {"FAELLES_TWILIO_API_URL": provider.url}
+        first, _ = idle_system["start_worker"](**provider_url)
+        wait_until(lambda: len(provider.received) == 1, "the provider took a reminder")
+        kill(first)
+        [held] = [m for m in reminders(db) if m["phone"] == provider.received[0]["to"]]
+        assert held["status"] in ("sending", "uncertain")
+
+        second, second_log = idle_system["start_worker"](**provider_url)
+        # Only the new worker can settle the held reminder (the provider sends no
+        # status callback for it until the test ends), and it asks the provider
+        # about it after its chores in the same round: once settled, the chores
+        # have run.
+        wait_until(lambda: outbox_settled(db), "the second worker settled and sent the rest",
+                   timeout=90)
+        assert second.poll() is None, second_log.read_text()
+
+    # One call each reached the provider: the held reminder was found there, not sent again.
+    assert (sorted(m["to"] for m in provider.received), [m["phone"] for m in reminders(db)]) == (
+        list(REMINDED), list(REMINDED))
+    settled = row(db, "SELECT * FROM messages WHERE id = ?", (held["id"],))
+    assert (settled["status"], settled["provider_id"], settled["attempts"]) == (
+        "sent", provider.received[0]["sid"], 1)

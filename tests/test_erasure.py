@@ -1,6 +1,6 @@
 """Erase leaves no trace: no copy of the number in the database file or its WAL afterwards.
 
-Issue 9, finding 2: after an erase the WAL held 131 copies of the number; once
+After an erase the WAL held 131 copies of the number; once
 the WAL was merged the main file still held 16 in free pages (secure_delete was
 off). Read here as an attacker with the files would: the raw bytes.
 """

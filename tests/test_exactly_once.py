@@ -1,6 +1,6 @@
 """Exactly once towards the provider: a send with an unknown outcome is asked about, not repeated.
 
-Issue 9, finding 3: when Twilio took a message but answered after the client's
+When Twilio took a message but answered after the client's
 timeout, and no status callback came, the worker called messages.create again.
 These tests use the real twilio client against FakeTwilioApi, which takes a
 message and answers only after the client has given up. GatewayAPI cannot be

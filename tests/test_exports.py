@@ -89,7 +89,7 @@ def test_unknown_kind_raises(db, kind):
         export_rows(db, kind)
 
 
-# -- safe exports (issue 9, finding 7) ------------------------------------------------
+# -- safe exports -----------------------------------------------------------------------
 
 # Cells a spreadsheet would run, as the probe sent them: OWASP's starting characters.
 FORMULAS = ["=1+1", "+45 2011 2233", "-2+3", "@SUM(A1:A2)", "\tvist", "\r=1+1",

@@ -228,7 +228,7 @@ def test_a_sender_that_is_not_e164_is_a_bad_request_logged_masked(client, settin
 @pytest.mark.parametrize("number", ["+4522000001", "+4529999999", "+299123456", "+88234567890"])
 def test_any_e164_sender_is_answered_even_one_libphonenumber_does_not_know(client, settings,
                                                                            demo_db, number):
-    # Issue 9, finding 4: +4522000001 is E.164, but libphonenumber's metadata calls
+    # +4522000001 is E.164, but libphonenumber's metadata calls
     # the range unallocated. The 400 lost the text: Twilio does not retry a 4xx.
     phone = Phone(client, settings, number=number)
 
@@ -240,7 +240,7 @@ def test_any_e164_sender_is_answered_even_one_libphonenumber_does_not_know(clien
     assert count(demo_db, "messages") == 4  # two texts in, two replies out
 
 
-# MessageSid (issue 9, finding 9: ESC and BEL in it were stored and exported raw).
+# MessageSid (ESC and BEL in it were stored and exported raw).
 
 @pytest.mark.parametrize("sid", [
     "SM\x1b[31m" + "a" * 25 + "\x07", "SMreplayed", "sm" + "a" * 32, "SM" + "a" * 31,
@@ -266,7 +266,7 @@ def test_sms_and_mms_sids_in_either_case_are_taken(phone, sid):
     assert phone.text("HJÆLP", sid=sid) == render_reply(Reply("help"), "da")
 
 
-# Request size (issue 9, finding 5: an unsigned 100 MB body was read and parsed before the 403).
+# Request size (an unsigned 100 MB body was read and parsed before the 403).
 
 class UnreadBody(io.RawIOBase):
     """A request body that records whether the gateway read any of it."""
@@ -321,7 +321,7 @@ def test_the_inbound_commit_is_on_disk_before_the_answer(phone, demo_db, db_path
         committed = row(demo_db, "SELECT count(*) AS n FROM messages WHERE direction = 'in'")["n"]
         synced.append((os.readlink(f"/proc/self/fd/{fd}"), committed))
 
-    monkeypatch.setattr("sms_gateway.app.os.fdatasync", fdatasync)
+    monkeypatch.setattr("sms_gateway.group_sync.os.fdatasync", fdatasync)
 
     phone.text("ROS Tak for i går")
 

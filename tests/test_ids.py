@@ -1,4 +1,4 @@
-"""Ids are never given twice (issue 9, finding 8), and m006 keeps an older store's data."""
+"""Ids are never given twice, and m006 keeps an older store's data."""
 
 import pytest
 

@@ -1,6 +1,6 @@
 """Inbound never lost: a store that cannot write answers 503 (Twilio retries), never a late 200.
 
-Issue 9, finding 5: with a foreign writer holding the lock, replies came after
+With a foreign writer holding the lock, replies came after
 43.8 s (Twilio gives up at 15 s), and /healthz said 200 on a full disk and while
 writes were blocked.
 """

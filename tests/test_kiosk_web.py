@@ -27,12 +27,12 @@ from aiohttp.test_utils import TestClient, TestServer, make_mocked_request
 from click.testing import CliRunner
 
 from faelles.cli import main
-from kiosk import web, web_session
+from kiosk import web, web_session, web_spare
 from kiosk.rtl import for_display, is_rtl
 from kiosk.screens.feedback import FACES
 from kiosk.web import KioskServer, clean_location, kiosk_command, missing_font_packages
 from kiosk.web_session import terminal_size
-from kiosk_page import kiosk_processes
+from kiosk_page import kiosk_processes, started_at
 from shared.i18n import translator
 from shared.settings import load_settings
 
@@ -62,8 +62,12 @@ def serving(fonts, db_path, monkeypatch):
 
     @asynccontextmanager
     async def serve(**options):
+        # One kiosk process per page is easier to reason about: the spare kiosk
+        # has tests of its own, which ask for it.
+        options.setdefault("spare", False)
         server = KioskServer(HOME, "127.0.0.1", 0, **options)
         async with TestClient(TestServer(await server._make_app())) as client:
+            client.kiosk_server = server
             yield client
 
     return serve
@@ -399,6 +403,135 @@ def test_the_cap_is_a_setting_and_an_option(monkeypatch):
     assert [(options["max_sessions"], options["locale"]) for options in made] == [
         (5, "uk"), (2, "uk")]
     assert CliRunner().invoke(main, ["kiosk", "--web", "--max-sessions", "0"]).exit_code != 0
+
+
+# --- a spare kiosk for the next page ------------------------------------------------------
+
+async def kiosks(count: int) -> list[int]:
+    """Wait until exactly count kiosk processes run; return them, oldest first."""
+    deadline = time.monotonic() + WAIT_S
+    while len(found := kiosk_processes(os.getpid())) != count:
+        assert time.monotonic() < deadline, f"{len(found)} kiosk processes, not {count}"
+        await asyncio.sleep(0.1)
+    return sorted(found, key=started_at)
+
+
+@pytest.mark.asyncio
+async def test_a_page_gets_the_kiosk_started_before_it_came_and_a_new_one_waits(serving, db):
+    async with serving(spare=True) as client:
+        (spare,) = await kiosks(1)  # before any page asked
+        deadline = time.monotonic() + WAIT_S
+        while (client.kiosk_server.spare.session is None
+               or HOME.encode() not in client.kiosk_server.spare.session.link.held_output()):
+            assert time.monotonic() < deadline, "the spare never drew Home"
+            await asyncio.sleep(0.1)
+        socket = await client.ws_connect("/ws?width=100&height=30")
+        told, drawn = [], b""
+        while not (told and HOME.encode() in drawn):  # what the spare did before the page came
+            message = await socket.receive(timeout=WAIT_S)
+            assert message.type in (WSMsgType.TEXT, WSMsgType.BINARY), (message, told)
+            if message.type == WSMsgType.TEXT:
+                told.append(message.data)
+            else:
+                drawn += message.data
+        assert any("#lang=da" in text for text in told), told  # the page's <html lang>
+        page, next_spare = await kiosks(2)
+        assert page == spare and next_spare != spare
+        await socket.close()
+        assert await gone(page)
+        assert await kiosks(1) == [next_spare]  # one spare at a time, never two
+
+
+@pytest.mark.asyncio
+async def test_a_page_at_another_location_gets_its_own_kiosk_and_the_next_spare_is_there(
+        serving, db):
+    async with serving(spare=True) as client:
+        (spare,) = await kiosks(1)
+        socket = await client.ws_connect("/ws/Dalby%20Forsamlingshus?width=80&height=24")
+        await read_until(socket, "Dalby Forsamlingshus")
+        running = await kiosks(2)
+        assert spare not in running  # started for Munkebo: not what this page asked for
+        assert all(b"Dalby Forsamlingshus" in Path(f"/proc/{pid}/cmdline").read_bytes()
+                   for pid in running)
+        await socket.close()
+
+
+@pytest.mark.asyncio
+async def test_a_spare_that_died_is_not_given_to_a_page(serving, db):
+    async with serving(spare=True) as client:
+        (spare,) = await kiosks(1)
+        os.kill(spare, signal.SIGKILL)
+        assert await gone(spare)
+        socket = await client.ws_connect("/ws?width=80&height=24")
+        await read_until(socket, HOME)  # from a kiosk started for it
+        assert spare not in await kiosks(2)
+        await socket.close()
+
+
+@pytest.mark.asyncio
+async def test_at_the_page_limit_there_is_no_spare_and_the_server_stops_it(serving, db):
+    async with serving(spare=True, max_sessions=2) as client:
+        await kiosks(1)
+        first = await client.ws_connect("/ws?width=80&height=24")
+        await read_until(first, HOME)
+        await kiosks(2)  # the first page's, and a spare
+        second = await client.ws_connect("/ws?width=80&height=24")
+        await read_until(second, HOME)
+        await kiosks(2)  # both pages', and no spare beyond the limit
+        await asyncio.sleep(0.5)
+        assert len(kiosk_processes(os.getpid())) == 2
+        await first.close()
+        await second.close()
+        (spare,) = await kiosks(1)  # room again: one spare
+    assert await gone(spare), "the spare outlived the server"
+
+
+@pytest.mark.asyncio
+async def test_a_spare_holds_what_its_kiosk_wrote_until_a_page_takes_it():
+    link = web_spare.PageLink()
+    await link.write_bytes(b"Home")
+    await link.write_str('["open_url", {"url": "#lang=da"}]')
+    sent = []
+
+    class Page:
+        async def send_bytes(self, data):
+            sent.append(data)
+            if data == b"Home":  # the kiosk draws on while the page is given what it held
+                await link.write_bytes(b" drawn meanwhile")
+
+        async def send_str(self, text):
+            sent.append(text)
+
+    await link.take(Page())
+    await link.write_bytes(b"after")
+    assert sent == [b"Home", '["open_url", {"url": "#lang=da"}]', b" drawn meanwhile",
+                    b"after"]
+    assert link.taken and not link.ended
+
+
+@pytest.mark.asyncio
+async def test_a_spare_that_writes_too_much_before_any_page_is_ended(monkeypatch):
+    monkeypatch.setattr(web_spare, "HELD_MAX_BYTES", 10)
+    link = web_spare.PageLink()
+    await link.write_bytes(b"0123456789")
+    with pytest.raises(ConnectionError):
+        await link.write_bytes(b"x")
+    await link.close()
+    assert link.ended and not link.taken
+
+
+def test_the_spare_is_an_option(monkeypatch):
+    made = []
+
+    class NotServing:
+        def serve(self):
+            pass
+
+    monkeypatch.setattr(web, "make_server",
+                        lambda *args, **options: made.append(options) or NotServing())
+    assert CliRunner().invoke(main, ["kiosk", "--web"]).exit_code == 0
+    assert CliRunner().invoke(main, ["kiosk", "--web", "--no-spare"]).exit_code == 0
+    assert [options["spare"] for options in made] == [True, False]
 
 
 # --- no credential in a kiosk --------------------------------------------------------------

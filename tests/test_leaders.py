@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from shared import meetings
 from shared.contacts import find_contact, touch_contact
 from shared.coordinators import add_coordinator
 from shared.communities import join_community
@@ -114,6 +115,24 @@ def test_a_meeting_is_repeated_in_words_reminded_once_and_absences_are_counted(p
     assert "torsdag den 10. december" in phones.text(MEMBER, "AFBUD STRIK")
     status = phones.text(LEADER, "MØDE STRIK")
     assert "1" in status and MEMBER not in status
+
+
+def test_a_meeting_set_again_at_the_same_time_is_not_reminded_twice_and_keeps_its_absences(
+        phones, demo_db, inge):
+    phones.text(LEADER, "MØDE STRIK 10/12 14:00 Munkebo Bibliotek")
+    due = datetime(2026, 12, 9, 10, 0, tzinfo=TIMEZONE)
+    assert leading.remind(demo_db, now=due) == 2
+    phones.now = due
+    phones.text(MEMBER, "AFBUD STRIK")
+    # The leader corrects the place after the reminders went: the same occurrence.
+    phones.text(LEADER, "MØDE STRIK 10/12 14:00 Kerteminde Bibliotek")
+    assert leading.remind(demo_db, now=due + timedelta(minutes=1)) == 0
+    assert len(rows(demo_db, "SELECT id FROM messages WHERE kind = 'reminder'")) == 2
+    found = meetings.next_meeting(demo_db, "STRIK", now=phones.now)
+    assert meetings.absences(demo_db, found) == 1  # the absence still counts
+    # Moved to another time, it is a new occurrence, reminded again.
+    phones.text(LEADER, "MØDE STRIK 10/12 16:00 Kerteminde Bibliotek")
+    assert leading.remind(demo_db, now=due + timedelta(minutes=2)) == 2
 
 
 def test_an_unreadable_date_gets_an_example_never_a_guess(phones, demo_db, inge):

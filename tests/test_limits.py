@@ -1,6 +1,6 @@
 """Request limits under the production server: gunicorn with ./gunicorn.conf.py, and Flask's.
 
-Issue 9, finding 5: an unsigned 100 MB body was read and parsed before the 403,
+An unsigned 100 MB body was read and parsed before the 403,
 and the worker's memory went from 37 to 229 MB.
 """
 

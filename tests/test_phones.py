@@ -46,7 +46,7 @@ def test_is_allowed_checks_the_calling_code():
     assert is_allowed("+46701234567", allowed_codes=("45", "46"))
 
 
-# As Twilio sends them (issue 9, finding 4): E.164 by syntax is enough.
+# As Twilio sends them: E.164 by syntax is enough.
 
 @pytest.mark.parametrize("number", ["+4522000001", "+4520112233", "+12025550123", "+299123456",
                                     "+999123456789012"])

@@ -1,6 +1,6 @@
 """The suppression list: a number that texted STOP gets nothing, even after its contact is erased.
 
-Issue 9, finding 1: STOP, then `faelles erase` (or SLET + JA), and a kiosk code,
+STOP, then `faelles erase` (or SLET + JA), and a kiosk code,
 an offer approval, a kiosk welcome and a broadcast were then delivered to the
 number: 4 SMS to someone who had texted STOP.
 """

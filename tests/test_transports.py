@@ -134,7 +134,7 @@ def test_failures_to_connect_are_transient(error):
     TwilioException("HttpClient failed"),
 ], ids=["read-timeout", "dropped", "broken-answer", "http-layer"])
 def test_failures_after_the_request_went_out_are_uncertain(error):
-    # Issue 9, finding 3: Twilio may have the message; sending again could text twice.
+    # Twilio may have the message; sending again could text twice.
     with pytest.raises(UncertainSendError):
         twilio_transport(LocalTwilioApi(error=error)).send(MESSAGE)
 
@@ -301,5 +301,5 @@ def test_console_transport_logs_and_delivers(caplog):
 
     assert isinstance(make_transport(Settings()), ConsoleTransport)
     assert result == SendResult(provider_id="console-7", status="delivered")
-    # The text, for the developer reading it; not the number (issue 9, finding 2).
+    # The text, for the developer reading it; not the number.
     assert caplog.messages == ["to +45 •• •• •• 33: Hej! Du er med i STRIK."]

@@ -8,7 +8,8 @@ from kiosk.widgets.cells import shown
 from shared.clock import parse
 from shared.i18n import format_when, language_name_in
 from shared.labels import (CATEGORIES, CHANNELS, FEEDBACK_KINDS, FEEDBACK_STATUSES,
-                           MESSAGE_STATUSES, OFFER_STATUSES, label, note_is_reason)
+                           MESSAGE_STATUSES, NEED_STATUSES, OFFER_STATUSES, label,
+                           note_is_reason)
 
 
 def describe(data: dict, app) -> Content:
@@ -49,6 +50,10 @@ def describe(data: dict, app) -> Content:
              m["left_at"] and _("left {when}").format(when=when(m["left_at"])),
              label(CHANNELS, m["channel"], _), m["location"])
 
+    for leads in data.get("leaders", []):
+        line(_("Leader"), codes.get(leads["community_id"], f"#{leads['community_id']}"),
+             leads["first_name"], when(leads["created_at"]))
+
     heading(_("Offers"), data["offers"])
     for o in data["offers"]:
         line(f"#{o['id']}", label(OFFER_STATUSES, o["status"], _),
@@ -64,6 +69,15 @@ def describe(data: dict, app) -> Content:
         if o["answer"]:
             line(_("The citizen's answer: {answer}").format(answer=o["answer"]), indent=4)
 
+    heading(_("Needs"), data.get("needs", []))
+    for n in data.get("needs", []):
+        line(f"#{n['id']}", label(NEED_STATUSES, n["status"], _),
+             label(CATEGORIES, n["category"], _), n["town"], label(CHANNELS, n["channel"], _),
+             n["location"], when(n["created_at"]))
+        line(n["description"], indent=4)
+        if n["needed_when"]:
+            line(_("When: {schedule}").format(schedule=n["needed_when"]), indent=4)
+
     heading(_("Feedback"), data["feedback"])
     for f in data["feedback"]:
         line(f"#{f['id']}", label(FEEDBACK_KINDS, f["kind"], _),
@@ -72,6 +86,14 @@ def describe(data: dict, app) -> Content:
         line(f["text"], indent=4)
         if f["reply"]:
             line(_("Reply: {reply}").format(reply=f["reply"]), indent=4)
+
+    # Texts that were no keyword and no answer, kept for a coordinator to read.
+    heading(_("Inbox"), data.get("unsorted", []))
+    for u in data.get("unsorted", []):
+        line(f"#{u['id']}", when(u["created_at"]))
+        line(u["text"], indent=4)
+        if u["reply"]:
+            line(_("Reply: {reply}").format(reply=u["reply"]), indent=4)
 
     heading(_("Messages"), data["messages"])
     for m in data["messages"]:
