@@ -458,8 +458,8 @@ async def test_the_new_community_form_fits_80x24_with_the_towns_to_choose(coordi
                          "#schedule-da", "#description-da", "#code"):
             widget = visitor.one(selector)
             widget.focus()
-            await visitor.pilot.pause()
-            assert fields.region.contains_region(widget.region), f"{selector} is not shown"
+            # Focus scrolls the field into view, with a short animation.
+            await visitor.until(lambda: fields.region.contains_region(widget.region))
             for button in ("#save", "#cancel"):
                 assert screen.contains_region(visitor.one(button).region), f"{button} went"
         assert box.max_scroll_y == 0 and fields.max_scroll_y > 0
