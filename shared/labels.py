@@ -48,7 +48,7 @@ RECORD_KINDS = {"offer": N_("offer"), "feedback": N_("feedback"),
                 "messages": N_("messages"), "unsorted": N_("inbox message"),
                 "inbox": N_("inbox"), "need": N_("need"),
                 "introduction": N_("introduction"), "needs": N_("needs"),
-                "introductions": N_("introductions")}
+                "introductions": N_("introductions"), "meeting": N_("meeting")}
 AUDIT_ACTIONS = {
     "login": N_("logged in"), "logout": N_("logged out"),
     "failed_login": N_("wrong PIN"), "lockout": N_("locked out after wrong PINs"),
@@ -60,6 +60,7 @@ AUDIT_ACTIONS = {
     "community_create": N_("community created"), "community_edit": N_("community edited"),
     "community_pause": N_("community paused"), "community_resume": N_("community resumed"),
     "community_archive": N_("community archived"), "broadcast": N_("SMS to members"),
+    "set_meeting": N_("meeting set"), "call_off_meeting": N_("meeting called off"),
     "access_view": N_("data viewed"), "access_export": N_("data exported"),
     "export": N_("exported"), "erase_contact": N_("contact erased"),
     "erase_confirmed": N_("erasure confirmed"), "purge": N_("old records deleted"),

@@ -7,6 +7,7 @@ from datetime import datetime, time, timedelta
 from shared.clock import iso, parse
 from shared.db import Database, row, rows
 from shared.i18n import TIMEZONE
+from shared.keywords import fold
 from shared.leaders import community_id
 
 # Members are reminded the day before, at this time, Copenhagen time.
@@ -18,21 +19,26 @@ def set_meeting(db: Database, code: str, *, starts_at: datetime, weekly: bool, p
                 now: datetime, by_contact: int | None = None,
                 by_coordinator: int | None = None) -> int:
     """Make this the community's next meeting (the one before it no longer holds)."""
-    community = community_id(db, code)
-    db.execute("UPDATE meetings SET cancelled_at = ? WHERE community_id = ?"
-               " AND cancelled_at IS NULL", (iso(now), community))
+    cancel_meeting(db, code, now=now)
     return db.execute(
         "INSERT INTO meetings (community_id, starts_at, weekly, place, set_by_contact_id,"
         " set_by_coordinator_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (community, iso(starts_at), int(weekly), place, by_contact, by_coordinator, iso(now)),
+        (community_id(db, code), iso(starts_at), int(weekly), place, by_contact, by_coordinator,
+         iso(now)),
     ).lastrowid
+
+
+def cancel_meeting(db: Database, code: str, *, now: datetime) -> None:
+    """Call off the community's meeting: it is no longer its next one, and nobody is reminded."""
+    db.execute("UPDATE meetings SET cancelled_at = ? WHERE community_id = ?"
+               " AND cancelled_at IS NULL", (iso(now), community_id(db, code)))
 
 
 def next_meeting(db: Database, code: str, *, now: datetime) -> dict | None:
     """Return the community's next meeting with its next start (starts_at), or None."""
     found = row(db, "SELECT m.* FROM meetings m JOIN communities c ON c.id = m.community_id"
                     " WHERE c.code = ? AND m.cancelled_at IS NULL ORDER BY m.id DESC LIMIT 1",
-                (code,))
+                (fold(code),))
     if found is None:
         return None
     starts_at = next_start(found, now=now)

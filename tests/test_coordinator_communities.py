@@ -451,12 +451,22 @@ async def test_the_new_community_form_fits_80x24_with_the_towns_to_choose(coordi
         await visitor.settle()
         screen = app.screen.region
         box = visitor.one("#community-box")
-        # Every field and both buttons on the screen at once: nothing to scroll to.
-        for selector in ("#code", "#town", "#place", "#text-languages", "#name-da",
-                         "#schedule-da", "#description-da", "#save", "#cancel"):
+        fields = visitor.one("#community-fields")
+        # The fields scroll a little under Save and Cancel, which never leave the screen:
+        # each field in turn is shown whole, above the buttons.
+        for selector in ("#code", "#town", "#place", "#meeting", "#text-languages", "#name-da",
+                         "#schedule-da", "#description-da", "#code"):
             widget = visitor.one(selector)
-            assert screen.contains_region(widget.region), f"{selector} is off the screen"
-        assert box.max_scroll_y == 0
+            widget.focus()
+            # Focus scrolls the field into view, with a short animation.
+            await visitor.until(lambda: fields.region.contains_region(widget.region))
+            for button in ("#save", "#cancel"):
+                assert screen.contains_region(visitor.one(button).region), f"{button} went"
+        assert box.max_scroll_y == 0 and fields.max_scroll_y > 0
+        # What is read from the meeting stands under it, wrapped, not cut.
+        assert visitor.text("#meeting-read") == app._(
+            "No meeting is set. Members get an SMS the day before a meeting.")
+        assert fields.region.contains_region(visitor.one("#meeting-read").region)
         # A field looks like one: its own background and a frame, not the dialog's.
         place = visitor.one("#place")
         assert place.styles.background != box.styles.background
@@ -474,6 +484,102 @@ async def test_the_new_community_form_fits_80x24_with_the_towns_to_choose(coordi
         await save(visitor)
         await visitor.until(lambda: app.screen.id == "coordinator")
     assert get_community(demo_db, "HAVEFOLK")["town"] == "Hindsholm"
+
+
+@pytest.fixture
+def meeting_clock(monkeypatch, now):
+    """Fix the form's clock: what a meeting is read against, and when the form is saved."""
+    import kiosk.coordinator.community_form as form
+    import kiosk.coordinator.meeting_field as field
+
+    monkeypatch.setattr(form, "utcnow", lambda: now)
+    monkeypatch.setattr(field, "utcnow", lambda: now)
+
+
+async def edit(visitor, code: str) -> None:
+    await open_tab(visitor)
+    await highlight(visitor, code)
+    await visitor.press("e")
+    await visitor.until(lambda: visitor.app.screen.id == "community-form")
+    await visitor.settle()
+
+
+async def test_the_next_meeting_is_written_as_people_write_it_and_read_back(
+        coordinator_session, demo_db, meeting_clock):
+    async with coordinator_session(size=SIZE, locale="en") as visitor:
+        app = visitor.app
+        await edit(visitor, "STRIK")
+        assert visitor.text("#meeting-read") == (
+            "No meeting is set. Members get an SMS the day before a meeting.")
+        assert not visitor.one("#call-off-box").display  # nothing to call off
+        visitor.one("#meeting").focus()
+        await visitor.type("snart en dag")
+        refusal = "Cannot read a coming day and time: write e.g. 12/12 14:00 Library."
+        assert visitor.text("#meeting-read") == refusal
+        assert visitor.one("#meeting-read").has_class("-unreadable")
+        await save(visitor)
+        # Refused by the service, and nothing saved: the form stays open and says why.
+        assert app.screen.id == "community-form" and visitor.text("#problem") == refusal
+        assert rows(demo_db, "SELECT * FROM meetings") == []
+
+        # Friday 27 November: 12/12 is a Saturday this year.
+        await fill(visitor, meeting="12/12 14:00 Munkebo Bibliotek")
+        assert visitor.text("#meeting-read") == (
+            "Understood as: Saturday 12 December at 14:00, Munkebo Bibliotek")
+        assert not visitor.one("#meeting-read").has_class("-unreadable")
+        await fill(visitor, meeting="i morgen kl 10")
+        assert visitor.text("#meeting-read") == "Understood as: Saturday 28 November at 10:00"
+        await fill(visitor, meeting="hver tirsdag kl 14 Biblioteket")
+        assert visitor.text("#meeting-read") == (
+            "Understood as: every Tuesday at 14:00, Biblioteket")
+        await save(visitor)
+        await visitor.until(lambda: app.screen.id == "coordinator")
+        await visitor.settle()
+        assert notified(app, "Saved STRIK.")
+
+        await visitor.press("e")  # opened again, it says what the meeting is now
+        await visitor.until(lambda: app.screen.id == "community-form")
+        await visitor.settle()
+        assert visitor.one("#meeting").value == ""
+        assert visitor.text("#meeting-read") == "Next time: every Tuesday at 14:00, Biblioteket"
+    [meeting] = rows(demo_db, "SELECT * FROM meetings")
+    assert (meeting["weekly"], meeting["place"], meeting["set_by_coordinator_id"]) == (
+        1, "Biblioteket", app.coordinator["id"])
+    assert meeting["starts_at"] == "2026-12-01T13:00:00+00:00"
+    entry = next(e for e in audit_log(demo_db) if e["action"] == "set_meeting")
+    assert (entry["coordinator_id"], entry["record_kind"], entry["record_id"]) == (
+        app.coordinator["id"], "meeting", meeting["id"])
+
+
+async def test_the_meeting_is_called_off_with_a_button_and_save(coordinator_session, demo_db,
+                                                                meeting_clock, now):
+    from shared.services.coordinator import set_next_meeting
+
+    anna = rows(demo_db, "SELECT id FROM coordinators WHERE name = 'Anna'")[0]["id"]
+    set_next_meeting(demo_db, "STRIK", "hver tirsdag kl 14 Biblioteket", language="da",
+                     coordinator_id=anna, now=now)
+    async with coordinator_session(size=(80, 24), locale="da") as visitor:
+        app = visitor.app
+        await edit(visitor, "STRIK")
+        assert visitor.text("#meeting-read") == "Næste gang: hver tirsdag kl. 14.00, Biblioteket"
+        await visitor.tap("#call-off")
+        assert visitor.text("#meeting-read") == (
+            "Når du gemmer, aflyses mødet hver tirsdag kl. 14.00, og der sendes ingen "
+            "påmindelse.")
+        assert visitor.one("#meeting").disabled
+        assert str(visitor.one("#call-off").label) == "Behold mødet"
+        await visitor.until(lambda: not visitor.one("#call-off").has_class("-active"))
+        await visitor.tap("#call-off")  # changed their mind: nothing is called off
+        assert not visitor.one("#meeting").disabled
+        assert visitor.text("#meeting-read").startswith("Næste gang:")
+        await visitor.until(lambda: not visitor.one("#call-off").has_class("-active"))
+        await visitor.tap("#call-off")
+        await save(visitor)
+        await visitor.until(lambda: app.screen.id == "coordinator")
+    [meeting] = rows(demo_db, "SELECT * FROM meetings")
+    assert meeting["cancelled_at"] is not None
+    assert [e["action"] for e in audit_log(demo_db)][:2] == [
+        "call_off_meeting", "community_edit"]
 
 
 async def test_a_missing_name_shows_that_languages_texts(coordinator_session, demo_db):

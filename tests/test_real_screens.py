@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import shlex
 import subprocess
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -850,14 +851,70 @@ def test_the_new_community_form_shows_every_field_and_save_and_the_towns(kiosk, 
     visit_tab(coordinator, 4, TAB_LABELS[3])
     coordinator.send("n")
     coordinator.wait_for(da("New community"))
-    # Every field at once, with its frame, and the texts of one language under its tab.
+    # The fields with their frames, the next meeting with what it says under it, and the
+    # texts of one language under its tab; Save and Cancel stay at the bottom.
     assert_screen(coordinator, [
         da("New community"), da("SMS code"), da("e.g. STRIK"), da("Town"), da("Choose a town"),
-        da("Place"), "Dansk", "Arabisk", "Ukrainsk", da("Name"), da("When it meets"),
-        da("Description"), da("Save"), da("Cancel")], "New community")
+        da("Place"), da("Next meeting"), da("e.g. 12/12 14:00 Library"),
+        da("No meeting is set. Members get an SMS the day before a meeting."),
+        "Dansk", "Arabisk", "Ukrainsk", da("Name"), da("When it meets"), da("Save"),
+        da("Cancel")], "New community")
     framed = [line for line in coordinator.lines() if da("Name") in line]
     assert framed and "▊" in framed[0], f"the name has no field to write in:\n{framed}"
+    # At 80x24 the description is under the buttons until the cursor goes there.
+    coordinator.send("BTab", "BTab", "BTab")  # from the code back past Cancel and Save
+    coordinator.wait_for(da("Description"))
+    assert_screen(coordinator, [da("Description"), da("Save"), da("Cancel")],
+                  "New community: the description")
+    coordinator.send("Tab", "Tab", "Tab")  # forward again to the code
+    coordinator.wait_until_settled()
     coordinator.send("Tab")  # from the code to the town
     open_dropdown(coordinator, DEMO_TOWNS[:4], "New community: town")
     assert_screen(coordinator, [da("Another town…")], "New community: towns shown",
                   buttons=False, boxes=False)
+
+
+@contextmanager
+def weekly_meeting(store, code: str, text: str):
+    """Give the community a weekly meeting for the test, and call it off after."""
+    from shared.db import open_db, row
+    from shared.services.coordinator import call_off_next_meeting, set_next_meeting
+
+    db = open_db(store["FAELLES_DB"])
+    anna = row(db, "SELECT id FROM coordinators WHERE name = 'Anna'")["id"]
+    try:
+        set_next_meeting(db, code, text, language="da", coordinator_id=anna, now=utcnow())
+        yield
+    finally:
+        call_off_next_meeting(db, code, coordinator_id=anna, now=utcnow())
+        db.close()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_community_form_reads_the_meeting_back_and_can_call_it_off(kiosk, size, store):
+    # Weekly meetings: what the form says does not depend on today's date.
+    with weekly_meeting(store, "HAVE", "hver tirsdag kl 14 Haven"):
+        coordinator = log_in(kiosk, size)
+        visit_tab(coordinator, 4, TAB_LABELS[3])
+        coordinator.send("e")  # the first community in the list: HAVE, in Birkende
+        now_line = da("Next time: {when}, {place}").format(when="hver tirsdag kl. 14.00",
+                                                           place="Haven")
+        coordinator.wait_for(now_line)
+        assert_screen(coordinator, [da("Next meeting"), now_line, da("Call off the meeting"),
+                                    da("Save"), da("Cancel")], "Edit HAVE: its meeting")
+
+        coordinator.send("Tab", "Tab")  # from the town past the place to the meeting
+        coordinator.wait_until_settled()
+        coordinator.type("hver torsdag kl 10 Biblioteket")
+        read = da("Understood as: {when}, {place}").format(when="hver torsdag kl. 10.00",
+                                                           place="Biblioteket")
+        coordinator.wait_for(lambda screen: flat(read) in flat(screen))
+        assert_screen(coordinator, [read, da("Save")], "Edit HAVE: a new meeting read back")
+
+        coordinator.send("Tab", "Enter")  # to the button that calls it off, and press it
+        called_off = da("Saving calls off the meeting {when}; no reminder goes out.").format(
+            when="hver tirsdag kl. 14.00")
+        coordinator.wait_for(lambda screen: flat(called_off) in flat(screen))
+        assert_screen(coordinator, [called_off, da("Keep the meeting"), da("Save")],
+                      "Edit HAVE: calling the meeting off")
+        coordinator.send("Escape")  # nothing saved

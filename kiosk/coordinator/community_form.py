@@ -1,13 +1,15 @@
-"""Create or edit a community: its code, town, place, and texts in every catalog language."""
+"""Create or edit a community: its code, town, place, next meeting, and texts in every catalog
+language."""
 
 from __future__ import annotations
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, ContentSwitcher, Input, Select, Static, Tab, Tabs
 
+from kiosk.coordinator.meeting_field import MeetingField
 from kiosk.screens.base import literal
 from kiosk.screens.forms import town_options
 from kiosk.widgets.readable_input import ReadableInput
@@ -17,7 +19,10 @@ from shared.communities import (MAX_PLACE, MAX_TOWN, TEXT_LIMITS, code_problem,
 from shared.errors import FaellesError
 from shared.i18n import DEFAULT_LOCALE, N_, available_locales, language_name_in
 from shared.keywords import fold
-from shared.services.coordinator import create_community, edit_community
+from shared.meeting_time import Meeting
+from shared.services.coordinator import (
+    UnreadableMeeting, create_community, current_meeting, edit_community,
+)
 
 FIELDS = {"name": N_("Name"), "schedule": N_("When it meets"), "description": N_("Description")}
 # The town dropdown's last choice, for the first community in a town.
@@ -27,8 +32,9 @@ OTHER_TOWN = "\x00other"
 class CommunityFormScreen(ModalScreen[str | None]):
     """A form for a new community (code given) or an existing one (code fixed).
 
-    It fits 80x24 whole: the texts of one language at a time, under a tab per
-    language, so Save is always on the screen.
+    The texts of one language show at a time, under a tab per language. At 80x24
+    the fields scroll a little under a fixed row of buttons, so Save is always
+    on the screen.
     """
 
     DEFAULT_CSS = """
@@ -36,6 +42,8 @@ class CommunityFormScreen(ModalScreen[str | None]):
     #community-box { width: 96; max-width: 100%; height: auto; max-height: 100%;
                      padding: 0 1; background: $primary; border: heavy $accent;
                      border-title-color: $accent; border-title-style: bold; }
+    #community-fields { height: auto; max-height: 100%; }
+    #form-foot { dock: bottom; height: auto; }
     #community-box .form-row { height: auto; }
     #community-box .field-label { width: 16; padding: 1 1 0 0; }
     #community-box .field-label.inline { width: auto; padding: 1 1 0 1; }
@@ -70,34 +78,41 @@ class CommunityFormScreen(ModalScreen[str | None]):
         with Vertical(id="community-box") as box:
             # The title stands in the frame: one more row for the fields at 80x24.
             box.border_title = literal(_("New community") if self.code is None else self.code)
-            with Horizontal(classes="form-row"):
-                yield Static(_("SMS code"), classes="field-label", markup=False)
-                # The code is fixed once created: members text LEAVE with it.
-                yield Input(self.code or "", id="code", max_length=10,
-                            placeholder=_("e.g. STRIK"), disabled=self.code is not None)
-                yield Static(_("Town"), classes="field-label inline", markup=False)
-                # The towns come from the store, filled in by a worker (see load()).
-                yield Select([], prompt=_("Choose a town"), id="town")
-                yield ReadableInput("", id="new-town", max_length=MAX_TOWN,
-                                    placeholder=_("The new town's name"))
-            with Horizontal(classes="form-row"):
-                yield Static(_("Place"), classes="field-label", markup=False)
-                yield ReadableInput("", id="place", max_length=MAX_PLACE)
-            yield Tabs(*(Tab(self.language_tab(language), id=f"language-{language}")
-                         for language in available_locales()), id="text-languages")
-            with ContentSwitcher(id="texts", initial=f"texts-{DEFAULT_LOCALE}"):
-                for language in available_locales():
-                    with Vertical(id=f"texts-{language}"):
-                        for field, heading in FIELDS.items():
-                            with Horizontal(classes="form-row"):
-                                yield Static(_(heading), classes="field-label", markup=False)
-                                yield ReadableInput("", id=f"{field}-{language}",
-                                                    classes=field,
-                                                    max_length=TEXT_LIMITS[field])
-            yield Static("", id="problem", classes="problem", markup=False)
-            with Horizontal(id="form-buttons"):
-                yield Button(_("Save"), id="save", classes="modal-button")
-                yield Button(_("Cancel"), id="cancel", classes="modal-button")
+            with VerticalScroll(id="community-fields", can_focus=False):
+                yield from self.compose_fields()
+            with Vertical(id="form-foot"):
+                yield Static("", id="problem", classes="problem", markup=False)
+                with Horizontal(id="form-buttons"):
+                    yield Button(_("Save"), id="save", classes="modal-button")
+                    yield Button(_("Cancel"), id="cancel", classes="modal-button")
+
+    def compose_fields(self) -> ComposeResult:
+        _ = self.app._
+        with Horizontal(classes="form-row"):
+            yield Static(_("SMS code"), classes="field-label", markup=False)
+            # The code is fixed once created: members text LEAVE with it.
+            yield Input(self.code or "", id="code", max_length=10,
+                        placeholder=_("e.g. STRIK"), disabled=self.code is not None)
+            yield Static(_("Town"), classes="field-label inline", markup=False)
+            # The towns come from the store, filled in by a worker (see load()).
+            yield Select([], prompt=_("Choose a town"), id="town")
+            yield ReadableInput("", id="new-town", max_length=MAX_TOWN,
+                                placeholder=_("The new town's name"))
+        with Horizontal(classes="form-row"):
+            yield Static(_("Place"), classes="field-label", markup=False)
+            yield ReadableInput("", id="place", max_length=MAX_PLACE)
+        yield MeetingField()
+        yield Tabs(*(Tab(self.language_tab(language), id=f"language-{language}")
+                     for language in available_locales()), id="text-languages")
+        with ContentSwitcher(id="texts", initial=f"texts-{DEFAULT_LOCALE}"):
+            for language in available_locales():
+                with Vertical(id=f"texts-{language}"):
+                    for field, heading in FIELDS.items():
+                        with Horizontal(classes="form-row"):
+                            yield Static(_(heading), classes="field-label", markup=False)
+                            yield ReadableInput("", id=f"{field}-{language}",
+                                                classes=field,
+                                                max_length=TEXT_LIMITS[field])
 
     def language_tab(self, language: str):
         """Return a language's tab label: its name in the coordinator's language."""
@@ -112,19 +127,22 @@ class CommunityFormScreen(ModalScreen[str | None]):
     def load(self) -> None:
         with self.app.store() as db:
             towns = [town for _label, town in town_options(db)]
-            community = texts = None
+            community = texts = meeting = None
             if self.code is not None:
                 community = get_community(db, self.code, self.app.locale)
                 texts = community_texts(db, self.code)
-        self.app.call_from_thread(self.fill, towns, community, texts)
+                meeting = current_meeting(db, self.code, now=utcnow())
+        self.app.call_from_thread(self.fill, towns, community, texts, meeting)
 
-    def fill(self, towns: list[str], community: dict | None, texts: dict | None) -> None:
+    def fill(self, towns: list[str], community: dict | None, texts: dict | None,
+             meeting: Meeting | None) -> None:
         town = community["town"] if community else None
         if town and town not in towns:  # an archived community's town, say
             towns = sorted([*towns, town])
         select = self.query_one("#town", Select)
         select.set_options([(literal(name), name) for name in towns]
                            + [(self.app._("Another town…"), OTHER_TOWN)])
+        self.query_one(MeetingField).show_current(meeting)
         if community is None:
             return
         select.value = town
@@ -191,8 +209,9 @@ class CommunityFormScreen(ModalScreen[str | None]):
     @on(Button.Pressed, "#save")
     @on(Input.Submitted)
     def action_save(self) -> None:
-        fields = dict(town=self.town(), place=self.value("#place"),
-                      texts=self.texts(), coordinator_id=self.coordinator_id)
+        fields = dict(town=self.town(), place=self.value("#place"), texts=self.texts(),
+                      coordinator_id=self.coordinator_id,
+                      **self.query_one(MeetingField).change())
         self.save(self.value("#code") if self.code is None else self.code, fields)
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="form")
@@ -208,6 +227,10 @@ class CommunityFormScreen(ModalScreen[str | None]):
                     create_community(db, code=code, now=utcnow(), **fields)
                 else:
                     edit_community(db, code, now=utcnow(), **fields)
+            except UnreadableMeeting as refused:
+                # Nothing was saved: the line under the field already says why.
+                self.app.call_from_thread(self.show_problem, self.app._(refused.message))
+                return
             except FaellesError as exc:
                 # Someone took the code meanwhile, or the like: the service says why.
                 self.app.call_from_thread(self.show_problem, str(exc))

@@ -7,7 +7,7 @@ The calls live by subject, and this module gathers them for the panes:
 
 - `notices`: the SMS an action would send (Notice, TooLong) and its audit row;
 - `decisions`: offers and feedback (approve, ask, reject, match, answer, mark);
-- `community_admin`: communities and messages to their members;
+- `community_admin`: communities, their next meetings and messages to their members;
 - `records`: people (access, export, erase), exports, the audit log, login.
 """
 
@@ -24,7 +24,8 @@ from shared.services.decisions import (
 )
 from shared.services.community_admin import (
     community_table, create_community, edit_community, change_community_status,
-    pause_or_resume, archive_community, Broadcast, broadcast, STATUS_ACTIONS,
+    pause_or_resume, archive_community, Broadcast, broadcast, STATUS_ACTIONS, MAX_MEETING,
+    UnreadableMeeting, read_meeting, current_meeting, set_next_meeting, call_off_next_meeting,
 )
 from shared.services.records import (
     look_up_person, export_person, erase_person, coordinator_names, stamp, export_csv_files,
@@ -40,5 +41,6 @@ __all__ = [
     "edit_community", "change_community_status", "pause_or_resume", "archive_community",
     "Broadcast", "broadcast", "STATUS_ACTIONS", "look_up_person", "export_person", "erase_person",
     "coordinator_names", "stamp", "export_csv_files", "export_xlsx_files", "audit_entries",
-    "log_in", "log_out", "has_new_answer",
+    "log_in", "log_out", "has_new_answer", "MAX_MEETING", "UnreadableMeeting", "read_meeting",
+    "current_meeting", "set_next_meeting", "call_off_next_meeting",
 ]
