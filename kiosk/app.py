@@ -209,6 +209,8 @@ class KioskApp(App, inherit_bindings=False):
         """Warn after a while without input, then start over for the next visitor."""
         from kiosk.screens.idle import IdleScreen
 
+        if not self.screen_stack:  # the kiosk is ending: its screens are already gone
+            return
         idle = self.clock() - self.last_input
         if self.coordinator is not None:
             if idle >= self.coordinator_logout:

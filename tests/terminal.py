@@ -106,11 +106,14 @@ class Terminal:
         test = (lambda screen: expected in screen) if isinstance(expected, str) else expected
         deadline = time.monotonic() + timeout
         while True:
+            # Whether it had ended is asked before the screen is read: a command
+            # that ends between the two has written its last words by then.
+            dead = self.dead()
             screen = self.capture()
             if test(screen):
                 return screen
-            if self.dead() or time.monotonic() > deadline:
-                why = "the kiosk exited" if self.dead() else f"{timeout:.0f} s passed"
+            if dead or time.monotonic() > deadline:
+                why = "the kiosk exited" if dead else f"{timeout:.0f} s passed"
                 raise AssertionError(f"waited for {expected!r} but {why}; the pane shows:\n"
                                      f"{screen}")
             time.sleep(POLL_S)
