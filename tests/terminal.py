@@ -137,9 +137,54 @@ class Terminal:
     def stop(self) -> None:
         """Kill our own tmux server and the kiosk in it."""
         if self.started:
+            pane = self.tmux("display-message", "-p", "-t", "kiosk", "#{pane_pid}",
+                             check=False).strip()
+            running = process_tree(int(pane)) if pane.isdigit() else {}
             self.tmux("kill-server", check=False)
             self.started = False
+            # A closed terminal hangs the kiosk up, and it ends; one that did not
+            # (it happened once after a coordinator's approval) would outlive the
+            # test run on the machine, so it is killed after a while.
+            end_all(running)
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def process_tree(root: int) -> dict[int, str]:
+    """Return root and every process under it, each with when it started."""
+    stats = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:  # "pid (name) state ppid ...": the name may hold spaces and parentheses
+            stats[int(stat.parent.name)] = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile
+    family, grown = set(), {root}
+    while grown:
+        family |= grown
+        grown = {pid for pid, fields in stats.items() if int(fields[1]) in grown} - family
+    return {pid: stats[pid][19] for pid in family if pid in stats}
+
+
+def end_all(processes: dict[int, str], grace: float = 10.0) -> None:
+    """Wait up to grace seconds for the processes to end, then kill what is left."""
+    deadline = time.monotonic() + grace
+    while ((left := [pid for pid, started in processes.items() if alive(pid, started)])
+           and time.monotonic() < deadline):
+        time.sleep(POLL_S)
+    for pid in left:
+        try:
+            os.kill(pid, 9)
+        except ProcessLookupError:
+            pass
+
+
+def alive(pid: int, started: str) -> bool:
+    """Tell whether the process that started then still runs (not a zombie, not a new one
+    given the same id)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return False
+    return fields[0] != "Z" and fields[19] == started
 
 
 def screen_width(line: str) -> int:
