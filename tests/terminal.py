@@ -20,6 +20,8 @@ from typing import Callable
 
 from rich.cells import cell_len
 
+from kiosk_page import descendants, started_at
+
 # Polling, never fixed sleeps: a busy machine is slow, an idle one is quick.
 POLL_S = 0.05
 TIMEOUT_S = 15.0
@@ -149,22 +151,12 @@ class Terminal:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def process_tree(root: int) -> dict[int, str]:
+def process_tree(root: int) -> dict[int, int]:
     """Return root and every process under it, each with when it started."""
-    stats = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:  # "pid (name) state ppid ...": the name may hold spaces and parentheses
-            stats[int(stat.parent.name)] = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, ValueError, IndexError):
-            continue  # gone meanwhile
-    family, grown = set(), {root}
-    while grown:
-        family |= grown
-        grown = {pid for pid, fields in stats.items() if int(fields[1]) in grown} - family
-    return {pid: stats[pid][19] for pid in family if pid in stats}
+    return {pid: started_at(pid) for pid in {root} | descendants(root)}
 
 
-def end_all(processes: dict[int, str], grace: float = 10.0) -> None:
+def end_all(processes: dict[int, int], grace: float = 10.0) -> None:
     """Wait up to grace seconds for the processes to end, then kill what is left."""
     deadline = time.monotonic() + grace
     while ((left := [pid for pid, started in processes.items() if alive(pid, started)])
@@ -177,14 +169,14 @@ def end_all(processes: dict[int, str], grace: float = 10.0) -> None:
             pass
 
 
-def alive(pid: int, started: str) -> bool:
+def alive(pid: int, started: int) -> bool:
     """Tell whether the process that started then still runs (not a zombie, not a new one
     given the same id)."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except (OSError, IndexError):
         return False
-    return fields[0] != "Z" and fields[19] == started
+    return state != "Z" and started_at(pid) == started
 
 
 def screen_width(line: str) -> int:
